@@ -1,0 +1,202 @@
+//! Inference cost of a batch: memory and compute time (MODEL.md §5, paper §II-B).
+//!
+//! Every FLOP count here is an exact integer (`u128`), so that the sum over a
+//! batch does not depend on the order in which requests are added: a search
+//! that accumulates per-level counts and the independent feasibility check
+//! that sums request by request get the same `t_batch` to the nanosecond.
+//! The integer FLOP total is converted to `f64` seconds once and rounded to
+//! the nearest ns once (MODEL.md §4).
+
+use serde::{Deserialize, Serialize};
+
+/// Transformer dimensions of a decoder-only LLM (MODEL.md §5, paper Table I).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelDims {
+    /// Number of decoder layers `L`.
+    pub layers: u32,
+    /// Model (hidden) dimension `d_m`.
+    pub d_model: u32,
+    /// Feed-forward dimension `d_f` (4·`d_m` for the paper's models).
+    pub d_ff: u32,
+}
+
+/// A named model preset (MODEL.md §5 table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModelPreset {
+    /// Name used in scenario files (`"BLOOM-3B"`, …).
+    pub name: &'static str,
+    /// Its dimensions.
+    pub dims: ModelDims,
+    /// Attention heads (informational: heads · head dim = `d_m`).
+    pub heads: u32,
+}
+
+/// The paper's three models (Table I), FFN = 4·d_m.
+pub const MODEL_PRESETS: [ModelPreset; 3] = [
+    ModelPreset {
+        name: "BLOOM-3B",
+        dims: ModelDims {
+            layers: 30,
+            d_model: 2560,
+            d_ff: 10240,
+        },
+        heads: 32,
+    },
+    ModelPreset {
+        name: "BLOOM-7.1B",
+        dims: ModelDims {
+            layers: 30,
+            d_model: 4096,
+            d_ff: 16384,
+        },
+        heads: 32,
+    },
+    ModelPreset {
+        name: "OPT-13B",
+        dims: ModelDims {
+            layers: 40,
+            d_model: 5120,
+            d_ff: 20480,
+        },
+        heads: 40,
+    },
+];
+
+/// Looks a model preset up by its name (case-sensitive).
+pub fn model_preset(name: &str) -> Option<&'static ModelPreset> {
+    MODEL_PRESETS.iter().find(|p| p.name == name)
+}
+
+impl ModelDims {
+    /// `m1 = L·(8·d_m² + 4·d_m·d_f)`, the fp16 weight bytes (MODEL.md §5).
+    pub fn weight_bytes(&self) -> f64 {
+        let (l, d, f) = self.wide();
+        (l * (8 * d * d + 4 * d * f)) as f64
+    }
+
+    /// `4·L·d_m`: KV-cache bytes per token held by one request (keys and values, fp16).
+    pub fn kv_bytes_per_token(&self) -> f64 {
+        let (l, d, _) = self.wide();
+        (4 * l * d) as f64
+    }
+
+    /// FLOPs of the initial stage for one request padded to `s_pad` tokens:
+    /// `L·(8·s'·d_m² + 4·s'²·d_m + 4·s'·d_m·d_f)` (the summand of `t^I`, MODEL.md §5).
+    pub fn initial_flops(&self, s_pad: u32) -> u128 {
+        let (l, d, f) = self.wide();
+        let s = s_pad as u128;
+        l * (8 * s * d * d + 4 * s * s * d + 4 * s * d * f)
+    }
+
+    /// FLOPs of decode iteration `j ≥ 1` for one request padded to `s_pad`:
+    /// `L·(8·d_m² + 4·(s'+j)·d_m + 4·d_m·d_f)` (MODEL.md §5, iteration level).
+    pub fn decode_iteration_flops(&self, s_pad: u32, j: u32) -> u128 {
+        let (l, d, f) = self.wide();
+        l * (8 * d * d + 4 * (s_pad as u128 + j as u128) * d + 4 * d * f)
+    }
+
+    /// FLOPs of all decode iterations of one request with output length `n`,
+    /// padded to `s_pad`: `L·(n−1)·(8·d_m² + 4·(s' + n/2)·d_m + 4·d_m·d_f)`
+    /// (the summand of `t^A`, MODEL.md §5). `4·(n/2)·d_m = 2·n·d_m` keeps it integral.
+    pub fn decode_flops(&self, s_pad: u32, n: u32) -> u128 {
+        if n == 0 {
+            return 0;
+        }
+        let (l, d, f) = self.wide();
+        let (s, n) = (s_pad as u128, n as u128);
+        l * (n - 1) * (8 * d * d + 4 * s * d + 2 * n * d + 4 * d * f)
+    }
+
+    /// All FLOPs one request contributes to a batch padded to `s_pad`:
+    /// its initial-stage share plus its decode iterations.
+    pub fn request_flops(&self, s_pad: u32, n: u32) -> u128 {
+        self.initial_flops(s_pad) + self.decode_flops(s_pad, n)
+    }
+
+    fn wide(&self) -> (u128, u128, u128) {
+        (self.layers as u128, self.d_model as u128, self.d_ff as u128)
+    }
+}
+
+/// Converts an exact FLOP total to `β·flops/C` seconds (`f64`), MODEL.md §5.
+pub fn flops_to_secs(flops: u128, beta: f64, flop_rate: f64) -> f64 {
+    beta * (flops as f64) / flop_rate
+}
+
+/// Rounds non-negative `f64` seconds to the nearest ns, saturating at `u64::MAX`
+/// (a time that large can never meet a deadline or fit a slot).
+pub fn secs_to_ns_saturating(secs: f64) -> u64 {
+    let ns = (secs * 1e9).round();
+    if ns.is_nan() || ns <= 0.0 {
+        0
+    } else if ns >= u64::MAX as f64 {
+        u64::MAX
+    } else {
+        ns as u64
+    }
+}
+
+/// `t_batch = β·(t^I + t^A)` in ns, from the batch's exact FLOP total (MODEL.md §4–5).
+pub fn batch_time_ns(flops: u128, beta: f64, flop_rate: f64) -> u64 {
+    secs_to_ns_saturating(flops_to_secs(flops, beta, flop_rate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BLOOM3B: ModelDims = MODEL_PRESETS[0].dims;
+
+    #[test]
+    fn weight_bytes_of_each_preset() {
+        // 30·(8·2560² + 4·2560·10240) = 30·(52 428 800 + 104 857 600) = 4 718 592 000
+        assert_eq!(BLOOM3B.weight_bytes(), 4_718_592_000.0);
+        // 30·(8·4096² + 4·4096·16384) = 30·(134 217 728 + 268 435 456) = 12 079 595 520
+        assert_eq!(MODEL_PRESETS[1].dims.weight_bytes(), 12_079_595_520.0);
+        // 40·(8·5120² + 4·5120·20480) = 40·(209 715 200 + 419 430 400) = 25 165 824 000
+        assert_eq!(MODEL_PRESETS[2].dims.weight_bytes(), 25_165_824_000.0);
+    }
+
+    #[test]
+    fn heads_times_head_dim_is_d_model() {
+        // Table I: 32·80 = 2560, 32·128 = 4096, 40·128 = 5120.
+        for (p, head_dim) in MODEL_PRESETS.iter().zip([80, 128, 128]) {
+            assert_eq!(p.heads * head_dim, p.dims.d_model);
+            assert_eq!(p.dims.d_ff, 4 * p.dims.d_model);
+        }
+    }
+
+    #[test]
+    fn model10_example_times() {
+        // MODEL.md §10: BLOOM-3B, one request s = 512, n = 256, C = 2.66e13.
+        // t^I = 30·(8·512·2560² + 4·512²·2560 + 4·512·2560·10240)/C
+        //     = 30·(26 843 545 600 + 2 684 354 560 + 53 687 091 200)/2.66e13
+        //     = 2 496 449 740 800/2.66e13 = 0.093851494…
+        let ti = BLOOM3B.initial_flops(512);
+        assert_eq!(ti, 2_496_449_740_800);
+        // t^A = 30·255·(8·2560² + 4·(512+128)·2560 + 4·2560·10240)/C
+        //     = 7650·(52 428 800 + 6 553 600 + 104 857 600)/2.66e13
+        //     = 1 253 376 000 000/2.66e13 = 0.047119398…
+        let ta = BLOOM3B.decode_flops(512, 256);
+        assert_eq!(ta, 1_253_376_000_000);
+        // t_batch = 0.75·(0.093851494 + 0.047119398) = 0.105728169 s (the value in §10).
+        assert_eq!(batch_time_ns(ti + ta, 0.75, 2.66e13), 105_728_169);
+    }
+
+    #[test]
+    fn iterations_sum_to_decode_flops() {
+        // Σ_{j=1}^{n−1} (8d² + 4(s'+j)d + 4d·d_f) = (n−1)(8d² + 4s'd + 4d·d_f) + 4d·n(n−1)/2.
+        for n in [1u32, 2, 3, 128, 257] {
+            let sum: u128 = (1..n).map(|j| BLOOM3B.decode_iteration_flops(300, j)).sum();
+            assert_eq!(sum, BLOOM3B.decode_flops(300, n), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn rounding_to_ns() {
+        assert_eq!(secs_to_ns_saturating(1.5e-9), 2); // nearest, half away from zero
+        assert_eq!(secs_to_ns_saturating(-3.0), 0);
+        assert_eq!(secs_to_ns_saturating(1e30), u64::MAX);
+    }
+}

@@ -1,0 +1,438 @@
+//! One epoch's scheduling problem (MODEL.md §10): the pooled resources, the
+//! model and quantization, the slot lengths and the eligible candidates.
+//!
+//! Schedulers read an [`Instance`]; the simulation builds one each epoch and
+//! can write it out in the RON format of MODEL.md §10 so that `edgesim solve`
+//! re-solves it. Times are integer ns inside (the file gives seconds, rounded
+//! once to the nearest ns); bandwidth fractions are also kept as exact fixed
+//! point ([`RHO_ONE`]) so that sums do not depend on summation order.
+
+use serde::{Deserialize, Serialize};
+
+use crate::cost::{self, ModelDims};
+use crate::quant::QuantParams;
+
+/// Fixed-point unit of a bandwidth fraction: `ρ = 1` is `2^48`.
+///
+/// Every `ρ` is rounded *up* to a multiple of `2^-48` (≈ 3.6·10⁻¹⁵) once, so
+/// (1a)/(1b) sums are exact integers, identical in any order; a `ρ > 1` is
+/// stored as `RHO_ONE + 1` (never selectable, and sums cannot overflow).
+pub const RHO_ONE: u64 = 1 << 48;
+
+/// Converts a bandwidth fraction to fixed point (see [`RHO_ONE`]).
+pub fn rho_fixed(rho: f64) -> u64 {
+    if rho > 1.0 || rho.is_nan() {
+        RHO_ONE + 1
+    } else if rho <= 0.0 {
+        0
+    } else {
+        // Exact: scaling by a power of two, then ceil, is exact in f64.
+        (rho * RHO_ONE as f64).ceil() as u64
+    }
+}
+
+/// One eligible pending request as a scheduler sees it in one epoch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Candidate {
+    /// Request id (ids are given in arrival order; ties break by ascending id).
+    pub id: u64,
+    /// Prompt length `s_i`, tokens.
+    pub prompt: u32,
+    /// Maximum output length `n_i`, tokens (one of the output levels).
+    pub output: u32,
+    /// Remaining budget `D_i − t_k`, ns (negative once the deadline has passed).
+    pub budget_ns: i64,
+    /// Minimum uplink bandwidth fraction `ρU_i` (MODEL.md §3).
+    pub rho_up: f64,
+    /// Minimum downlink bandwidth fraction `ρD_i` (MODEL.md §3).
+    pub rho_down: f64,
+    /// `ρU_i` in fixed point ([`rho_fixed`]).
+    pub rho_up_fx: u64,
+    /// `ρD_i` in fixed point ([`rho_fixed`]).
+    pub rho_down_fx: u64,
+}
+
+impl Candidate {
+    /// A candidate, with its fixed-point fractions derived from `rho_up`, `rho_down`.
+    pub fn new(
+        id: u64,
+        prompt: u32,
+        output: u32,
+        budget_ns: i64,
+        rho_up: f64,
+        rho_down: f64,
+    ) -> Self {
+        Candidate {
+            id,
+            prompt,
+            output,
+            budget_ns,
+            rho_up,
+            rho_down,
+            rho_up_fx: rho_fixed(rho_up),
+            rho_down_fx: rho_fixed(rho_down),
+        }
+    }
+}
+
+/// One epoch's scheduling problem on the pooled GPUs (MODEL.md §10).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Instance {
+    /// `C`, pooled FLOP/s.
+    pub flops: f64,
+    /// `M`, pooled memory, bytes.
+    pub memory: f64,
+    /// Model dimensions.
+    pub model: ModelDims,
+    /// Quantization factors.
+    pub quant: QuantParams,
+    /// Uplink slot `T_U`, ns.
+    pub t_u_ns: u64,
+    /// Compute slot `T_C`, ns.
+    pub t_c_ns: u64,
+    /// Downlink slot `T_D`, ns.
+    pub t_d_ns: u64,
+    /// The eligible candidates, in ascending id order.
+    pub requests: Vec<Candidate>,
+}
+
+impl Instance {
+    /// Resident weight bytes `α_w·m1` (MODEL.md §5, (1c)).
+    pub fn resident_bytes(&self) -> f64 {
+        self.quant.alpha_w * self.model.weight_bytes()
+    }
+
+    /// Memory a batch holding `kv_tokens = Σ(s' + n_i)` tokens needs:
+    /// `α_w·m1 + α_kv·4·L·d_m·Σ(s' + n_i)` bytes, the left side of (1c).
+    pub fn memory_bytes(&self, kv_tokens: u64) -> f64 {
+        self.resident_bytes()
+            + self.quant.alpha_kv * self.model.kv_bytes_per_token() * kv_tokens as f64
+    }
+
+    /// (1c): whether a batch of `kv_tokens` tokens fits the pooled memory.
+    pub fn memory_fits(&self, kv_tokens: u64) -> bool {
+        self.memory_bytes(kv_tokens) <= self.memory
+    }
+
+    /// The largest token count that satisfies (1c), or `None` if not even the
+    /// weights fit. `memory_fits(t) ⇔ t ≤ kv_token_capacity()`; searches use it
+    /// as an O(1) integer test.
+    pub fn kv_token_capacity(&self) -> Option<u64> {
+        if !self.memory_fits(0) {
+            return None;
+        }
+        let per = self.quant.alpha_kv * self.model.kv_bytes_per_token();
+        if per <= 0.0 {
+            return Some(u64::MAX);
+        }
+        let guess = ((self.memory - self.resident_bytes()) / per).floor();
+        let mut t = if guess >= 1e18 {
+            1_000_000_000_000_000_000u64
+        } else {
+            guess.max(0.0) as u64
+        };
+        // The f64 guess may be off by one either way; settle it on the exact test.
+        while t > 0 && !self.memory_fits(t) {
+            t -= 1;
+        }
+        while t < 1_000_000_000_000_000_000 && self.memory_fits(t + 1) {
+            t += 1;
+        }
+        Some(t)
+    }
+
+    /// `t_batch` in ns for a batch whose exact FLOP total is `flops` (MODEL.md §5).
+    pub fn batch_time_ns(&self, flops: u128) -> u64 {
+        cost::batch_time_ns(flops, self.quant.beta, self.flops)
+    }
+
+    /// `T_U + t + T_D` in ns: the delivery offset from `t_k` of a batch that computes for `t` ns.
+    pub fn delivery_offset_ns(&self, t_batch_ns: u64) -> i128 {
+        self.t_u_ns as i128 + t_batch_ns as i128 + self.t_d_ns as i128
+    }
+
+    /// Whether candidate `i` can ever be selected in this epoch: its budget exceeds
+    /// `T_U + T_D` (any job takes some compute) and its bandwidth fractions are ≤ 1.
+    pub fn selectable(&self, c: &Candidate) -> bool {
+        (c.budget_ns as i128) > self.t_u_ns as i128 + self.t_d_ns as i128
+            && c.rho_up_fx <= RHO_ONE
+            && c.rho_down_fx <= RHO_ONE
+    }
+
+    /// Parses and validates an instance file (MODEL.md §10).
+    pub fn from_ron_str(text: &str) -> Result<Instance, InstanceError> {
+        let file: InstanceFile = ron::from_str(text).map_err(|e| InstanceError::Parse {
+            line: e.span.start.line,
+            column: e.span.start.col,
+            message: e.code.to_string(),
+        })?;
+        file.validate()
+    }
+
+    /// Writes this instance in the RON format of MODEL.md §10 (seconds from `t_k`).
+    pub fn to_ron_string(&self) -> String {
+        let file = InstanceFile {
+            flops: self.flops,
+            memory: self.memory,
+            model: self.model,
+            quant: self.quant,
+            t_u: ns_to_secs(self.t_u_ns as i64),
+            t_c: ns_to_secs(self.t_c_ns as i64),
+            t_d: ns_to_secs(self.t_d_ns as i64),
+            requests: self
+                .requests
+                .iter()
+                .map(|c| RequestFile {
+                    id: c.id,
+                    prompt: c.prompt,
+                    output: c.output,
+                    budget: ns_to_secs(c.budget_ns),
+                    rho_up: c.rho_up,
+                    rho_down: c.rho_down,
+                })
+                .collect(),
+        };
+        let cfg = ron::ser::PrettyConfig::new()
+            .depth_limit(1)
+            .struct_names(false);
+        let mut s = ron::ser::to_string_pretty(&file, cfg).expect("an instance always serializes");
+        s.push('\n');
+        s
+    }
+}
+
+/// Errors reading an instance file.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum InstanceError {
+    /// The text is not RON of the instance's shape.
+    #[error("line {line}, column {column}: {message}")]
+    Parse {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the parser found.
+        message: String,
+    },
+    /// A well-formed value that means nothing (ρ < 0, a NaN, zero FLOP/s, …).
+    #[error("field `{field}`: {message}")]
+    Invalid {
+        /// The offending field's path, e.g. `requests[2].rho_up`.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+/// The on-disk form of an instance (MODEL.md §10): seconds from `t_k`, bytes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceFile {
+    /// `C`, pooled FLOP/s.
+    pub flops: f64,
+    /// `M`, pooled bytes.
+    pub memory: f64,
+    /// Model dimensions.
+    pub model: ModelDims,
+    /// Quantization factors.
+    pub quant: QuantParams,
+    /// `T_U`, s.
+    pub t_u: f64,
+    /// `T_C`, s.
+    pub t_c: f64,
+    /// `T_D`, s.
+    pub t_d: f64,
+    /// Eligible requests.
+    pub requests: Vec<RequestFile>,
+}
+
+/// One request in an instance file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestFile {
+    /// Request id (unique).
+    pub id: u64,
+    /// Prompt length, tokens.
+    pub prompt: u32,
+    /// Output length, tokens.
+    pub output: u32,
+    /// `D_i − t_k`, s (may be negative).
+    pub budget: f64,
+    /// `ρU_i`.
+    pub rho_up: f64,
+    /// `ρD_i`.
+    pub rho_down: f64,
+}
+
+fn ns_to_secs(ns: i64) -> f64 {
+    ns as f64 / 1e9
+}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> InstanceError {
+    InstanceError::Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn positive(field: &str, v: f64) -> Result<f64, InstanceError> {
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(invalid(
+            field,
+            format!("must be a finite number > 0, got {v}"),
+        ))
+    }
+}
+
+fn non_negative(field: &str, v: f64) -> Result<f64, InstanceError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(invalid(
+            field,
+            format!("must be a finite number ≥ 0, got {v}"),
+        ))
+    }
+}
+
+/// Seconds to ns, rounding to nearest; `None` outside ±292 years.
+pub fn secs_to_ns_i64(secs: f64) -> Option<i64> {
+    let ns = (secs * 1e9).round();
+    (ns.is_finite() && ns.abs() < 9.2e18).then_some(ns as i64)
+}
+
+impl InstanceFile {
+    /// Checks every field and converts to the in-memory [`Instance`].
+    pub fn validate(self) -> Result<Instance, InstanceError> {
+        positive("flops", self.flops)?;
+        positive("memory", self.memory)?;
+        for (name, v) in [
+            ("model.layers", self.model.layers),
+            ("model.d_model", self.model.d_model),
+        ] {
+            if v == 0 {
+                return Err(invalid(name, "must be ≥ 1"));
+            }
+        }
+        non_negative("quant.alpha_w", self.quant.alpha_w)?;
+        non_negative("quant.alpha_kv", self.quant.alpha_kv)?;
+        positive("quant.beta", self.quant.beta)?;
+        let slot = |name: &str, v: f64| -> Result<u64, InstanceError> {
+            non_negative(name, v)?;
+            secs_to_ns_i64(v)
+                .map(|n| n as u64)
+                .ok_or_else(|| invalid(name, format!("{v} s is out of range")))
+        };
+        let (t_u_ns, t_c_ns, t_d_ns) = (
+            slot("t_u", self.t_u)?,
+            slot("t_c", self.t_c)?,
+            slot("t_d", self.t_d)?,
+        );
+        let mut requests = Vec::with_capacity(self.requests.len());
+        let mut ids = std::collections::BTreeSet::new();
+        for (i, r) in self.requests.iter().enumerate() {
+            let f = |name: &str| format!("requests[{i}].{name}");
+            if !ids.insert(r.id) {
+                return Err(invalid(f("id"), format!("duplicate id {}", r.id)));
+            }
+            if r.prompt == 0 {
+                return Err(invalid(f("prompt"), "must be ≥ 1 token"));
+            }
+            if r.output == 0 {
+                return Err(invalid(f("output"), "must be ≥ 1 token"));
+            }
+            let budget_ns = secs_to_ns_i64(r.budget).ok_or_else(|| {
+                invalid(
+                    f("budget"),
+                    format!("must be a finite number of seconds, got {}", r.budget),
+                )
+            })?;
+            non_negative(&f("rho_up"), r.rho_up)?;
+            non_negative(&f("rho_down"), r.rho_down)?;
+            requests.push(Candidate::new(
+                r.id, r.prompt, r.output, budget_ns, r.rho_up, r.rho_down,
+            ));
+        }
+        requests.sort_by_key(|c| c.id);
+        Ok(Instance {
+            flops: self.flops,
+            memory: self.memory,
+            model: self.model,
+            quant: self.quant,
+            t_u_ns,
+            t_c_ns,
+            t_d_ns,
+            requests,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = include_str!("../../../shared/examples/dftsp-nodes.ron");
+
+    #[test]
+    fn parses_the_worked_example() {
+        let inst = Instance::from_ron_str(EXAMPLE).unwrap();
+        assert_eq!(inst.requests.len(), 3);
+        assert_eq!(inst.t_u_ns, 250_000_000);
+        assert_eq!(inst.requests[1].budget_ns, 580_000_000);
+        assert_eq!(inst.model.d_model, 2560);
+    }
+
+    #[test]
+    fn round_trips_exactly() {
+        let mut inst = Instance::from_ron_str(EXAMPLE).unwrap();
+        inst.requests[2] = Candidate::new(9, 300, 128, 1_234_567_891, 3.3e-5, 1.7e-7);
+        let again = Instance::from_ron_str(&inst.to_ron_string()).unwrap();
+        assert_eq!(again, inst);
+    }
+
+    #[test]
+    fn errors_name_line_and_field() {
+        let e = Instance::from_ron_str("(\n  flops: 2.0,\n  bogus: 1,\n)").unwrap_err();
+        assert!(matches!(e, InstanceError::Parse { line: 3, .. }), "{e}");
+        let bad = EXAMPLE.replace(
+            "rho_up: 1e-5, rho_down: 1e-5),\n    (id: 2",
+            "rho_up: -1e-5, rho_down: 1e-5),\n    (id: 2",
+        );
+        let e = Instance::from_ron_str(&bad).unwrap_err();
+        assert_eq!(
+            e.to_string().split(':').next().unwrap(),
+            "field `requests[0].rho_up`"
+        );
+        let e =
+            Instance::from_ron_str(&EXAMPLE.replace("flops: 2.66e13", "flops: 0.0")).unwrap_err();
+        assert!(e.to_string().starts_with("field `flops`"), "{e}");
+        let e = Instance::from_ron_str(&EXAMPLE.replace("(id: 3", "(id: 2")).unwrap_err();
+        assert!(e.to_string().contains("duplicate id 2"), "{e}");
+        let e = Instance::from_ron_str(&EXAMPLE.replace("budget: 2.0", "budget: NaN")).unwrap_err();
+        assert!(
+            e.to_string().starts_with("field `requests[0].budget`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn rho_fixed_point() {
+        assert_eq!(rho_fixed(1.0), RHO_ONE);
+        assert_eq!(rho_fixed(0.5), RHO_ONE / 2);
+        assert_eq!(rho_fixed(1.0000001), RHO_ONE + 1);
+        assert_eq!(rho_fixed(0.0), 0);
+        // 1e-5·2^48 = 2 814 749 767.1… → ceil 2 814 749 768
+        assert_eq!(rho_fixed(1e-5), 2_814_749_768);
+    }
+
+    #[test]
+    fn token_capacity_agrees_with_the_exact_test() {
+        let inst = Instance::from_ron_str(EXAMPLE).unwrap();
+        let cap = inst.kv_token_capacity().unwrap();
+        assert!(inst.memory_fits(cap) && !inst.memory_fits(cap + 1));
+        // (6.4e11 − 0.5·4 718 592 000)/(4·30·2560) = 637 640 704 000/307 200 = 2 075 653.33 → 2 075 653
+        assert_eq!(cap, 2_075_653);
+    }
+}
