@@ -519,6 +519,23 @@ mod tests {
         assert_eq!(SimDuration::from_micros(7).as_nanos(), 7_000);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: 4096,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x7153),
+            ..Default::default()
+        })]
+
+        /// Seconds read back to the same ns up to 2⁵⁰ ns (about 13 days): there
+        /// an f64 second has an ulp of 2⁻³² s ≈ 0.23 ns, below the ½ ns that
+        /// rounding tolerates.
+        #[test]
+        fn seconds_round_trip(ns in 0u64..(1u64 << 50)) {
+            let t = SimTime::from_nanos(ns);
+            proptest::prop_assert_eq!(SimTime::from_secs_f64(t.as_secs_f64()), Ok(t));
+        }
+    }
+
     #[test]
     fn seconds_and_display() {
         // 1 500 000 000 ns = 1.5 s.
