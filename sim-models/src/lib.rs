@@ -12,4 +12,5 @@ pub mod cost;
 pub mod feasibility;
 pub mod instance;
 pub mod quant;
+pub mod scenario;
 pub mod scheduler;

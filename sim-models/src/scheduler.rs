@@ -166,7 +166,11 @@ fn default_true() -> bool {
 impl SchedulerSpec {
     /// A spec with the given name and default options.
     pub fn named(name: &str) -> SchedulerSpec {
-        SchedulerSpec { name: name.to_string(), z_start: ZStart::Bound, deadline_aware: true }
+        SchedulerSpec {
+            name: name.to_string(),
+            z_start: ZStart::Bound,
+            deadline_aware: true,
+        }
     }
 }
 
