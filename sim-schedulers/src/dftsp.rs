@@ -1,0 +1,45 @@
+//! `dftsp` — the paper's Algorithm 1 (DFTSP) with the padding-cap loop, the
+//! `z_max` start and the strict pruning rule of MODEL.md §7. The search itself
+//! is [`crate::search`], shared with `tree-search`.
+//!
+//! Optimal for problem P1 whenever all users share one channel gain (then the
+//! lowest-`ρU` requests of a level are also the shortest prompts, and `ρD` is
+//! equal within a level); with per-user gains it still returns a feasible batch,
+//! since every leaf is checked against every constraint at the cap `s'` and the
+//! batch then runs padded to its own longest prompt, which only costs less.
+
+use sim_models::instance::Instance;
+use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work, ZStart};
+
+use crate::search::SearchCore;
+
+/// The DFTSP scheduler (MODEL.md §7). Keeps its search buffers between epochs.
+#[derive(Clone, Debug)]
+pub struct Dftsp {
+    core: SearchCore,
+}
+
+impl Dftsp {
+    /// A DFTSP scheduler whose `z` starts at `z_start` (default [`ZStart::Bound`]).
+    pub fn new(z_start: ZStart) -> Dftsp {
+        Dftsp {
+            core: SearchCore::new(true, z_start),
+        }
+    }
+
+    /// Solves one instance: selected indices (ascending) and the nodes/leaves visited.
+    pub fn solve(&mut self, inst: &Instance) -> (Vec<usize>, Work) {
+        self.core.solve(inst)
+    }
+}
+
+impl Scheduler for Dftsp {
+    fn name(&self) -> &str {
+        "dftsp"
+    }
+
+    fn schedule(&mut self, view: &EpochView<'_>) -> Result<Plan, SchedulerError> {
+        let (sel, work) = self.core.solve(view.instance);
+        Ok(Plan::pooled(sel, work))
+    }
+}

@@ -1,0 +1,52 @@
+//! `greedy` — a cheap heuristic (MODEL.md §7): candidates in order of deadline
+//! (smallest budget `D_i − t_k` first, ties by ascending id), each added if the
+//! batch stays feasible under (1a)–(1d) and (1g).
+
+use sim_models::instance::Instance;
+use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
+
+use crate::batch::BatchSums;
+
+/// The earliest-deadline-first greedy scheduler. Stateless.
+#[derive(Clone, Debug, Default)]
+pub struct Greedy;
+
+impl Greedy {
+    /// A new greedy scheduler.
+    pub fn new() -> Greedy {
+        Greedy
+    }
+}
+
+/// The greedy batch of `inst` (indices, ascending) and the work (`leaves` = batches tried).
+pub fn solve(inst: &Instance) -> (Vec<usize>, Work) {
+    let kv = inst.kv_token_capacity();
+    let mut order: Vec<usize> = (0..inst.requests.len())
+        .filter(|&i| inst.selectable(&inst.requests[i]))
+        .collect();
+    order.sort_by_key(|&i| (inst.requests[i].budget_ns, i));
+    let mut sums = BatchSums::empty();
+    let mut sel = vec![];
+    let mut work = Work::default();
+    for i in order {
+        let trial = sums.with(&inst.model, &inst.requests[i]);
+        work.leaves += 1;
+        if trial.fits(inst, kv, true) {
+            sums = trial;
+            sel.push(i);
+        }
+    }
+    sel.sort_unstable();
+    (sel, work)
+}
+
+impl Scheduler for Greedy {
+    fn name(&self) -> &str {
+        "greedy"
+    }
+
+    fn schedule(&mut self, view: &EpochView<'_>) -> Result<Plan, SchedulerError> {
+        let (sel, work) = solve(view.instance);
+        Ok(Plan::pooled(sel, work))
+    }
+}
