@@ -1,0 +1,175 @@
+//! Measurements (MODEL.md §8): the cohort counts and their accounting
+//! identity, the histograms, and the per-epoch records.
+//!
+//! Counts and histograms cover the *cohort*: requests that arrive at or after
+//! the warm-up `W`. Per-epoch aggregates (mean batch size, bandwidth use)
+//! cover the epochs with `t_k ≥ W`. Nothing is kept per request after its
+//! delivery, so memory stays flat however long the run.
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// Significant digits of every histogram (MODEL.md §8).
+pub const HIST_SIGFIG: u8 = 3;
+
+/// The cohort counts of MODEL.md §8.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Requests that arrived at `a_i ≥ W` (rejected ones included).
+    pub arrived: u64,
+    /// Rejected at arrival: `ΔPPL > ε_i` (1e).
+    pub rejected_accuracy: u64,
+    /// Dropped because they could no longer meet their deadline, or left
+    /// unscheduled under `DropUnscheduled` (MODEL.md §4).
+    pub expired: u64,
+    /// Delivered by their deadline (at `≤ H`).
+    pub on_time: u64,
+    /// Delivered after their deadline (at `≤ H`).
+    pub late: u64,
+    /// Still waiting at the end of the run.
+    pub pending: u64,
+    /// Scheduled but not delivered by the end of the run.
+    pub in_flight: u64,
+    /// Jobs the base station refused because they violated a capacity
+    /// constraint (whole run, warm-up included: any violation is a scheduler bug).
+    pub plan_violations: u64,
+}
+
+impl Counts {
+    /// `rejected_accuracy + expired + on_time + late + pending + in_flight`, which must equal `arrived`.
+    pub fn accounted(&self) -> u64 {
+        self.rejected_accuracy
+            + self.expired
+            + self.on_time
+            + self.late
+            + self.pending
+            + self.in_flight
+    }
+
+    /// Whether the accounting identity of MODEL.md §8 holds.
+    pub fn identity_holds(&self) -> bool {
+        self.arrived == self.accounted()
+    }
+}
+
+/// The histograms of MODEL.md §8 (HdrHistogram, 3 significant digits).
+#[derive(Clone, Debug)]
+pub struct Histograms {
+    /// End-to-end latency (delivery − arrival) of every delivered cohort request, ns.
+    pub latency: Histogram<u64>,
+    /// Waiting time `t_k − a_i` of the epoch that scheduled it, ns.
+    pub waiting: Histogram<u64>,
+    /// First token: end of the initial stage on the GPU − arrival, ns.
+    pub first_token: Histogram<u64>,
+    /// Slack `D_i − delivery` of on-time requests, ns.
+    pub slack: Histogram<u64>,
+    /// Lateness `delivery − D_i` of late requests, ns.
+    pub lateness: Histogram<u64>,
+    /// Requests started per epoch (`t_k ≥ W`, empty epochs included), count.
+    pub batch_size: Histogram<u64>,
+    /// Scheduler wall time per call (`t_k ≥ W`), ns. Host-dependent.
+    pub solve_ns: Histogram<u64>,
+}
+
+impl Default for Histograms {
+    fn default() -> Self {
+        let h = || Histogram::new(HIST_SIGFIG).expect("3 significant digits is valid");
+        Histograms {
+            latency: h(),
+            waiting: h(),
+            first_token: h(),
+            slack: h(),
+            lateness: h(),
+            batch_size: h(),
+            solve_ns: h(),
+        }
+    }
+}
+
+/// What happened in one epoch (MODEL.md §8).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct EpochRecord {
+    /// Epoch index `k`.
+    pub epoch: u64,
+    /// Scheduling instant `t_k`, ns.
+    pub t_k_ns: u64,
+    /// Requests dropped at `t_k` because they could no longer meet their deadline (all, not only the cohort).
+    pub expired: u64,
+    /// Pending requests handed to the scheduler (after expiry), count.
+    pub queue_len: u64,
+    /// Requests started, count.
+    pub batch_size: u64,
+    /// Jobs started, count.
+    pub jobs: u64,
+    /// Padded prompt length `s'` (largest over the jobs started), tokens; 0 if none.
+    pub s_pad: u32,
+    /// Compute time `t_batch` (longest over the jobs started), ns; 0 if none.
+    pub t_batch_ns: u64,
+    /// Highest KV-cache occupancy brought by a job started (weights included), bytes; 0 if none.
+    pub kv_peak_bytes: f64,
+    /// `Σ ρU` of the jobs started.
+    pub rho_up: f64,
+    /// `Σ ρD` of the jobs started.
+    pub rho_down: f64,
+    /// Search nodes the scheduler visited (MODEL.md §7).
+    pub nodes: u64,
+    /// Leaves the scheduler checked.
+    pub leaves: u64,
+    /// Scheduler wall time, ns (host-dependent: the only non-deterministic field).
+    pub solve_ns: u64,
+    /// Jobs refused by the plan check, count.
+    pub violations: u64,
+    /// Ids of the requests started, ascending.
+    pub selected: Vec<u64>,
+    /// Requests left unscheduled and dropped under `DropUnscheduled` (all, not only the cohort).
+    pub dropped: u64,
+}
+
+/// Everything a run measured (MODEL.md §8).
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scheduler name.
+    pub scheduler: String,
+    /// Whether the run was stopped before its horizon (Ctrl-C): results cover `[0, end_ns]`.
+    pub partial: bool,
+    /// Simulated time reached, ns (the horizon unless partial).
+    pub end_ns: u64,
+    /// Horizon `H`, ns.
+    pub horizon_ns: u64,
+    /// Warm-up `W`, ns.
+    pub warmup_ns: u64,
+    /// The cohort counts.
+    pub counts: Counts,
+    /// Every request that arrived, warm-up included, count.
+    pub arrived_total: u64,
+    /// On-time cohort requests per second: `on_time / (end − W)`.
+    pub throughput_rps: f64,
+    /// The same per epoch: `throughput_rps · T_C`.
+    pub throughput_per_epoch: f64,
+    /// Epochs run, count.
+    pub epochs: u64,
+    /// Epochs with `t_k ≥ W`, count.
+    pub measured_epochs: u64,
+    /// Mean requests started per measured epoch (empty epochs included).
+    pub mean_batch_size: f64,
+    /// Highest KV-cache occupancy of any job (pooled for batches, per GPU for single jobs), bytes.
+    pub kv_peak_bytes: f64,
+    /// Per-GPU busy time inside `[W, end]`, ns.
+    pub gpu_busy_ns: Vec<u64>,
+    /// Mean GPU utilisation: `Σ busy / (G·(end − W))`.
+    pub gpu_utilisation: f64,
+    /// Mean `Σ ρU` per measured epoch (the share of the uplink slot's band used).
+    pub uplink_utilisation: f64,
+    /// Mean `Σ ρD` per measured epoch.
+    pub downlink_utilisation: f64,
+    /// Search nodes over all epochs.
+    pub nodes_total: u64,
+    /// Events the engine processed.
+    pub events_processed: u64,
+    /// The histograms.
+    pub hist: Histograms,
+    /// Per-epoch records, if the run was asked to keep them (`RunOptions::keep_epoch_records`).
+    pub epoch_records: Vec<EpochRecord>,
+}

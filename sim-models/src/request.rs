@@ -1,0 +1,220 @@
+//! Requests and the users that send them (MODEL.md §2).
+//!
+//! Each user is a Poisson source at rate `λ/U` with two random streams of its
+//! own, `user/{u}/arrivals` (inter-arrival gaps) and `user/{u}/requests` (the
+//! attributes), so adding a user or changing one distribution does not change
+//! another user's arrival instants. Arrival instants are accumulated in
+//! integer ns, each gap rounded once to the nearest ns; `τ_i` is rounded to
+//! the nearest ns, so the deadline `D_i = a_i + τ_i` is an exact instant.
+
+use rand::RngExt;
+use sim_core::{RngStreams, StreamRng};
+
+use crate::cost::secs_to_ns_saturating;
+use crate::scenario::{Dist, System};
+
+/// One request, from arrival until delivery (MODEL.md §2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// Request id, in arrival order (ties: the engine's event order).
+    pub id: u64,
+    /// The user that sent it.
+    pub user: u32,
+    /// Arrival instant `a_i`, ns.
+    pub arrival_ns: u64,
+    /// Prompt length `s_i`, tokens.
+    pub prompt: u32,
+    /// Maximum output length `n_i`, tokens.
+    pub output: u32,
+    /// Deadline `D_i = a_i + τ_i`, ns.
+    pub deadline_ns: u64,
+    /// Whether it belongs to the measured cohort (`a_i ≥ W`, MODEL.md §8).
+    pub counted: bool,
+}
+
+/// The attributes drawn for one request.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Attributes {
+    /// `s_i`, tokens.
+    pub prompt: u32,
+    /// `n_i`, tokens.
+    pub output: u32,
+    /// `τ_i`, ns.
+    pub latency_ns: u64,
+    /// `ε_i`, ΔPPL.
+    pub tolerance: f64,
+}
+
+/// A [`Dist`] ready to draw from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Sampler {
+    /// Equally likely values.
+    Uniform(Vec<f64>),
+    /// Values with cumulative weights (last = total).
+    Weighted(Vec<f64>, Vec<f64>),
+    /// A continuous range `[lo, hi]`.
+    Range(f64, f64),
+    /// Every integer in `[lo, hi]`.
+    IntRange(u32, u32),
+    /// A constant (draws nothing).
+    Fixed(f64),
+}
+
+impl Sampler {
+    /// A sampler for `dist`; `integer` selects integer draws for a `Uniform` range.
+    pub fn new(dist: &Dist, integer: bool) -> Sampler {
+        match dist {
+            Dist::Choice { values, weights } if weights.is_empty() => {
+                Sampler::Uniform(values.clone())
+            }
+            Dist::Choice { values, weights } => {
+                let mut acc = 0.0;
+                let cum = weights
+                    .iter()
+                    .map(|w| {
+                        acc += w;
+                        acc
+                    })
+                    .collect();
+                Sampler::Weighted(values.clone(), cum)
+            }
+            Dist::Uniform { lo, hi } if integer => Sampler::IntRange(*lo as u32, *hi as u32),
+            Dist::Uniform { lo, hi } => Sampler::Range(*lo, *hi),
+            Dist::Fixed(v) => Sampler::Fixed(*v),
+        }
+    }
+
+    /// One draw.
+    pub fn draw(&self, rng: &mut StreamRng) -> f64 {
+        match self {
+            Sampler::Uniform(v) => v[rng.random_range(0..v.len())],
+            Sampler::Weighted(v, cum) => {
+                let total = *cum.last().expect("validated: at least one value");
+                let u = rng.random::<f64>() * total;
+                // The first value whose cumulative weight exceeds u (zero weights are never drawn).
+                let i = cum.partition_point(|&c| c <= u).min(v.len() - 1);
+                v[i]
+            }
+            Sampler::Range(lo, hi) => lo + (hi - lo) * rng.random::<f64>(),
+            Sampler::IntRange(lo, hi) => rng.random_range(*lo..=*hi) as f64,
+            Sampler::Fixed(v) => *v,
+        }
+    }
+}
+
+/// One user as a request source (MODEL.md §2).
+#[derive(Clone, Debug)]
+pub struct User {
+    /// Arrival rate `λ/U`, requests/s (0: never arrives).
+    rate: f64,
+    arrivals: StreamRng,
+    attributes: StreamRng,
+}
+
+/// The attribute distributions shared by every user.
+#[derive(Clone, Debug)]
+pub struct Profile {
+    prompt: Sampler,
+    output: Sampler,
+    latency: Sampler,
+    accuracy: Sampler,
+}
+
+impl Profile {
+    /// The samplers of the system's request distributions.
+    pub fn new(sys: &System) -> Profile {
+        Profile {
+            prompt: Sampler::new(&sys.prompt, true),
+            output: Sampler::new(&sys.output, true),
+            latency: Sampler::new(&sys.latency, false),
+            accuracy: Sampler::new(&sys.accuracy, false),
+        }
+    }
+}
+
+impl User {
+    /// User `u` of a run with the given streams and per-user rate.
+    pub fn new(streams: &RngStreams, u: u32, rate: f64) -> User {
+        User {
+            rate,
+            arrivals: streams.stream(&format!("user/{u}/arrivals")),
+            attributes: streams.stream(&format!("user/{u}/requests")),
+        }
+    }
+
+    /// The next inter-arrival gap, ns (`Exp(λ/U)`, by inversion), or `None` if the rate is 0.
+    pub fn next_gap_ns(&mut self) -> Option<u64> {
+        if self.rate <= 0.0 {
+            return None;
+        }
+        // 1 − u ∈ (0, 1], so the logarithm is finite.
+        let u: f64 = self.arrivals.random();
+        let secs = -(1.0 - u).ln() / self.rate;
+        Some(secs_to_ns_saturating(secs))
+    }
+
+    /// Draws a request's attributes, always in the order `s, n, τ, ε`
+    /// (`ε` is drawn even when accuracy is ignored, so both variants see the same requests).
+    pub fn draw(&mut self, p: &Profile) -> Attributes {
+        let rng = &mut self.attributes;
+        let prompt = p.prompt.draw(rng) as u32;
+        let output = p.output.draw(rng) as u32;
+        let latency_ns = secs_to_ns_saturating(p.latency.draw(rng));
+        let tolerance = p.accuracy.draw(rng);
+        Attributes {
+            prompt,
+            output,
+            latency_ns,
+            tolerance,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighted_choice_follows_weights() {
+        let s = Sampler::new(
+            &Dist::Choice {
+                values: vec![1.0, 2.0, 3.0],
+                weights: vec![1.0, 0.0, 3.0],
+            },
+            true,
+        );
+        let mut rng = RngStreams::new(5).stream("t");
+        let mut counts = [0u32; 3];
+        for _ in 0..40_000 {
+            counts[s.draw(&mut rng) as usize - 1] += 1;
+        }
+        // Expected 10 000 / 0 / 30 000; 4 standard deviations of a binomial(40 000, ¼) ≈ 350.
+        assert_eq!(counts[1], 0);
+        assert!((counts[0] as i64 - 10_000).abs() < 350, "{counts:?}");
+    }
+
+    #[test]
+    fn integer_range_covers_its_ends() {
+        let s = Sampler::new(&Dist::Uniform { lo: 3.0, hi: 5.0 }, true);
+        let mut rng = RngStreams::new(5).stream("t");
+        let mut seen = [false; 3];
+        for _ in 0..1000 {
+            let v = s.draw(&mut rng);
+            assert!((3.0..=5.0).contains(&v) && v.fract() == 0.0);
+            seen[v as usize - 3] = true;
+        }
+        assert_eq!(seen, [true; 3]);
+    }
+
+    #[test]
+    fn poisson_gaps_have_the_right_mean() {
+        let streams = RngStreams::new(9);
+        let mut u = User::new(&streams, 3, 2.0);
+        let n = 100_000;
+        let total: u64 = (0..n).map(|_| u.next_gap_ns().unwrap()).sum();
+        // Mean 1/2 s = 5e8 ns; the standard error of the mean is 5e8/√n ≈ 1.6e6 ns.
+        let mean = total as f64 / n as f64;
+        assert!((mean - 5e8).abs() < 4.0 * 1.6e6, "{mean}");
+        assert_eq!(User::new(&streams, 0, 0.0).next_gap_ns(), None);
+    }
+}
