@@ -1,0 +1,71 @@
+//! Writing output files so that none is ever left half-written: each file is
+//! written under a temporary name in its own directory, flushed, then renamed
+//! over its final name (a rename within one directory is atomic on POSIX).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+/// Writes `contents` to `path` atomically (temporary name + rename), creating
+/// the parent directory if needed.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).with_context(|| format!("creating directory {}", dir.display()))?;
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} names no file", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(contents)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("writing {}", path.display()));
+    }
+    Ok(())
+}
+
+/// Reads a file to a string, with the file name in the error (a file that
+/// cannot be read is the user's input being wrong: exit status 2).
+pub fn read_input(path: &Path) -> anyhow::Result<String> {
+    fs::read_to_string(path)
+        .map_err(|e| crate::failure::bad_input(format!("cannot read {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_and_replaces_leaving_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub").join("a.txt");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "two");
+        let names: Vec<_> = fs::read_dir(dir.path().join("sub"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("a.txt")]);
+    }
+
+    #[test]
+    fn missing_input_is_bad_input() {
+        let e = read_input(Path::new("/nonexistent/x.ron")).unwrap_err();
+        assert_eq!(crate::failure::exit_code(&e), 2);
+        assert!(e.to_string().contains("/nonexistent/x.ron"));
+    }
+}

@@ -1,0 +1,280 @@
+//! Histogram export in HdrHistogram's own formats.
+//!
+//! - `.hgrm`: the percentile distribution exactly as Java's
+//!   `Histogram.outputPercentileDistribution(out, 5, scale)` prints it
+//!   (columns Value, Percentile, TotalCount, 1/(1-Percentile); the
+//!   `#[Mean …]`, `#[Max …]`, `#[Buckets …]` footer), preceded by one
+//!   `#[…]` line naming the histogram and the unit of the Value column.
+//!   HdrHistogram's plotter and the usual `.hgrm` scripts read it.
+//! - `.hlog`: an interval log (`HistogramLogWriter` format, V2 compressed
+//!   histograms, base64), one interval per run, readable by
+//!   `HistogramLogProcessor`; values stay in the recorded unit (ns), the
+//!   per-interval max column is divided by the unit's divisor (a
+//!   `#[MaxValueDivisor: …]` line says so). Timestamps are simulated seconds
+//!   (`StartTime` and `BaseTime` are 0), so the same run gives the same bytes.
+//!
+//! `.hlog` files are also what `edgesim merge` reads back ([`read_hlog`]).
+
+use std::fmt::Write as _;
+use std::time::{Duration, UNIX_EPOCH};
+
+use anyhow::{anyhow, Context};
+use base64::Engine as _;
+use hdrhistogram::serialization::interval_log::{
+    IntervalLogIterator, IntervalLogWriterBuilder, LogEntry, Tag,
+};
+use hdrhistogram::serialization::{Deserializer, V2DeflateSerializer};
+use hdrhistogram::Histogram;
+
+/// The unit a histogram's values are printed in.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Unit {
+    /// Name written in the header, e.g. `ms`.
+    pub name: &'static str,
+    /// Recorded values are divided by this to print them (1e6 for ns → ms).
+    pub divisor: f64,
+}
+
+/// Milliseconds, for histograms recorded in ns.
+pub const MILLISECONDS: Unit = Unit {
+    name: "ms",
+    divisor: 1e6,
+};
+
+/// Plain counts (batch sizes), printed as recorded.
+pub const COUNT: Unit = Unit {
+    name: "requests",
+    divisor: 1.0,
+};
+
+/// Java's `subBucketCount`: `2^⌈log2(2·10^sigfig)⌉`, derived here from the
+/// histogram's own shape: it has `(buckets + 1) · subBucketCount / 2` counts.
+fn sub_bucket_count(h: &Histogram<u64>) -> usize {
+    2 * h.distinct_values() / (h.buckets() as usize + 1)
+}
+
+/// The `.hgrm` text of `h` (see the module docs), values divided by `unit.divisor`.
+pub fn hgrm(h: &Histogram<u64>, title: &str, unit: Unit) -> String {
+    let d = h.sigfig() as usize;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "#[{title}: Value in {} (recorded in ns, divided by {})]",
+        unit.name, unit.divisor
+    );
+    let _ = write!(
+        s,
+        "{:>12} {:>14} {:>10} {:>14}\n\n",
+        "Value", "Percentile", "TotalCount", "1/(1-Percentile)"
+    );
+    if !h.is_empty() {
+        let mut total = 0u64;
+        for v in h.iter_quantiles(5) {
+            total += v.count_since_last_iteration();
+            let value = v.value_iterated_to() as f64 / unit.divisor;
+            let q = v.quantile_iterated_to();
+            if q < 1.0 {
+                let _ = writeln!(
+                    s,
+                    "{value:12.d$} {q:2.12} {total:10} {:14.2}",
+                    1.0 / (1.0 - q)
+                );
+            } else {
+                let _ = writeln!(s, "{value:12.d$} {q:2.12} {total:10}");
+            }
+        }
+    }
+    let max = if h.is_empty() { 0 } else { h.max() };
+    let _ = writeln!(
+        s,
+        "#[Mean    = {:12.d$}, StdDeviation   = {:12.d$}]",
+        h.mean() / unit.divisor,
+        h.stdev() / unit.divisor
+    );
+    let _ = writeln!(
+        s,
+        "#[Max     = {:12.d$}, Total count    = {:12}]",
+        max as f64 / unit.divisor,
+        h.len()
+    );
+    let _ = writeln!(
+        s,
+        "#[Buckets = {:12}, SubBuckets     = {:12}]",
+        h.buckets(),
+        sub_bucket_count(h)
+    );
+    s
+}
+
+/// One interval of an interval log.
+pub struct Interval<'a> {
+    /// Optional tag (no `,`, space or newline), e.g. `rep3`.
+    pub tag: Option<&'a str>,
+    /// Start, simulated seconds.
+    pub start: Duration,
+    /// Length, simulated seconds.
+    pub length: Duration,
+    /// The histogram (values in ns or counts).
+    pub histogram: &'a Histogram<u64>,
+}
+
+/// An interval log holding `intervals`, with a leading comment `title`.
+pub fn hlog(title: &str, unit: Unit, intervals: &[Interval<'_>]) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut serializer = V2DeflateSerializer::new();
+    {
+        let mut writer = IntervalLogWriterBuilder::new()
+            .add_comment(&format!("[{title}; values recorded in ns (counts for batch sizes); timestamps in simulated seconds]"))
+            .add_comment("[Histogram log format version 1.3]")
+            .with_start_time(UNIX_EPOCH)
+            .with_base_time(UNIX_EPOCH)
+            .with_max_value_divisor(unit.divisor)
+            .begin_log_with(&mut out, &mut serializer)?;
+        for iv in intervals {
+            let tag = match iv.tag {
+                None => None,
+                Some(t) => Some(Tag::new(t).ok_or_else(|| anyhow!("invalid hlog tag {t:?}"))?),
+            };
+            writer
+                .write_histogram(iv.histogram, iv.start, iv.length, tag)
+                .map_err(|e| anyhow!("serializing histogram {title}: {e}"))?;
+        }
+    }
+    Ok(out)
+}
+
+/// The tagged histograms of an interval log, in file order.
+pub fn read_hlog(bytes: &[u8]) -> anyhow::Result<Vec<(Option<String>, Histogram<u64>)>> {
+    let mut out = Vec::new();
+    let mut deserializer = Deserializer::new();
+    for entry in IntervalLogIterator::new(bytes) {
+        let entry = entry.map_err(|e| anyhow!("malformed interval log: {e:?}"))?;
+        if let LogEntry::Interval(iv) = entry {
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(iv.encoded_histogram())
+                .context("interval log: bad base64")?;
+            let h: Histogram<u64> = deserializer
+                .deserialize(&mut raw.as_slice())
+                .map_err(|e| anyhow!("interval log: bad histogram: {e:?}"))?;
+            out.push((iv.tag().map(|t| t.as_str().to_string()), h));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Histogram<u64> {
+        let mut h = Histogram::<u64>::new(3).unwrap();
+        for v in 1..=4u64 {
+            h.record(v * 1_000_000).unwrap(); // 1, 2, 3, 4 ms in ns
+        }
+        h
+    }
+
+    #[test]
+    fn hgrm_has_java_layout_and_footer() {
+        let h = sample();
+        let text = hgrm(&h, "latency", MILLISECONDS);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("#[latency: Value in ms"));
+        assert_eq!(
+            lines[1],
+            "       Value     Percentile TotalCount 1/(1-Percentile)"
+        );
+        assert_eq!(lines[2], "");
+        let body: Vec<&str> = lines[3..]
+            .iter()
+            .copied()
+            .take_while(|l| !l.starts_with('#'))
+            .collect();
+        // Every body line but the last has four columns; the last is the 100 % line.
+        let last = body.last().unwrap();
+        let cols: Vec<&str> = last.split_whitespace().collect();
+        assert_eq!(cols.len(), 3, "{last}");
+        assert_eq!(cols[1], "1.000000000000");
+        assert_eq!(cols[2], "4");
+        for l in &body[..body.len() - 1] {
+            assert_eq!(l.split_whitespace().count(), 4, "{l}");
+        }
+        // Values are within 0.1 % of 1..4 ms (3 significant digits).
+        let v: f64 = cols[0].parse().unwrap();
+        assert!((v - 4.0).abs() < 0.004, "{v}");
+        // Footer: mean 2.5 ms, population sd √1.25 = 1.118 ms; 2048 sub-buckets at 3 digits
+        // (2^⌈log2 2000⌉).
+        let foot: Vec<&str> = lines.iter().rev().take(3).copied().collect();
+        assert!(
+            foot[2].starts_with("#[Mean    =        2.50"),
+            "{}",
+            foot[2]
+        );
+        assert!(
+            foot[2].contains("StdDeviation   =        1.11"),
+            "{}",
+            foot[2]
+        );
+        assert!(
+            foot[1].contains("Total count    =            4]"),
+            "{}",
+            foot[1]
+        );
+        assert!(
+            foot[0].ends_with("SubBuckets     =         2048]"),
+            "{}",
+            foot[0]
+        );
+    }
+
+    #[test]
+    fn hgrm_of_an_empty_histogram_is_header_and_footer() {
+        let h = Histogram::<u64>::new(3).unwrap();
+        let text = hgrm(&h, "x", COUNT);
+        assert_eq!(text.lines().count(), 6, "{text}");
+        assert!(text.contains("Total count    =            0]"));
+    }
+
+    #[test]
+    fn hlog_round_trips_and_is_deterministic() {
+        let a = sample();
+        let mut b = Histogram::<u64>::new(3).unwrap();
+        b.record(7).unwrap();
+        let ivs = [
+            Interval {
+                tag: Some("rep0"),
+                start: Duration::from_secs(6),
+                length: Duration::from_secs(54),
+                histogram: &a,
+            },
+            Interval {
+                tag: Some("rep1"),
+                start: Duration::from_secs(6),
+                length: Duration::from_secs(54),
+                histogram: &b,
+            },
+        ];
+        let bytes = hlog("latency", MILLISECONDS, &ivs).unwrap();
+        assert_eq!(bytes, hlog("latency", MILLISECONDS, &ivs).unwrap());
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.contains("#[MaxValueDivisor: 1000000.000]"), "{text}");
+        // Max column: 4 ms = 4e6 ns lies in [2^21, 2^22), where 3 digits give a
+        // resolution of 2^(21−10) = 2048 ns: 4e6/2048 = 1953.1 → highest equivalent
+        // value 1954·2048 − 1 = 4 001 791 ns → 4.002 ms.
+        assert!(text.contains("Tag=rep0,6.000,54.000,4.002,"), "{text}");
+        let back = read_hlog(&bytes).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[0].0.as_deref(), Some("rep0"));
+        assert_eq!(back[0].1, a);
+        assert_eq!(back[1].1, b);
+        assert!(hlog(
+            "x",
+            COUNT,
+            &[Interval {
+                tag: Some("a b"),
+                ..ivs[0]
+            }]
+        )
+        .is_err());
+    }
+}
