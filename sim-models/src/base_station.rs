@@ -33,8 +33,6 @@ use crate::scheduler::{schedule_timed, EpochView, Placement, Scheduler, Schedule
 pub enum Event {
     /// User `u`'s next Poisson arrival.
     Arrival(u32),
-    /// A scripted arrival (tests), index into the script.
-    Scripted(u32),
     /// Scheduling instant of epoch `k`.
     Epoch(u64),
     /// A job's compute ends (slab index).
@@ -52,7 +50,8 @@ pub(crate) struct ScriptedArrival {
 }
 
 /// Inputs that replace random draws (tests): scripted arrivals (no Poisson
-/// arrivals then) and a fixed channel gain for every user.
+/// arrivals then; each user's scripted arrivals are chained one event at a
+/// time, as its Poisson arrivals would be) and a fixed channel gain for every user.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Script {
     pub arrivals: Vec<ScriptedArrival>,
@@ -125,7 +124,9 @@ pub(crate) struct BaseStation<'a> {
     profile: Profile,
     users: Vec<User>,
     next_arrival: Vec<Option<(SimTime, EventKey)>>,
-    script: Script,
+    // Per user, the scripted arrivals still to come (time order), if scripted.
+    scripted: Option<Vec<std::collections::VecDeque<ScriptedArrival>>>,
+    fixed_gain: Option<f64>,
     next_id: u64,
     pending: Vec<Request>,
     channel: Channel,
@@ -160,10 +161,23 @@ impl<'a> BaseStation<'a> {
         script: Option<Script>,
     ) -> BaseStation<'a> {
         let streams = RngStreams::new(sys.seed);
-        let scripted = script.is_some();
+        let scripted = script.as_ref().map(|s| {
+            let mut per_user = vec![std::collections::VecDeque::new(); sys.users as usize];
+            let mut all = s.arrivals.clone();
+            all.sort_by_key(|a| a.at_ns); // stable: equal instants keep script order
+            for a in all {
+                per_user[a.user as usize].push_back(a);
+            }
+            per_user
+        });
+        let fixed_gain = script.and_then(|s| s.gain);
         let users = (0..sys.users)
             .map(|u| {
-                let rate = if scripted { 0.0 } else { sys.rate_per_user };
+                let rate = if scripted.is_some() {
+                    0.0
+                } else {
+                    sys.rate_per_user
+                };
                 User::new(&streams, u, rate)
             })
             .collect();
@@ -171,7 +185,8 @@ impl<'a> BaseStation<'a> {
             profile: Profile::new(&sys),
             users,
             next_arrival: vec![None; sys.users as usize],
-            script: script.unwrap_or_default(),
+            scripted,
+            fixed_gain,
             next_id: 0,
             pending: Vec::new(),
             channel: Channel::new(&sys, &streams),
@@ -199,18 +214,23 @@ impl<'a> BaseStation<'a> {
         }
     }
 
-    /// Schedules the first events: scripted arrivals, each user's first arrival, epoch 0.
+    /// The instant of user `u`'s next arrival after one at `now_ns`, if any.
+    fn next_arrival_ns(&mut self, u: usize, now_ns: u64) -> Option<u64> {
+        match &self.scripted {
+            Some(s) => s[u].front().map(|a| a.at_ns.max(now_ns)),
+            None => self.users[u]
+                .next_gap_ns()
+                .map(|g| now_ns.saturating_add(g)),
+        }
+    }
+
+    /// Schedules the first events: each user's first arrival, then epoch 0.
     pub fn prime(&mut self, engine: &mut sim_core::Engine<Event>) -> Result<(), SimError> {
         let time_err = |e: sim_core::ScheduleError| SimError::Time(e.to_string());
-        for (i, a) in self.script.arrivals.iter().enumerate() {
-            engine
-                .schedule_at(SimTime::from_nanos(a.at_ns), Event::Scripted(i as u32))
-                .map_err(time_err)?;
-        }
         for u in 0..self.users.len() {
-            if let Some(gap) = self.users[u].next_gap_ns() {
-                if gap <= self.sys.horizon_ns {
-                    let t = SimTime::from_nanos(gap);
+            if let Some(at) = self.next_arrival_ns(u, 0) {
+                if at <= self.sys.horizon_ns {
+                    let t = SimTime::from_nanos(at);
                     let key = engine
                         .schedule_at(t, Event::Arrival(u as u32))
                         .map_err(time_err)?;
@@ -260,12 +280,17 @@ impl<'a> BaseStation<'a> {
     }
 
     fn user_arrival(&mut self, now: SimTime, u: u32, ctx: &mut Context<'_, Event>) {
-        let user = &mut self.users[u as usize];
-        let attrs = user.draw(&self.profile);
-        let next = user.next_gap_ns();
+        let attrs = match &mut self.scripted {
+            Some(s) => {
+                s[u as usize]
+                    .pop_front()
+                    .expect("a scripted arrival event has its script entry")
+                    .attrs
+            }
+            None => self.users[u as usize].draw(&self.profile),
+        };
         self.next_arrival[u as usize] = None;
-        if let Some(gap) = next {
-            let t = now.as_nanos().saturating_add(gap);
+        if let Some(t) = self.next_arrival_ns(u as usize, now.as_nanos()) {
             if t <= self.sys.horizon_ns {
                 let t = SimTime::from_nanos(t);
                 match ctx.schedule_at(t, Event::Arrival(u)) {
@@ -329,7 +354,7 @@ impl<'a> BaseStation<'a> {
         self.counts.expired += expired_cohort;
 
         // 2. The epoch's channel gains and each request's ρU, ρD.
-        match self.script.gain {
+        match self.fixed_gain {
             Some(g) => (0..sys.users as usize).for_each(|u| self.channel.set_gain(u, g)),
             None => self.channel.draw_epoch(),
         }
@@ -552,10 +577,6 @@ impl Model for BaseStation<'_> {
     fn handle(&mut self, now: SimTime, event: Event, ctx: &mut Context<'_, Event>) {
         match event {
             Event::Arrival(u) => self.user_arrival(now, u, ctx),
-            Event::Scripted(i) => {
-                let a = self.script.arrivals[i as usize];
-                self.arrive(now.as_nanos(), a.user, a.attrs);
-            }
             Event::Epoch(k) => self.epoch(now, k, ctx),
             Event::ComputeDone(j) => self.compute_done(now, j),
             Event::Delivered(j) => self.delivered(now, j),

@@ -360,6 +360,22 @@ mod tests {
     }
 
     #[test]
+    fn arrival_at_t_k_scheduled_after_the_epoch_event_is_pending() {
+        // User 0 arrives at 1.0 s and again exactly at t_1 = 1.5 s; the second arrival's event
+        // is scheduled at 1.0 s, after epoch 1's (scheduled at t_0), yet it is pending in epoch 1.
+        let out = scripted(
+            paper(3.0),
+            &mut GreedyById,
+            vec![
+                arrival(S, 0, 128, 128, 10 * S),
+                arrival(3 * S / 2, 0, 128, 128, 10 * S),
+            ],
+        );
+        assert_eq!(out.epoch_records[1].queue_len, 2);
+        assert_eq!(out.epoch_records[1].selected, [0, 1]);
+    }
+
+    #[test]
     fn expiry_at_the_boundary_instant() {
         // A: arrives 0.1 s, D = 2.0 s exactly = t_1 + T_U + T_D → expired at t_1.
         // B: arrives 0.2 s, D = 2.0 s + 1 ns → pending at t_1, but no batch computes in 1 ns;
