@@ -1,1 +1,5 @@
-//! Cross-crate integration tests, one module per subject.
+//! Cross-crate integration tests, one module per subject (the engine, the
+//! model and the schedulers together).
+
+mod common;
+mod paper_runs;

@@ -1,0 +1,132 @@
+//! Whole runs of the paper's setting with the real schedulers.
+//!
+//! With the paper's numbers a request left unscheduled at `t_k` always
+//! expires before `t_{k+1}` (τ ≤ 2 s, so its budget then is at most
+//! 2 − 1.5 = 0.5 s = T_U + T_D, MODEL.md §4), and a pooled batch always ends
+//! inside its compute slot (1g). So each epoch's problem depends only on the
+//! arrivals and the channel draws, never on earlier decisions, and
+//! bandwidth never binds (ρ ≈ 10⁻⁵). Then any two schedulers that are both
+//! optimal for P1 must start the same *number* of requests every epoch, and
+//! an optimal one can never start fewer than a heuristic.
+
+use sim_core::SimTime;
+
+use crate::common::{run_kept, run_with, scenario};
+
+const EPOCHS: f64 = 60.0; // 40 epochs of 1.5 s
+
+fn batch_sizes(out: &sim_models::metrics::RunOutput) -> Vec<u64> {
+    out.epoch_records.iter().map(|r| r.batch_size).collect()
+}
+
+#[test]
+fn optimal_schedulers_agree_epoch_by_epoch() {
+    for rate in ["20", "150"] {
+        let s = scenario(EPOCHS, &[&format!("arrivals.rate={rate}")]);
+        let dftsp = run_with(&s, "dftsp");
+        let exact = run_with(&s, "exact");
+        let tree = run_with(&s, "tree-search");
+        assert!(dftsp.counts.on_time > 0, "λ = {rate}: nothing served");
+        assert_eq!(batch_sizes(&dftsp), batch_sizes(&exact), "λ = {rate}");
+        assert_eq!(batch_sizes(&dftsp), batch_sizes(&tree), "λ = {rate}");
+        assert_eq!(dftsp.counts, exact.counts, "λ = {rate}");
+        // tree-search enters at least the nodes dftsp does (pruning only removes nodes).
+        assert!(tree.nodes_total >= dftsp.nodes_total);
+    }
+}
+
+#[test]
+fn optimal_never_below_the_heuristics() {
+    let s = scenario(EPOCHS, &["arrivals.rate=120"]);
+    let dftsp = batch_sizes(&run_with(&s, "dftsp"));
+    for name in ["greedy", "static"] {
+        let other = batch_sizes(&run_with(&s, name));
+        assert!(
+            dftsp.iter().zip(&other).all(|(a, b)| a >= b),
+            "{name} started more than dftsp in some epoch: {dftsp:?} vs {other:?}"
+        );
+    }
+}
+
+#[test]
+fn every_scheduler_respects_capacity_and_the_identity() {
+    for name in ["dftsp", "exact", "greedy", "static", "nobatch"] {
+        for extra in [
+            &[][..],
+            &["channel.bandwidth_up=2e3", "channel.bandwidth_down=2e3"][..],
+        ] {
+            let mut sets = vec!["arrivals.rate=80"];
+            sets.extend_from_slice(extra);
+            let s = scenario(EPOCHS, &sets);
+            let out = run_with(&s, name);
+            assert_eq!(out.counts.plan_violations, 0, "{name} {extra:?}");
+            assert!(
+                out.counts.identity_holds(),
+                "{name} {extra:?}: {:?}",
+                out.counts
+            );
+            assert!(out.kv_peak_bytes > 0.0, "{name} {extra:?}: nothing ran");
+        }
+    }
+}
+
+#[test]
+fn same_seed_same_run_other_seed_other_run() {
+    let s = scenario(EPOCHS, &["arrivals.rate=100", "scheduler.name=exact"]);
+    let strip = |mut o: sim_models::metrics::RunOutput| {
+        for r in &mut o.epoch_records {
+            r.solve_ns = 0;
+        }
+        (
+            o.counts,
+            o.epoch_records,
+            o.hist.latency,
+            o.events_processed,
+        )
+    };
+    let a = strip(run_kept(&s));
+    let b = strip(run_kept(&s));
+    assert_eq!(a, b);
+    let mut s2 = s.clone();
+    s2.set("seed", "2").unwrap();
+    let c = strip(run_kept(&s2));
+    assert_ne!(a.0, c.0);
+}
+
+#[test]
+fn dumped_instances_resolve_to_the_recorded_choice() {
+    let s = scenario(30.0, &["arrivals.rate=60"]);
+    let info = s.system_info().unwrap();
+    let mut sched = sim_schedulers::build(&s.scheduler, &info).unwrap();
+    let mut dumped = Vec::new();
+    let mut hook = |epoch: u64, inst: &sim_models::instance::Instance| {
+        dumped.push((epoch, inst.to_ron_string()));
+    };
+    let opts = sim_models::simulation::RunOptions {
+        on_instance: Some(&mut hook),
+        keep_epoch_records: true,
+        ..Default::default()
+    };
+    let out = sim_models::simulation::run(&s, sched.as_mut(), opts).unwrap();
+    assert_eq!(dumped.len(), out.epoch_records.len());
+    let mut nonempty = 0;
+    for ((epoch, text), rec) in dumped.iter().zip(&out.epoch_records) {
+        assert_eq!(*epoch, rec.epoch);
+        let inst = sim_models::instance::Instance::from_ron_str(text).unwrap();
+        let (plan, _) = sim_schedulers::solve_instance(&s.scheduler, &inst, Some(&info)).unwrap();
+        let ids: Vec<u64> = plan
+            .selected()
+            .iter()
+            .map(|&i| inst.requests[i].id)
+            .collect();
+        assert_eq!(ids, rec.selected, "epoch {epoch}");
+        nonempty += usize::from(!ids.is_empty());
+        assert_eq!(
+            rec.t_k_ns,
+            SimTime::from_secs_f64(1.5 * *epoch as f64)
+                .unwrap()
+                .as_nanos()
+        );
+    }
+    assert!(nonempty > 10);
+}
