@@ -558,3 +558,238 @@ impl Tree<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The search against a literal walk of MODEL.md §7's loops: no skipping,
+    //! every node entered one by one, every leaf checked from scratch. Node
+    //! counts and selections must agree exactly.
+    use super::*;
+    use crate::bench_support::SplitMix;
+    use sim_models::cost::MODEL_PRESETS;
+    use sim_models::instance::Candidate;
+    use sim_models::quant::QuantParams;
+
+    struct Literal<'a> {
+        inst: &'a Instance,
+        prune: bool,
+        nodes: u64,
+    }
+
+    impl Literal<'_> {
+        fn solve(&mut self, z_start: ZStart) -> Vec<usize> {
+            let inst = self.inst;
+            let reqs = &inst.requests;
+            let sel: Vec<usize> = (0..reqs.len())
+                .filter(|&i| inst.selectable(&reqs[i]))
+                .collect();
+            let mut caps: Vec<u32> = sel.iter().map(|&i| reqs[i].prompt).collect();
+            caps.sort();
+            caps.dedup();
+            let mut best: (usize, Vec<usize>) = (0, vec![]);
+            for cap in caps {
+                let mut ranked: Vec<usize> = sel
+                    .iter()
+                    .copied()
+                    .filter(|&i| reqs[i].prompt <= cap)
+                    .collect();
+                ranked.sort_by(|&x, &y| reqs[y].budget_ns.cmp(&reqs[x].budget_ns).then(x.cmp(&y)));
+                let z_max = match z_start {
+                    ZStart::All => ranked.len(),
+                    ZStart::Bound => {
+                        let mut c: Vec<f64> = ranked
+                            .iter()
+                            .map(|&i| {
+                                inst.quant.beta
+                                    * inst.model.request_flops(reqs[i].prompt, reqs[i].output)
+                                        as f64
+                                    / inst.flops
+                            })
+                            .collect();
+                        c.sort_by(f64::total_cmp);
+                        let room = (inst.t_c_ns as f64 / 1e9).min(
+                            reqs[ranked[0]].budget_ns as f64 / 1e9
+                                - inst.t_u_ns as f64 / 1e9
+                                - inst.t_d_ns as f64 / 1e9,
+                        ) + 1e-9;
+                        let (mut s, mut z) = (0.0, 0);
+                        for x in c {
+                            s += x;
+                            if s > room {
+                                break;
+                            }
+                            z += 1;
+                        }
+                        z
+                    }
+                };
+                'z: for z in (1..=z_max).rev() {
+                    for d in z..=ranked.len() {
+                        let fd = &ranked[..d];
+                        let tau_min = reqs[ranked[d - 1]].budget_ns;
+                        let mut outs: Vec<u32> = fd.iter().map(|&i| reqs[i].output).collect();
+                        outs.sort();
+                        outs.dedup();
+                        let levels: Vec<Vec<usize>> = outs
+                            .iter()
+                            .map(|&o| {
+                                let mut l: Vec<usize> = fd
+                                    .iter()
+                                    .copied()
+                                    .filter(|&i| reqs[i].output == o)
+                                    .collect();
+                                l.sort_by(|&x, &y| {
+                                    reqs[x].rho_up.total_cmp(&reqs[y].rho_up).then(x.cmp(&y))
+                                });
+                                l
+                            })
+                            .collect();
+                        let mut path = vec![];
+                        if let Some(s) = self.walk(&levels, z, cap, tau_min, &mut path) {
+                            if z > best.0 {
+                                best = (z, s);
+                            }
+                            break 'z;
+                        }
+                    }
+                }
+            }
+            best.1.sort();
+            best.1
+        }
+
+        fn walk(
+            &mut self,
+            levels: &[Vec<usize>],
+            z: usize,
+            cap: u32,
+            tau_min: i64,
+            path: &mut Vec<usize>,
+        ) -> Option<Vec<usize>> {
+            let j = path.len();
+            let sum: usize = path.iter().sum();
+            let need = z - sum;
+            let after: usize = levels[j + 1..].iter().map(|l| l.len()).sum();
+            let hi = need.min(levels[j].len());
+            for v in (0..=hi).rev() {
+                if self.prune && after < need - v {
+                    break; // the strict rule: this child and its smaller siblings
+                }
+                self.nodes += 1;
+                path.push(v);
+                if sum + v == z {
+                    let s: Vec<usize> = path
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(k, &c)| levels[k][..c].iter().copied())
+                        .collect();
+                    if self.leaf_ok(&s, cap, tau_min) {
+                        return Some(s);
+                    }
+                } else if j + 1 < levels.len() {
+                    if let Some(s) = self.walk(levels, z, cap, tau_min, path) {
+                        return Some(s);
+                    }
+                } // else: a dead leaf (tree-search only)
+                path.pop();
+            }
+            None
+        }
+
+        fn leaf_ok(&self, s: &[usize], cap: u32, tau_min: i64) -> bool {
+            let inst = self.inst;
+            let r = &inst.requests;
+            let flops: u128 = s
+                .iter()
+                .map(|&i| inst.model.request_flops(cap, r[i].output))
+                .sum();
+            let t = inst.batch_time_ns(flops);
+            let tokens: u64 = s.iter().map(|&i| cap as u64 + r[i].output as u64).sum();
+            let up: u64 = s.iter().map(|&i| r[i].rho_up_fx).sum();
+            let down: u64 = s.iter().map(|&i| r[i].rho_down_fx).sum();
+            up <= RHO_ONE
+                && down <= RHO_ONE
+                && inst.memory_fits(tokens)
+                && t <= inst.t_c_ns
+                && inst.delivery_offset_ns(t) <= tau_min as i128
+        }
+    }
+
+    fn random(seed: u64, n: usize) -> Instance {
+        let mut g = SplitMix::new(seed);
+        let model = MODEL_PRESETS[0].dims;
+        let quant = QuantParams {
+            alpha_w: 0.5,
+            alpha_kv: 1.0,
+            beta: 0.75,
+        };
+        let f_ref = model.request_flops(256, 128) as f64;
+        let t_c_ns = 1_000_000_000u64;
+        let flops = 0.75 * f_ref * (2.0 + 8.0 * g.unit());
+        let memory = 0.5 * model.weight_bytes()
+            + model.kv_bytes_per_token() * if g.unit() < 0.4 { 3000.0 } else { 1e7 };
+        let prompts = [128u32, 256, 512];
+        let outs = [32u32, 128, 256, 512];
+        let band = g.unit() < 0.5;
+        let per_user = g.unit() < 0.5;
+        let requests = (0..n as u64)
+            .map(|id| {
+                let s = prompts[(g.next_u64() % 3) as usize];
+                let o = outs[(g.next_u64() % 4) as usize];
+                let budget = 400_000_000 + (g.unit() * 1.3e9) as i64;
+                let x = if per_user { 0.3 + 2.0 * g.unit() } else { 1.0 };
+                let k = if band { 1.0 / (256.0 * 4.0) } else { 1e-7 };
+                Candidate::new(id, s, o, budget, s as f64 * k * x, o as f64 * k * 0.5)
+            })
+            .collect();
+        Instance {
+            flops,
+            memory,
+            model,
+            quant,
+            t_u_ns: 200_000_000,
+            t_c_ns,
+            t_d_ns: 200_000_000,
+            requests,
+        }
+    }
+
+    #[test]
+    fn nodes_and_selection_match_the_literal_walk() {
+        let mut checked = 0u64;
+        for seed in 0..400u64 {
+            let inst = random(seed, 1 + (seed % 13) as usize);
+            for prune in [true, false] {
+                for z_start in [ZStart::Bound, ZStart::All] {
+                    let mut lit = Literal {
+                        inst: &inst,
+                        prune,
+                        nodes: 0,
+                    };
+                    let want = lit.solve(z_start);
+                    let (got, work) = SearchCore::new(prune, z_start).solve(&inst);
+                    assert_eq!(got, want, "seed {seed} prune {prune} {z_start:?}");
+                    assert_eq!(
+                        work.nodes, lit.nodes,
+                        "seed {seed} prune {prune} {z_start:?}"
+                    );
+                    checked += lit.nodes;
+                }
+            }
+        }
+        assert!(
+            checked > 10_000,
+            "the instances must make real trees: {checked}"
+        );
+    }
+
+    #[test]
+    fn buffers_reused_across_calls_give_the_same_answer() {
+        let mut core = SearchCore::new(true, ZStart::Bound);
+        let a = random(7, 12);
+        let b = random(8, 5);
+        let first = core.solve(&a);
+        core.solve(&b);
+        assert_eq!(core.solve(&a), first);
+    }
+}
