@@ -1,6 +1,8 @@
 //! Writing output files so that none is ever left half-written: each file is
 //! written under a temporary name in its own directory, flushed, then renamed
 //! over its final name (a rename within one directory is atomic on POSIX).
+//! This guards against the process stopping midway (Ctrl-C, a crash); files
+//! are not fsynced, so it does not guard against a power cut.
 
 use std::fs;
 use std::io::Write;
@@ -19,15 +21,10 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     let name = path
         .file_name()
         .with_context(|| format!("{} names no file", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
+    let tmp = dir.join(temp_name(name));
     let result = (|| -> std::io::Result<()> {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(contents)?;
-        f.sync_all()?;
         fs::rename(&tmp, path)
     })();
     if let Err(e) = result {
@@ -35,6 +32,19 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
         return Err(e).with_context(|| format!("writing {}", path.display()));
     }
     Ok(())
+}
+
+fn temp_name(name: &std::ffi::OsStr) -> String {
+    format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id())
+}
+
+/// The temporary name [`write_atomic`] uses for `path`, for callers that
+/// stream a file and rename it themselves.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .unwrap_or_else(|| std::ffi::OsStr::new("output"));
+    path.with_file_name(temp_name(name))
 }
 
 /// Reads a file to a string, with the file name in the error (a file that

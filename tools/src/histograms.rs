@@ -25,6 +25,7 @@ use hdrhistogram::serialization::interval_log::{
 };
 use hdrhistogram::serialization::{Deserializer, V2DeflateSerializer};
 use hdrhistogram::Histogram;
+use sim_models::Histograms;
 
 /// The unit a histogram's values are printed in.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -47,6 +48,73 @@ pub const COUNT: Unit = Unit {
     divisor: 1.0,
 };
 
+/// One of the run's histograms (MODEL.md §8) and how it is exported.
+pub struct Kind {
+    /// File stem: `latency` → `latency.hlog`, `latency.hgrm`.
+    pub name: &'static str,
+    /// What it measures, for the file headers.
+    pub title: &'static str,
+    /// Unit of the `.hgrm` Value column.
+    pub unit: Unit,
+    /// Whether its values depend on the host (wall-clock), not only on the scenario and seed.
+    pub host_dependent: bool,
+    /// The histogram in a run's output.
+    pub get: fn(&Histograms) -> &Histogram<u64>,
+}
+
+/// Every histogram a run exports, in file order.
+pub const KINDS: [Kind; 7] = [
+    Kind {
+        name: "latency",
+        title: "end-to-end latency (delivery - arrival) of delivered cohort requests",
+        unit: MILLISECONDS,
+        host_dependent: false,
+        get: |h| &h.latency,
+    },
+    Kind {
+        name: "waiting",
+        title: "waiting time (t_k - arrival) of scheduled cohort requests",
+        unit: MILLISECONDS,
+        host_dependent: false,
+        get: |h| &h.waiting,
+    },
+    Kind {
+        name: "first_token",
+        title: "first token (end of the initial stage - arrival)",
+        unit: MILLISECONDS,
+        host_dependent: false,
+        get: |h| &h.first_token,
+    },
+    Kind {
+        name: "slack",
+        title: "slack (deadline - delivery) of on-time requests",
+        unit: MILLISECONDS,
+        host_dependent: false,
+        get: |h| &h.slack,
+    },
+    Kind {
+        name: "lateness",
+        title: "lateness (delivery - deadline) of late requests",
+        unit: MILLISECONDS,
+        host_dependent: false,
+        get: |h| &h.lateness,
+    },
+    Kind {
+        name: "batch_size",
+        title: "requests started per measured epoch (empty epochs included)",
+        unit: COUNT,
+        host_dependent: false,
+        get: |h| &h.batch_size,
+    },
+    Kind {
+        name: "solve_time",
+        title: "scheduler wall time per epoch (host-dependent)",
+        unit: MILLISECONDS,
+        host_dependent: true,
+        get: |h| &h.solve_ns,
+    },
+];
+
 /// Java's `subBucketCount`: `2^⌈log2(2·10^sigfig)⌉`, derived here from the
 /// histogram's own shape: it has `(buckets + 1) · subBucketCount / 2` counts.
 fn sub_bucket_count(h: &Histogram<u64>) -> usize {
@@ -59,7 +127,7 @@ pub fn hgrm(h: &Histogram<u64>, title: &str, unit: Unit) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "#[{title}: Value in {} (recorded in ns, divided by {})]",
+        "#[{title}: Value in {} (recorded value divided by {})]",
         unit.name, unit.divisor
     );
     let _ = write!(
@@ -143,8 +211,11 @@ pub fn hlog(title: &str, unit: Unit, intervals: &[Interval<'_>]) -> anyhow::Resu
     Ok(out)
 }
 
+/// The histograms of an interval log with their tags, in file order.
+pub type Tagged = Vec<(Option<String>, Histogram<u64>)>;
+
 /// The tagged histograms of an interval log, in file order.
-pub fn read_hlog(bytes: &[u8]) -> anyhow::Result<Vec<(Option<String>, Histogram<u64>)>> {
+pub fn read_hlog(bytes: &[u8]) -> anyhow::Result<Tagged> {
     let mut out = Vec::new();
     let mut deserializer = Deserializer::new();
     for entry in IntervalLogIterator::new(bytes) {

@@ -11,15 +11,21 @@
 mod bench;
 mod failure;
 mod files;
-#[allow(dead_code)] // used by run/sweep/merge, which land with the simulation API
 mod histograms;
+mod interrupt;
 mod list;
+mod load;
+mod merge;
 mod plot;
+mod progress;
+mod results;
+mod run;
 mod solve;
-#[allow(dead_code)] // used by sweep/merge
 mod stats;
-#[allow(dead_code)] // writing is used by run/sweep
+mod summary;
+mod sweep;
 mod table;
+mod validate;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -36,10 +42,18 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run one simulation (the built-in default without a scenario file).
+    Run(run::RunArgs),
+    /// Parse and check a scenario file (and every point of its sweep) without running.
+    Validate(validate::ValidateArgs),
     /// Solve one scheduling instance (MODEL.md §10) and print the answer as JSON.
     Solve(solve::SolveArgs),
     /// List the schedulers, model presets and quantization presets.
     List,
+    /// Run every point × replication of a scenario's sweep grid; write results.csv.
+    Sweep(sweep::SweepArgs),
+    /// Combine the directories of a sharded sweep into one (same results.csv as unsharded).
+    Merge(merge::MergeArgs),
     /// Draw a line chart (SVG) of CSV columns, with error bars.
     Plot(plot::PlotArgs),
     /// Micro-benchmarks.
@@ -58,24 +72,78 @@ fn print_line(s: &str) -> anyhow::Result<()> {
     }
 }
 
-fn dispatch(cli: Cli) -> anyhow::Result<()> {
+/// How a successful command ended.
+enum Done {
+    /// Normally (exit status 0).
+    Ok,
+    /// Stopped by Ctrl-C / SIGTERM with partial results written (exit status 130).
+    Interrupted,
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<Done> {
     match cli.command {
+        Command::Run(a) => {
+            let o = run::run(&a)?;
+            print_line(&o.summary.human())?;
+            print_line(&format!("written to {}", o.dir.display()))?;
+            Ok(if o.summary.partial {
+                Done::Interrupted
+            } else {
+                Done::Ok
+            })
+        }
+        Command::Validate(a) => {
+            print_line(&validate::run(&a)?)?;
+            Ok(Done::Ok)
+        }
+        Command::Sweep(a) => {
+            let o = sweep::run(&a)?;
+            print_line(&format!(
+                "{} points ({} runs) written to {}{}",
+                o.points,
+                o.runs,
+                o.dir.display(),
+                if o.results {
+                    "; results.csv written"
+                } else if o.interrupted {
+                    " — INTERRUPTED: unfinished points were not written"
+                } else {
+                    " (one shard: combine the shards with `edgesim merge`)"
+                }
+            ))?;
+            Ok(if o.interrupted {
+                Done::Interrupted
+            } else {
+                Done::Ok
+            })
+        }
+        Command::Merge(a) => {
+            let (dir, points) = merge::run(&a)?;
+            print_line(&format!(
+                "{points} points merged into {}; results.csv written",
+                dir.display()
+            ))?;
+            Ok(Done::Ok)
+        }
         Command::Solve(a) => {
             for line in solve::run(&a)? {
                 print_line(&line)?;
             }
-            Ok(())
+            Ok(Done::Ok)
         }
-        Command::List => print_line(list::text().trim_end()),
-        Command::Plot(a) => plot::run(&a),
-        Command::Bench { target } => print_line(&bench::run(&target)?.to_string()),
+        Command::List => print_line(list::text().trim_end()).map(|_| Done::Ok),
+        Command::Plot(a) => plot::run(&a).map(|_| Done::Ok),
+        Command::Bench { target } => {
+            print_line(&bench::run(&target)?.to_string()).map(|_| Done::Ok)
+        }
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Done::Ok) => ExitCode::SUCCESS,
+        Ok(Done::Interrupted) => ExitCode::from(interrupt::INTERRUPTED),
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(failure::exit_code(&e))

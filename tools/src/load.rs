@@ -1,0 +1,73 @@
+//! Reading a scenario for `run`, `validate` and `sweep`: the file (or the
+//! built-in default), then the `--set` overrides and `--seed`, then the range
+//! checks. Every error is bad input (exit status 2) and names the file and
+//! the line and column (syntax, unknown field) or the field (out of range).
+
+use std::path::{Path, PathBuf};
+
+use sim_models::scenario::{Scenario, ScenarioError, DEFAULT_SCENARIO_RON};
+use sim_models::scheduler::SystemInfo;
+
+use crate::failure::bad_input;
+
+/// Where the scenario text came from, for messages.
+pub fn origin(path: Option<&Path>) -> String {
+    match path {
+        Some(p) => p.display().to_string(),
+        None => "scenarios/default.ron (built in)".to_string(),
+    }
+}
+
+/// A scenario error as bad input, with the file (and line/column or field).
+pub fn scenario_error(origin: &str, e: ScenarioError) -> anyhow::Error {
+    match e {
+        ScenarioError::Parse {
+            line,
+            column,
+            message,
+        } => bad_input(format!("{origin}:{line}:{column}: {message}")),
+        ScenarioError::Invalid { field, message } => {
+            bad_input(format!("{origin}: field `{field}`: {message}"))
+        }
+        ScenarioError::Override { path, message } => bad_input(format!("--set {path}: {message}")),
+    }
+}
+
+/// Reads `path` (or the built-in default), applies `sets` (`path=value`) and
+/// `seed`, and range-checks the result.
+pub fn scenario(
+    path: Option<&PathBuf>,
+    sets: &[String],
+    seed: Option<u64>,
+) -> anyhow::Result<Scenario> {
+    let origin = origin(path.map(|p| p.as_path()));
+    let text = match path {
+        Some(p) => crate::files::read_input(p)?,
+        None => DEFAULT_SCENARIO_RON.to_string(),
+    };
+    let mut s = Scenario::parse_ron_str(&text).map_err(|e| scenario_error(&origin, e))?;
+    for a in sets {
+        s.apply_assignment(a)
+            .map_err(|e| scenario_error(&origin, e))?;
+    }
+    if let Some(seed) = seed {
+        s.seed = seed;
+    }
+    s.validate().map_err(|e| scenario_error(&origin, e))?;
+    Ok(s)
+}
+
+/// What a scheduler may know of the scenario's system (already validated).
+pub fn system_info(s: &Scenario, origin: &str) -> anyhow::Result<SystemInfo> {
+    s.system_info().map_err(|e| scenario_error(origin, e))
+}
+
+/// Builds the scenario's scheduler; a refusal at load (unknown name, static
+/// with b = 0, nobatch with a model too large for one GPU) is bad input.
+pub fn scheduler(
+    s: &Scenario,
+    origin: &str,
+) -> anyhow::Result<Box<dyn sim_models::scheduler::Scheduler>> {
+    let info = system_info(s, origin)?;
+    sim_schedulers::build(&s.scheduler, &info).map_err(|e| bad_input(format!("{origin}: {e}")))
+}

@@ -1,0 +1,233 @@
+//! `results.csv` of a sweep: one row per grid point, computed only from the
+//! point files (`points/pNNNN.json`, `points/pNNNN.hlog`), so that `sweep`
+//! and `merge` write the same bytes.
+//!
+//! Columns: `point`; one column per axis, named by its path, holding the
+//! value as written in the scenario (a quoted string is unquoted);
+//! `replications`; for each metric `M` below, `M_mean`, `M_ci_lo`,
+//! `M_ci_hi` — the mean over replications and its 95 % Student-t
+//! confidence interval (empty cells when undefined: one replication, or a
+//! replication with no value, e.g. no delivered request); then
+//! `latency_pooled_*`: percentiles of the latency histogram pooled over
+//! the replications (their HdrHistograms added, not their percentiles averaged).
+
+use std::path::Path;
+
+use anyhow::{anyhow, Context};
+use hdrhistogram::Histogram;
+
+use crate::failure::bad_input;
+use crate::stats::estimate;
+use crate::summary::Summary;
+use crate::sweep::{point_paths, tag, Manifest, PointFile};
+use crate::table::{num, Table};
+
+/// A metric of one replication.
+pub struct Metric {
+    /// Column stem.
+    pub name: &'static str,
+    /// Its value in one replication (NaN when undefined).
+    pub of: fn(&Summary) -> f64,
+}
+
+fn opt(x: Option<f64>) -> f64 {
+    x.unwrap_or(f64::NAN)
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        f64::NAN
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// The metrics of `results.csv`, in column order.
+pub const METRICS: &[Metric] = &[
+    Metric {
+        name: "throughput_rps",
+        of: |s| s.throughput_rps,
+    },
+    Metric {
+        name: "throughput_per_epoch",
+        of: |s| s.throughput_per_epoch,
+    },
+    Metric {
+        name: "on_time_fraction",
+        of: |s| ratio(s.on_time, s.arrived),
+    },
+    Metric {
+        name: "latency_mean_s",
+        of: |s| opt(s.latency_s.mean),
+    },
+    Metric {
+        name: "latency_p50_s",
+        of: |s| opt(s.latency_s.p50),
+    },
+    Metric {
+        name: "latency_p90_s",
+        of: |s| opt(s.latency_s.p90),
+    },
+    Metric {
+        name: "latency_p99_s",
+        of: |s| opt(s.latency_s.p99),
+    },
+    Metric {
+        name: "waiting_mean_s",
+        of: |s| opt(s.waiting_s.mean),
+    },
+    Metric {
+        name: "mean_batch_size",
+        of: |s| s.mean_batch_size,
+    },
+    Metric {
+        name: "nodes_per_epoch",
+        of: |s| ratio(s.nodes_total, s.epochs),
+    },
+    Metric {
+        name: "kv_peak_bytes",
+        of: |s| s.kv_peak_bytes,
+    },
+    Metric {
+        name: "gpu_utilisation",
+        of: |s| s.gpu_utilisation,
+    },
+    Metric {
+        name: "arrived",
+        of: |s| s.arrived as f64,
+    },
+    Metric {
+        name: "on_time",
+        of: |s| s.on_time as f64,
+    },
+    Metric {
+        name: "late",
+        of: |s| s.late as f64,
+    },
+    Metric {
+        name: "expired",
+        of: |s| s.expired as f64,
+    },
+    Metric {
+        name: "rejected_accuracy",
+        of: |s| s.rejected_accuracy as f64,
+    },
+    Metric {
+        name: "plan_violations",
+        of: |s| s.plan_violations as f64,
+    },
+];
+
+/// Pooled-latency columns.
+pub const POOLED: &[&str] = &[
+    "latency_pooled_count",
+    "latency_pooled_mean_s",
+    "latency_pooled_p50_s",
+    "latency_pooled_p90_s",
+    "latency_pooled_p99_s",
+    "latency_pooled_max_s",
+];
+
+/// A parameter value as a CSV cell: the RON text, a plain quoted string unquoted.
+pub fn param_cell(value: &str) -> String {
+    let v = value.trim();
+    match v.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+        Some(inner) if !inner.contains(['"', '\\']) => inner.to_string(),
+        _ => v.to_string(),
+    }
+}
+
+/// Reads one point's files.
+pub fn read_point(
+    dir: &Path,
+    index: usize,
+) -> anyhow::Result<(PointFile, crate::histograms::Tagged)> {
+    let (jp, hp) = point_paths(dir, index);
+    let text = std::fs::read_to_string(&jp)
+        .map_err(|e| bad_input(format!("cannot read {}: {e}", jp.display())))?;
+    let file: PointFile =
+        serde_json::from_str(&text).map_err(|e| bad_input(format!("{}: {e}", jp.display())))?;
+    if file.index != index {
+        return Err(bad_input(format!(
+            "{}: holds point {}, expected {index}",
+            jp.display(),
+            file.index
+        )));
+    }
+    let bytes =
+        std::fs::read(&hp).map_err(|e| bad_input(format!("cannot read {}: {e}", hp.display())))?;
+    let hists = crate::histograms::read_hlog(&bytes)
+        .map_err(|e| bad_input(format!("{}: {e:#}", hp.display())))?;
+    Ok((file, hists))
+}
+
+/// The table for the points in `dir` described by `m` (every point of the grid must be there).
+pub fn table(dir: &Path, m: &Manifest) -> anyhow::Result<Table> {
+    let mut header = vec!["point".to_string()];
+    header.extend(m.axes.iter().cloned());
+    header.push("replications".into());
+    for metric in METRICS {
+        for suffix in ["mean", "ci_lo", "ci_hi"] {
+            header.push(format!("{}_{suffix}", metric.name));
+        }
+    }
+    header.extend(POOLED.iter().map(|s| s.to_string()));
+    let mut t = Table::new(header);
+    for index in 0..m.points {
+        let (file, hists) = read_point(dir, index)?;
+        let reps = &file.replications;
+        if reps.len() != m.replications as usize {
+            return Err(anyhow!(
+                "point {index} has {} replications, the sweep {}",
+                reps.len(),
+                m.replications
+            ));
+        }
+        let mut row = vec![index.to_string()];
+        for axis in &m.axes {
+            let p = file
+                .params
+                .iter()
+                .find(|p| &p.path == axis)
+                .ok_or_else(|| anyhow!("point {index} has no value for axis `{axis}`"))?;
+            row.push(param_cell(&p.value));
+        }
+        row.push(reps.len().to_string());
+        for metric in METRICS {
+            let xs: Vec<f64> = reps.iter().map(metric.of).collect();
+            let e = estimate(&xs);
+            row.extend([num(e.mean), num(e.ci_lo), num(e.ci_hi)]);
+        }
+        // Pool the replications' latency histograms.
+        let mut pooled: Option<Histogram<u64>> = None;
+        for r in 0..reps.len() {
+            let want = tag("latency", r);
+            let (_, h) = hists
+                .iter()
+                .find(|(t, _)| t.as_deref() == Some(want.as_str()))
+                .ok_or_else(|| anyhow!("point {index}: no `{want}` histogram"))?;
+            match &mut pooled {
+                None => pooled = Some(h.clone()),
+                Some(p) => p
+                    .add(h)
+                    .map_err(|e| anyhow!("point {index}: pooling latency: {e:?}"))?,
+            }
+        }
+        let q = crate::summary::Quantiles::of_ns(
+            &pooled.unwrap_or_else(|| Histogram::new(3).expect("3 significant digits is valid")),
+        );
+        row.push(q.count.to_string());
+        for v in [q.mean, q.p50, q.p90, q.p99, q.max] {
+            row.push(num(opt(v)));
+        }
+        t.rows.push(row);
+    }
+    Ok(t)
+}
+
+/// Writes `dir/results.csv`.
+pub fn write(dir: &Path, m: &Manifest) -> anyhow::Result<()> {
+    let t = table(dir, m)
+        .with_context(|| format!("computing {}", dir.join("results.csv").display()))?;
+    crate::files::write_atomic(&dir.join("results.csv"), t.to_csv().as_bytes())
+}

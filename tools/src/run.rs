@@ -1,0 +1,257 @@
+//! `edgesim run`: one simulation, its summary on stdout and its files in the
+//! output directory (docs/cli.md lists them).
+
+use std::cell::{Cell, RefCell};
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+use sim_core::ProgressReport;
+use sim_models::instance::Instance;
+use sim_models::simulation::{EpochHook, InstanceHook};
+use sim_models::{EpochRecord, RunOptions, RunOutput, Scenario};
+
+use crate::histograms::{self, Interval, KINDS};
+use crate::progress::RunBar;
+use crate::summary::Summary;
+use crate::{files, interrupt, load};
+
+/// Options of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (RON); without it, the built-in default (the paper's setting).
+    pub scenario: Option<PathBuf>,
+    /// Output directory [default: out/<scenario name>/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Master seed (overrides the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override a scenario field by its dotted path, e.g. `--set arrivals.rate=250` (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Write each epoch's scheduling instance to DIR/instances/epoch-NNNNNN.ron (MODEL.md §10).
+    #[arg(long)]
+    pub dump_instances: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The default output directory of a scenario: `out/<name>/`, with any
+/// character other than letters, digits, `-`, `_` and `.` replaced by `_`.
+pub fn default_out(name: &str) -> PathBuf {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let safe = if safe.is_empty() || safe.chars().all(|c| c == '.') {
+        "scenario".to_string()
+    } else {
+        safe
+    };
+    PathBuf::from("out").join(safe)
+}
+
+/// Header of `epochs.csv` (one row per epoch, MODEL.md §8).
+pub const EPOCH_COLUMNS: &[&str] = &[
+    "epoch",
+    "t_k_s",
+    "queue_len",
+    "batch_size",
+    "jobs",
+    "s_pad",
+    "t_batch_s",
+    "kv_peak_bytes",
+    "rho_up",
+    "rho_down",
+    "nodes",
+    "leaves",
+    "solve_ns",
+    "expired",
+    "dropped",
+    "violations",
+    "selected",
+];
+
+fn epoch_row(r: &EpochRecord) -> String {
+    let ids: Vec<String> = r.selected.iter().map(|i| i.to_string()).collect();
+    format!(
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+        r.epoch,
+        r.t_k_ns as f64 / 1e9,
+        r.queue_len,
+        r.batch_size,
+        r.jobs,
+        r.s_pad,
+        r.t_batch_ns as f64 / 1e9,
+        r.kv_peak_bytes,
+        r.rho_up,
+        r.rho_down,
+        r.nodes,
+        r.leaves,
+        r.solve_ns,
+        r.expired,
+        r.dropped,
+        r.violations,
+        ids.join(" "),
+    )
+}
+
+/// What `run` did.
+pub struct Outcome {
+    /// The printed summary.
+    pub summary: Summary,
+    /// Where the files are.
+    pub dir: PathBuf,
+}
+
+/// Runs `a` and writes its files; the summary is returned for printing.
+pub fn run(a: &RunArgs) -> anyhow::Result<Outcome> {
+    let origin = load::origin(a.scenario.as_deref());
+    let scenario = load::scenario(a.scenario.as_ref(), &a.set, a.seed)?;
+    let dir = a.out.clone().unwrap_or_else(|| default_out(&scenario.name));
+    simulate(&scenario, &origin, &dir, a.dump_instances, a.quiet)
+}
+
+fn simulate(
+    scenario: &Scenario,
+    origin: &str,
+    dir: &Path,
+    dump_instances: bool,
+    quiet: bool,
+) -> anyhow::Result<Outcome> {
+    let mut scheduler = load::scheduler(scenario, origin)?;
+    let horizon_ns = scenario
+        .resolve()
+        .map_err(|e| load::scenario_error(origin, e))?
+        .horizon_ns;
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let stop = interrupt::stop_flag();
+
+    // epochs.csv is streamed to a temporary file and renamed once complete.
+    let epochs_path = dir.join("epochs.csv");
+    let epochs_tmp = files::temp_path(&epochs_path);
+    let epochs_file =
+        File::create(&epochs_tmp).with_context(|| format!("creating {}", epochs_tmp.display()))?;
+    let writer = RefCell::new(BufWriter::new(epochs_file));
+    let failure: RefCell<Option<anyhow::Error>> = RefCell::new(None);
+    let fail = |e: anyhow::Error| {
+        failure.borrow_mut().get_or_insert(e);
+    };
+    if let Err(e) = writeln!(writer.borrow_mut(), "{}", EPOCH_COLUMNS.join(",")) {
+        fail(anyhow::Error::new(e).context(format!("writing {}", epochs_tmp.display())));
+    }
+    let instances_dir = dir.join("instances");
+    if dump_instances {
+        // Instances of an earlier run in the same directory would be misleading.
+        let _ = fs::remove_dir_all(&instances_dir);
+        fs::create_dir_all(&instances_dir)
+            .with_context(|| format!("creating {}", instances_dir.display()))?;
+    }
+
+    let epochs = Cell::new(0u64);
+    let started = Cell::new(0u64);
+    let mut on_epoch = |r: &EpochRecord| {
+        epochs.set(epochs.get() + 1);
+        started.set(started.get() + r.batch_size);
+        if let Err(e) = writer.borrow_mut().write_all(epoch_row(r).as_bytes()) {
+            fail(anyhow::Error::new(e).context(format!("writing {}", epochs_tmp.display())));
+        }
+    };
+    let mut on_instance = |k: u64, inst: &Instance| {
+        let p = instances_dir.join(format!("epoch-{k:06}.ron"));
+        if let Err(e) = files::write_atomic(&p, inst.to_ron_string().as_bytes()) {
+            fail(e);
+        }
+    };
+    let bar = RunBar::new(horizon_ns, crate::progress::wanted(quiet));
+    let mut observer = |r: &ProgressReport| -> ControlFlow<()> {
+        bar.update(r, epochs.get(), started.get());
+        ControlFlow::Continue(())
+    };
+    let opts = RunOptions {
+        on_instance: if dump_instances {
+            Some(&mut on_instance as &mut InstanceHook<'_>)
+        } else {
+            None
+        },
+        on_epoch: Some(&mut on_epoch as &mut EpochHook<'_>),
+        keep_epoch_records: false,
+        progress: if crate::progress::wanted(quiet) {
+            Some(&mut observer)
+        } else {
+            None
+        },
+        stop: Some(stop),
+    };
+    let t0 = Instant::now();
+    let result = sim_models::run(scenario, scheduler.as_mut(), opts);
+    let wall = t0.elapsed();
+    bar.finish();
+    let out = match result {
+        Ok(out) => out,
+        Err(e) => {
+            let _ = fs::remove_file(&epochs_tmp);
+            return Err(anyhow::Error::new(e).context(format!("simulating {origin}")));
+        }
+    };
+    if let Some(e) = failure.into_inner() {
+        let _ = fs::remove_file(&epochs_tmp);
+        return Err(e);
+    }
+    let mut w = writer.into_inner();
+    w.flush()
+        .and_then(|_| w.get_ref().sync_all())
+        .with_context(|| format!("writing {}", epochs_tmp.display()))?;
+    drop(w);
+    fs::rename(&epochs_tmp, &epochs_path)
+        .with_context(|| format!("writing {}", epochs_path.display()))?;
+    let summary = write_outputs(&out, scenario.seed, wall, dir)?;
+    Ok(Outcome {
+        summary,
+        dir: dir.to_path_buf(),
+    })
+}
+
+/// Writes the histograms (`.hlog`, `.hgrm`) and, last, `summary.json`.
+fn write_outputs(
+    out: &RunOutput,
+    seed: u64,
+    wall: Duration,
+    dir: &Path,
+) -> anyhow::Result<Summary> {
+    let start = Duration::from_nanos(out.warmup_ns);
+    let length = Duration::from_nanos(out.end_ns.saturating_sub(out.warmup_ns));
+    for k in &KINDS {
+        let h = (k.get)(&out.hist);
+        let log = histograms::hlog(
+            k.title,
+            k.unit,
+            &[Interval {
+                tag: None,
+                start,
+                length,
+                histogram: h,
+            }],
+        )?;
+        files::write_atomic(&dir.join(format!("{}.hlog", k.name)), &log)?;
+        let text = histograms::hgrm(h, k.title, k.unit);
+        files::write_atomic(&dir.join(format!("{}.hgrm", k.name)), text.as_bytes())?;
+    }
+    let summary = Summary::new(out, seed, Some(wall.as_secs_f64()));
+    let mut json = serde_json::to_string_pretty(&summary).expect("a summary always serializes");
+    json.push('\n');
+    files::write_atomic(&dir.join("summary.json"), json.as_bytes())?;
+    Ok(summary)
+}

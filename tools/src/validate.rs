@@ -1,0 +1,43 @@
+//! `edgesim validate`: parse and range-check a scenario, build its scheduler,
+//! and do the same for every point of its sweep, without running anything.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::load;
+
+/// Options of `validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Scenario file (RON).
+    pub scenario: PathBuf,
+    /// Override a scenario field by its dotted path (repeatable), as for `run`.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// Checks the scenario; returns the line to print.
+pub fn run(a: &ValidateArgs) -> anyhow::Result<String> {
+    let origin = load::origin(Some(&a.scenario));
+    let s = load::scenario(Some(&a.scenario), &a.set, None)?;
+    load::scheduler(&s, &origin)?;
+    let sys = s.resolve().map_err(|e| load::scenario_error(&origin, e))?;
+    let mut line = format!(
+        "{origin}: ok — scenario `{}`, scheduler {}, horizon {} s, {} epochs",
+        s.name,
+        s.scheduler.name,
+        s.horizon,
+        sys.epochs()
+    );
+    if s.sweep.is_some() {
+        let grid = crate::sweep::Grid::new(&s, &origin)?;
+        line.push_str(&format!(
+            "; sweep: {} points × {} replications = {} runs",
+            grid.points.len(),
+            grid.replications,
+            grid.points.len() as u64 * grid.replications as u64
+        ));
+    }
+    Ok(line)
+}
