@@ -88,3 +88,135 @@ impl Scheduler for NoBatch {
         Ok(Plan { jobs, work })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim_models::cost::ModelDims;
+    use sim_models::feasibility::check_plan;
+    use sim_models::instance::{Candidate, Instance};
+    use sim_models::quant::QuantParams;
+    use sim_models::scheduler::GpuView;
+
+    /// Toy model on GPUs of 10⁹ FLOP/s: 1 FLOP = 1 ns; (s=1, n=1) takes 16 ns,
+    /// (s=1, n=2) 36 ns; each GPU holds 20 bytes = 5 KV tokens (α_w = 0).
+    fn toy(requests: Vec<Candidate>) -> Instance {
+        Instance {
+            flops: 3e9,
+            memory: 60.0,
+            model: ModelDims {
+                layers: 1,
+                d_model: 1,
+                d_ff: 1,
+            },
+            quant: QuantParams {
+                alpha_w: 0.0,
+                alpha_kv: 1.0,
+                beta: 1.0,
+            },
+            t_u_ns: 100,
+            t_c_ns: 1000,
+            t_d_ns: 100,
+            requests,
+        }
+    }
+
+    fn run(inst: &Instance, busy: &[u64], aware: bool) -> Plan {
+        let view = EpochView {
+            epoch: 3,
+            t_k_ns: 0,
+            instance: inst,
+            gpus: GpuView {
+                count: busy.len(),
+                flops_per_gpu: 1e9,
+                memory_per_gpu: 20.0,
+                busy_until_ns: busy,
+                compute_start_ns: 100,
+            },
+        };
+        let plan = NoBatch::new(aware).schedule(&view).unwrap();
+        if aware {
+            assert_eq!(check_plan(&view, &plan).violations(), 0);
+        }
+        plan
+    }
+
+    fn gpus_and_requests(plan: &Plan) -> Vec<(Placement, usize)> {
+        plan.jobs
+            .iter()
+            .map(|j| (j.placement, j.requests[0]))
+            .collect()
+    }
+
+    #[test]
+    fn admission_by_memory_bandwidth_and_deadline() {
+        let plenty = 10_000;
+        let reqs = vec![
+            // 0: s=4, n=2 → 6 tokens > 5: does not fit one GPU's memory.
+            Candidate::new(0, 4, 2, plenty, 0.01, 0.01),
+            // 1: fits → GPU 0; takes ρU 0.7.
+            Candidate::new(1, 1, 1, plenty, 0.7, 0.01),
+            // 2: ρU 0.5, 0.7 + 0.5 > 1: no bandwidth left.
+            Candidate::new(2, 1, 1, plenty, 0.5, 0.01),
+            // 3: budget 210 → 100 + 16 + 100 = 216 > 210: late alone.
+            Candidate::new(3, 1, 1, 210, 0.1, 0.01),
+            // 4: (1, 2), 36 ns, on time → the next free GPU, 2 (GPU 1 is busy).
+            Candidate::new(4, 1, 2, plenty, 0.1, 0.01),
+            // 5: would fit, but no free GPU is left.
+            Candidate::new(5, 1, 1, plenty, 0.1, 0.01),
+        ];
+        let inst = toy(reqs);
+        // GPU 1 computes until 101 > t_k + T_U = 100; GPU 2 until exactly 100: free.
+        let busy = [0, 101, 100];
+        let plan = run(&inst, &busy, true);
+        assert_eq!(
+            gpus_and_requests(&plan),
+            vec![(Placement::Gpu(0), 1), (Placement::Gpu(2), 4)]
+        );
+        // Without deadline awareness request 3 (late alone) goes to GPU 2 instead.
+        let plan = run(&inst, &busy, false);
+        assert_eq!(
+            gpus_and_requests(&plan),
+            vec![(Placement::Gpu(0), 1), (Placement::Gpu(2), 3)]
+        );
+    }
+
+    #[test]
+    fn gpu_index_order_and_arrival_order() {
+        // Four free GPUs, three requests: GPUs 0, 1, 2 take ids 0, 1, 2 in order.
+        let reqs = (0..3)
+            .map(|i| Candidate::new(i, 1, 1, 10_000, 0.1, 0.1))
+            .collect();
+        let inst = toy(reqs);
+        let plan = run(&inst, &[0, 0, 0, 0], true);
+        assert_eq!(
+            gpus_and_requests(&plan),
+            vec![
+                (Placement::Gpu(0), 0),
+                (Placement::Gpu(1), 1),
+                (Placement::Gpu(2), 2)
+            ]
+        );
+        // All GPUs busy: nothing.
+        assert!(run(&inst, &[500, 500], true).jobs.is_empty());
+    }
+
+    #[test]
+    fn refuses_a_model_larger_than_one_gpu() {
+        let sys = SystemInfo {
+            template: toy(vec![]),
+            gpu_count: 2,
+            flops_per_gpu: 1e9,
+            memory_per_gpu: 20.0,
+            max_prompt: 1,
+            max_output: 1,
+        };
+        assert!(NoBatch::from_system(&sys, true).is_ok());
+        let mut big = sys.clone();
+        // Weights α_w·m1 = 1 × 12 bytes (m1 = 8 + 4 for L = d = d_f = 1) > 10 bytes.
+        big.template.quant.alpha_w = 1.0;
+        big.memory_per_gpu = 10.0;
+        let e = NoBatch::from_system(&big, true).unwrap_err();
+        assert!(e.to_string().contains("does not fit one GPU"), "{e}");
+    }
+}

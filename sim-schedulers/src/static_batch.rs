@@ -96,3 +96,112 @@ impl Scheduler for StaticBatch {
         Ok(Plan::pooled(sel, work))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench_support::paper_system;
+    use sim_models::cost::ModelDims;
+    use sim_models::instance::Candidate;
+    use sim_models::quant::QuantParams;
+
+    #[test]
+    fn paper_default_batch_size_is_10() {
+        // BLOOM-3B, W8A16 (β = 0.75), C = 20 × 1.33e12 = 2.66e13, M = 20 × 32e9 = 6.4e11,
+        // T_C = 1.5 s, worst case s = 512, n = N_K = 512.
+        // One request: t^I FLOPs = 30·(8·512·2560² + 4·512²·2560 + 4·512·2560·10240)
+        //            = 2 496 449 740 800;
+        // t^A FLOPs = 30·511·(8·2560² + 4·512·2560 + 2·512·2560 + 4·2560·10240)
+        //            = 15 330 · 165 150 720 = 2 531 760 537 600;
+        // total 5 028 210 278 400 → 0.75 · 5.0282e12 / 2.66e13 = 0.141773 s.
+        // (1g): 10 × 0.141773 = 1.4177 s ≤ 1.5 < 11 × 0.141773 = 1.5595 → 10.
+        // (1c): (6.4e11 − 0.5·4.718592e9)/(4·30·2560) = 2 075 653 tokens / 1024 = 2026.
+        // b = min(10, 2026) = 10.
+        let sys = paper_system();
+        assert_eq!(
+            sys.template.model.request_flops(512, 512),
+            5_028_210_278_400
+        );
+        assert_eq!(batch_size(&sys.template, 512, 512), 10);
+        assert_eq!(StaticBatch::from_system(&sys, true).unwrap().b(), 10);
+    }
+
+    #[test]
+    fn b_zero_is_refused_at_load() {
+        // T_C = 0.1 s < one worst-case request (0.1418 s): b = 0.
+        let mut sys = paper_system();
+        sys.template.t_c_ns = 100_000_000;
+        let e = StaticBatch::from_system(&sys, true).unwrap_err();
+        assert!(
+            e.to_string().contains("not even one worst-case request"),
+            "{e}"
+        );
+        // Memory for the weights only: b = 0 as well.
+        let mut sys = paper_system();
+        sys.template.memory = sys.template.resident_bytes();
+        assert!(StaticBatch::from_system(&sys, true).is_err());
+    }
+
+    /// Toy model: 1 FLOP = 1 ns; (s=1, n=1) costs 16 ns, (s=1, n=2) 36 ns
+    /// (see tests/hand_built.rs); T_U = T_D = 100 ns, T_C = 100 ns.
+    fn toy(requests: Vec<Candidate>) -> Instance {
+        Instance {
+            flops: 1e9,
+            memory: 1e9,
+            model: ModelDims {
+                layers: 1,
+                d_model: 1,
+                d_ff: 1,
+            },
+            quant: QuantParams {
+                alpha_w: 0.0,
+                alpha_kv: 1.0,
+                beta: 1.0,
+            },
+            t_u_ns: 100,
+            t_c_ns: 100,
+            t_d_ns: 100,
+            requests,
+        }
+    }
+
+    #[test]
+    fn fills_in_arrival_order_up_to_b() {
+        // Worst case (s=1, n=2) = 36 ns: b = ⌊100/36⌋ = 2.
+        let t = toy(vec![]);
+        assert_eq!(batch_size(&t, 1, 2), 2);
+        // id 0 leaves 10 ns of compute (budget 210): it can never meet (1d).
+        let reqs = vec![
+            Candidate::new(0, 1, 1, 210, 1e-6, 1e-6),
+            Candidate::new(1, 1, 1, 10_000, 1e-6, 1e-6),
+            Candidate::new(2, 1, 1, 10_000, 1e-6, 1e-6),
+            Candidate::new(3, 1, 1, 10_000, 1e-6, 1e-6),
+        ];
+        let inst = toy(reqs);
+        // Deadline-aware: skips id 0, takes 1 and 2, stops at b = 2.
+        let (sel, _) = StaticBatch::new(2, true).solve(&inst);
+        assert_eq!(sel, vec![1, 2]);
+        // Not deadline-aware: the two oldest, although id 0 will be late.
+        let (sel, _) = StaticBatch::new(2, false).solve(&inst);
+        assert_eq!(sel, vec![0, 1]);
+        // b = 3 but 3 × 16 = 48 ns fits 100: the first three feasible.
+        let (sel, _) = StaticBatch::new(3, true).solve(&inst);
+        assert_eq!(sel, vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn skips_a_request_that_breaks_the_slot_or_the_band() {
+        // id 0: (1, 2) 36 ns; id 1: ρU 0.9 with id 0's 0.2 → 1.1 ✗; id 2: (1, 2) → 72 ns ✓;
+        // id 3: (1, 2) → 108 > 100 ✗ (1g); id 4: (1, 1) → 88 ns ✓.
+        let reqs = vec![
+            Candidate::new(0, 1, 2, 10_000, 0.2, 1e-6),
+            Candidate::new(1, 1, 1, 10_000, 0.9, 1e-6),
+            Candidate::new(2, 1, 2, 10_000, 1e-6, 1e-6),
+            Candidate::new(3, 1, 2, 10_000, 1e-6, 1e-6),
+            Candidate::new(4, 1, 1, 10_000, 1e-6, 1e-6),
+        ];
+        let inst = toy(reqs);
+        let (sel, _) = StaticBatch::new(10, true).solve(&inst);
+        assert_eq!(sel, vec![0, 2, 4]);
+    }
+}
