@@ -60,6 +60,8 @@ pub(crate) struct SearchCore {
     // Per call.
     selectable: Vec<usize>,
     own_cost: Vec<(f64, usize)>,
+    /// Per request index: the FLOP limit when its budget is `τ_min` ((1d), (1g)).
+    req_flim: Vec<u128>,
     // Per cap.
     ranked: Vec<usize>,
     levels: Vec<u32>,
@@ -77,7 +79,7 @@ pub(crate) struct SearchCore {
     f: Vec<u128>,
     tok: Vec<u64>,
     suf: Vec<u32>,
-    table: Vec<u128>,
+    table: Vec<u64>,
     path: Vec<u32>,
 }
 
@@ -89,6 +91,7 @@ impl SearchCore {
             z_start,
             selectable: vec![],
             own_cost: vec![],
+            req_flim: vec![],
             ranked: vec![],
             levels: vec![],
             level_of: vec![],
@@ -119,8 +122,11 @@ impl SearchCore {
             .extend((0..inst.requests.len()).filter(|&i| inst.selectable(&inst.requests[i])));
         // Single-request cost at its own prompt, f64 seconds, for z_max (MODEL.md §7).
         self.own_cost.clear();
+        self.req_flim.clear();
+        self.req_flim.resize(inst.requests.len(), 0);
         for &i in &self.selectable {
             let c = &inst.requests[i];
+            self.req_flim[i] = time_limit_ns(inst, c.budget_ns).map_or(0, |x| flop_limit(inst, x));
             let secs =
                 inst.quant.beta * inst.model.request_flops(c.prompt, c.output) as f64 / inst.flops;
             self.own_cost.push((secs, i));
@@ -192,16 +198,8 @@ impl SearchCore {
         let lvl_tok: Vec<u64> = self.levels.iter().map(|&o| cap as u64 + o as u64).collect();
         // FLOP limit for τ_min = the d-th budget: (1d) and (1g) as one integer bound.
         self.flim.clear();
-        let mut last: Option<(i64, u128)> = None;
-        for &i in &self.ranked {
-            let b = reqs[i].budget_ns;
-            let lim = match last {
-                Some((lb, l)) if lb == b => l,
-                _ => time_limit_ns(inst, b).map_or(0, |x| flop_limit(inst, x)),
-            };
-            last = Some((b, lim));
-            self.flim.push(lim);
-        }
+        self.flim
+            .extend(self.ranked.iter().map(|&i| self.req_flim[i]));
         if self.keys.len() < nl {
             self.keys.resize(nl, vec![]);
             self.pre_u.resize(nl, vec![]);
@@ -277,7 +275,7 @@ impl SearchCore {
                 };
                 let found = tree.dfs(0, z, 0, 0, 0, 0);
                 let depth = tree.depth;
-                work.nodes = work.nodes.saturating_add(sat_u64(tree.nodes));
+                work.nodes = work.nodes.saturating_add(tree.nodes);
                 work.leaves = work.leaves.saturating_add(tree.leaves);
                 if found {
                     let mut sel = Vec::with_capacity(z as usize);
@@ -371,10 +369,6 @@ fn root_may_pass(a: &[u32], f: &[u128], tok: &[u64], z: u32, flim: u128, kv_lim:
     r == 0 && fl <= flim && tk <= kv_lim
 }
 
-fn sat_u64(x: u128) -> u64 {
-    x.min(u64::MAX as u128) as u64
-}
-
 /// One tree (cap, `z`, `d`).
 struct Tree<'a> {
     prune: bool,
@@ -396,11 +390,11 @@ struct Tree<'a> {
     kv_lim: u64,
     /// `P[depth·(z+1) + r] = Σ_{r' ≤ r} sub(depth, r')`, where `sub(depth, r)` is
     /// the number of nodes strictly below a node at `depth` that still needs `r`.
-    table: &'a mut Vec<u128>,
+    table: &'a mut Vec<u64>,
     table_ready: bool,
     path: &'a mut Vec<u32>,
     depth: usize,
-    nodes: u128,
+    nodes: u64,
     leaves: u64,
 }
 
@@ -446,7 +440,9 @@ impl Tree<'_> {
                     return true;
                 }
             } else if !band_ok {
-                self.nodes = self.nodes.saturating_add(1 + self.sub(j + 1, r2));
+                self.nodes = self
+                    .nodes
+                    .saturating_add(self.sub(j + 1, r2).saturating_add(1));
             } else {
                 debug_assert!(j + 1 < k);
                 self.nodes += 1;
@@ -493,23 +489,23 @@ impl Tree<'_> {
         } else {
             0
         };
-        let inner = if upper == u128::MAX {
-            u128::MAX
+        let inner = if upper == u64::MAX {
+            u64::MAX
         } else {
             upper - below
         };
-        let count = ((v_top - lo + 1) as u128).saturating_add(inner);
+        let count = ((v_top - lo + 1) as u64).saturating_add(inner);
         self.nodes = self.nodes.saturating_add(count);
     }
 
     /// `sub(depth, r)`: nodes strictly below a node at `depth` needing `r`.
-    fn sub(&mut self, depth: usize, r: u32) -> u128 {
+    fn sub(&mut self, depth: usize, r: u32) -> u64 {
         self.ensure_table();
         let w = self.z as usize + 1;
         let row = &self.table[depth * w..(depth + 1) * w];
         let r = r as usize;
-        if row[r] == u128::MAX {
-            u128::MAX
+        if row[r] == u64::MAX {
+            u64::MAX
         } else {
             row[r] - if r > 0 { row[r - 1] } else { 0 }
         }
@@ -528,7 +524,8 @@ impl Tree<'_> {
         let w = self.z as usize + 1;
         self.table.clear();
         self.table.resize((k + 1) * w, 0);
-        for depth in (0..k).rev() {
+        // Row 0 (the root) is never read: skips read the row below the parent.
+        for depth in (1..k).rev() {
             let (cur, next) = self.table[depth * w..(depth + 2) * w].split_at_mut(w);
             for r in 1..w as u32 {
                 let hi = r.min(self.a[depth]);
@@ -546,12 +543,12 @@ impl Tree<'_> {
                     } else {
                         0
                     };
-                    let inner = if upper == u128::MAX {
-                        u128::MAX
+                    let inner = if upper == u64::MAX {
+                        u64::MAX
                     } else {
                         upper - below
                     };
-                    ((hi - lo + 1) as u128).saturating_add(inner)
+                    ((hi - lo + 1) as u64).saturating_add(inner)
                 };
                 cur[r as usize] = cur[r as usize - 1].saturating_add(s);
             }
