@@ -52,9 +52,39 @@ pub struct PlotArgs {
     /// Output SVG file.
     #[arg(short = 'o', long = "output")]
     pub output: PathBuf,
+    /// Where the legend goes.
+    #[arg(long, value_enum, default_value_t = LegendPos::UpperLeft)]
+    pub legend: LegendPos,
     /// Width × height in pixels.
     #[arg(long, default_value = "960x600", value_parser = parse_size)]
     pub size: (u32, u32),
+}
+
+/// Legend position inside the plotting area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LegendPos {
+    /// Upper left corner.
+    UpperLeft,
+    /// Upper right corner.
+    UpperRight,
+    /// Lower left corner.
+    LowerLeft,
+    /// Lower right corner.
+    LowerRight,
+    /// Middle of the right side.
+    MiddleRight,
+}
+
+impl From<LegendPos> for SeriesLabelPosition {
+    fn from(p: LegendPos) -> SeriesLabelPosition {
+        match p {
+            LegendPos::UpperLeft => SeriesLabelPosition::UpperLeft,
+            LegendPos::UpperRight => SeriesLabelPosition::UpperRight,
+            LegendPos::LowerLeft => SeriesLabelPosition::LowerLeft,
+            LegendPos::LowerRight => SeriesLabelPosition::LowerRight,
+            LegendPos::MiddleRight => SeriesLabelPosition::MiddleRight,
+        }
+    }
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
@@ -337,7 +367,7 @@ pub fn render(data: &ChartData, a: &PlotArgs) -> anyhow::Result<String> {
             .configure_series_labels()
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(a.legend.into())
             .draw()
             .map_err(|e| anyhow::anyhow!("drawing: {e}"))?;
         root.present()
@@ -361,6 +391,7 @@ mod tests {
             x_label: None,
             y_label: None,
             output: "o.svg".into(),
+            legend: LegendPos::UpperLeft,
             size: (640, 400),
         }
     }

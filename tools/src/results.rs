@@ -128,11 +128,18 @@ pub const POOLED: &[&str] = &[
     "latency_pooled_max_s",
 ];
 
-/// A parameter value as a CSV cell: the RON text, a plain quoted string unquoted.
+/// A parameter value as a CSV cell: the RON text, with a plain quoted
+/// string unquoted (`"dftsp"` → `dftsp`) and a preset shown by its name
+/// (`Preset("BLOOM-3B")` → `BLOOM-3B`).
 pub fn param_cell(value: &str) -> String {
     let v = value.trim();
-    match v.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
-        Some(inner) if !inner.contains(['"', '\\']) => inner.to_string(),
+    let inner = v
+        .strip_prefix("Preset(")
+        .and_then(|x| x.strip_suffix(')'))
+        .map(str::trim)
+        .unwrap_or(v);
+    match inner.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+        Some(s) if !s.contains(['"', '\\']) => s.to_string(),
         _ => v.to_string(),
     }
 }
@@ -230,4 +237,22 @@ pub fn write(dir: &Path, m: &Manifest) -> anyhow::Result<()> {
     let t = table(dir, m)
         .with_context(|| format!("computing {}", dir.join("results.csv").display()))?;
     crate::files::write_atomic(&dir.join("results.csv"), t.to_csv().as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_cells() {
+        assert_eq!(param_cell("\"dftsp\""), "dftsp");
+        assert_eq!(param_cell("static"), "static");
+        assert_eq!(param_cell("Preset(\"BLOOM-7.1B\")"), "BLOOM-7.1B");
+        assert_eq!(param_cell("100.0"), "100.0");
+        assert_eq!(
+            param_cell("Uniform(lo: 0.5, hi: 1.0)"),
+            "Uniform(lo: 0.5, hi: 1.0)"
+        );
+        assert_eq!(param_cell("\"a\\\"b\""), "\"a\\\"b\"");
+    }
 }

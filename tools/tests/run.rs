@@ -1,0 +1,306 @@
+//! `edgesim run` end to end: the default scenario, `--set`, determinism,
+//! dumped instances re-solved by `edgesim solve`, and Ctrl-C.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+
+fn edgesim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_edgesim"))
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    let out = edgesim()
+        .arg("run")
+        .args(args)
+        .arg("--out")
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "edgesim run {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("summary.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn u(v: &serde_json::Value, k: &str) -> u64 {
+    v[k].as_u64()
+        .unwrap_or_else(|| panic!("{k} missing in {v}"))
+}
+
+/// epochs.csv as rows of cells, header first.
+fn epochs(dir: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(dir.join("epochs.csv")).unwrap();
+    assert!(text.ends_with('\n'));
+    text.lines()
+        .map(|l| l.split(',').map(|c| c.to_string()).collect())
+        .collect()
+}
+
+#[test]
+fn default_run_writes_every_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("default");
+    // The built-in default (paper setting) with a shorter horizon.
+    let out = run(&dir, &["--set", "horizon=60", "--quiet"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("default (dftsp)"), "{stdout}");
+    assert!(stdout.contains("throughput"), "{stdout}");
+    let s = summary(&dir);
+    for k in [
+        "scenario",
+        "seed",
+        "horizon_s",
+        "warmup_s",
+        "arrived",
+        "rejected_accuracy",
+        "expired",
+        "on_time",
+        "late",
+        "pending",
+        "in_flight",
+        "plan_violations",
+        "throughput_rps",
+        "throughput_per_epoch",
+        "latency_s",
+        "mean_batch_size",
+        "kv_peak_bytes",
+        "events",
+        "wall_s",
+        "partial",
+    ] {
+        assert!(s.get(k).is_some(), "summary.json lacks {k}: {s}");
+    }
+    for k in ["mean", "p50", "p90", "p99", "max"] {
+        assert!(s["latency_s"][k].is_number(), "latency_s.{k}: {s}");
+    }
+    assert_eq!(s["scenario"], "default");
+    assert_eq!(s["partial"], false);
+    assert_eq!(s["horizon_s"], 60.0);
+    // Warm-up defaults to 10 % of the horizon (MODEL.md §8).
+    assert_eq!(s["warmup_s"], 6.0);
+    // The accounting identity of MODEL.md §8.
+    let parts: u64 = [
+        "rejected_accuracy",
+        "expired",
+        "on_time",
+        "late",
+        "pending",
+        "in_flight",
+    ]
+    .iter()
+    .map(|k| u(&s, k))
+    .sum();
+    assert_eq!(u(&s, "arrived"), parts);
+    // λ = 100 req/s over the 54 s after warm-up: about 5400 arrivals (±5σ ≈ ±370).
+    let arrived = u(&s, "arrived") as f64;
+    assert!((arrived - 5400.0).abs() < 370.0, "{arrived}");
+    // Throughput is on-time requests over H − W.
+    let tp = s["throughput_rps"].as_f64().unwrap();
+    assert!((tp - u(&s, "on_time") as f64 / 54.0).abs() < 1e-9);
+    // epochs.csv: one row per epoch t_k = k·1.5 s < 60 s → 40 epochs.
+    let rows = epochs(&dir);
+    assert_eq!(rows[0][0], "epoch");
+    assert_eq!(rows.len() - 1, 40);
+    assert_eq!(u(&s, "epochs"), 40);
+    assert_eq!(rows[2][1], "1.5");
+    // Histograms: an interval log and a percentile distribution each.
+    for name in [
+        "latency",
+        "waiting",
+        "first_token",
+        "slack",
+        "lateness",
+        "batch_size",
+        "solve_time",
+    ] {
+        let hgrm = std::fs::read_to_string(dir.join(format!("{name}.hgrm"))).unwrap();
+        assert!(hgrm.contains("Value     Percentile TotalCount 1/(1-Percentile)"));
+        assert!(hgrm.contains("#[Buckets ="), "{name}");
+        let log = std::fs::read(dir.join(format!("{name}.hlog"))).unwrap();
+        let intervals: Vec<_> = IntervalLogIterator::new(&log)
+            .filter_map(|e| match e.unwrap() {
+                LogEntry::Interval(i) => Some(i.duration()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(intervals, vec![Duration::from_secs(54)], "{name}");
+    }
+    // The latency histogram holds every delivered cohort request.
+    let hgrm = std::fs::read_to_string(dir.join("latency.hgrm")).unwrap();
+    let delivered = u(&s, "on_time") + u(&s, "late");
+    assert!(
+        hgrm.contains(&format!("Total count    = {delivered:>12}]")),
+        "{delivered}: {hgrm}"
+    );
+    // No temporary file is left behind.
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        assert!(!name.starts_with('.'), "{name}");
+    }
+}
+
+#[test]
+fn set_and_seed_change_the_run_and_runs_repeat() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("c"),
+    );
+    let args = [
+        "--set",
+        "horizon=30",
+        "--set",
+        "arrivals.rate=20",
+        "--set",
+        "scheduler.name=greedy",
+        "-q",
+    ];
+    run(&a, &args);
+    run(&b, &args);
+    let mut with_seed = args.to_vec();
+    with_seed.extend(["--seed", "99"]);
+    run(&c, &with_seed);
+    let (sa, sb, sc) = (summary(&a), summary(&b), summary(&c));
+    assert_eq!(sa["scheduler"], "greedy");
+    assert_eq!(sa["horizon_s"], 30.0);
+    assert_eq!(sc["seed"], 99);
+    // 20 req/s over 27 s: about 540 arrivals (±5σ ≈ ±116).
+    let arrived = u(&sa, "arrived") as f64;
+    assert!((arrived - 540.0).abs() < 116.0, "{arrived}");
+    // Same seed, same results (wall-clock fields aside); another seed, other arrivals.
+    let strip = |mut v: serde_json::Value| {
+        v.as_object_mut().unwrap().remove("wall_s");
+        v
+    };
+    assert_eq!(strip(sa.clone()), strip(sb));
+    assert_ne!(u(&sa, "arrived"), u(&sc, "arrived"));
+    let solve_ns = epochs(&a)[0].iter().position(|c| c == "solve_ns").unwrap();
+    let no_wall = |rows: Vec<Vec<String>>| -> Vec<Vec<String>> {
+        rows.into_iter()
+            .map(|mut r| {
+                r.remove(solve_ns);
+                r
+            })
+            .collect()
+    };
+    assert_eq!(no_wall(epochs(&a)), no_wall(epochs(&b)));
+}
+
+#[test]
+fn dumped_instances_resolve_to_the_batch_the_run_chose() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    run(&dir, &["--set", "horizon=24", "--dump-instances", "-q"]);
+    let rows = epochs(&dir);
+    let col = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
+    let (epoch, batch, selected) = (col("epoch"), col("batch_size"), col("selected"));
+    let mut checked = 0;
+    for r in &rows[1..] {
+        let k: u64 = r[epoch].parse().unwrap();
+        let inst = dir.join("instances").join(format!("epoch-{k:06}.ron"));
+        assert!(inst.exists(), "{}", inst.display());
+        let out = edgesim()
+            .args(["solve", inst.to_str().unwrap(), "--scheduler", "dftsp"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let chosen: Vec<u64> = r[selected]
+            .split_whitespace()
+            .map(|x| x.parse().unwrap())
+            .collect();
+        let solved: Vec<u64> = v["selected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap())
+            .collect();
+        assert_eq!(solved, chosen, "epoch {k}");
+        assert_eq!(r[batch], chosen.len().to_string());
+        checked += usize::from(!chosen.is_empty());
+    }
+    assert!(checked >= 10, "only {checked} non-empty epochs");
+}
+
+fn temp_files(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| {
+                let p = e.ok()?.path();
+                p.file_name()?.to_str()?.starts_with('.').then_some(p)
+            })
+            .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn ctrl_c_writes_complete_partial_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("long");
+    // Far longer than the test waits: about 12 simulated days.
+    let child = edgesim()
+        .args(["run", "--set", "horizon=1e6", "--quiet", "--out"])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The streamed epochs.csv exists once the handler is installed and the run started.
+    let t0 = Instant::now();
+    while temp_files(&dir).is_empty() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "the run did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let s = summary(&dir);
+    assert_eq!(s["partial"], true);
+    let end = s["end_s"].as_f64().unwrap();
+    assert!(end > 0.0 && end < 1e6, "{end}");
+    // The identity holds for the partial run too.
+    let parts: u64 = [
+        "rejected_accuracy",
+        "expired",
+        "on_time",
+        "late",
+        "pending",
+        "in_flight",
+    ]
+    .iter()
+    .map(|k| u(&s, k))
+    .sum();
+    assert_eq!(u(&s, "arrived"), parts);
+    // epochs.csv is complete: one whole row per epoch run.
+    assert_eq!(epochs(&dir).len() as u64 - 1, u(&s, "epochs"));
+    assert!(temp_files(&dir).is_empty(), "{:?}", temp_files(&dir));
+    for name in ["latency.hlog", "latency.hgrm"] {
+        assert!(dir.join(name).exists(), "{name}");
+    }
+}
