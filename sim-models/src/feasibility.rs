@@ -93,23 +93,25 @@ pub fn check_batch(inst: &Instance, sel: &[usize]) -> Result<BatchCost, Violatio
         return Err(Violation::Empty);
     }
     let cost = batch_cost(inst, sel);
-    check_pooled_cost(inst, sel, &cost)?;
+    check_pooled_capacity(inst, &cost)?;
+    check_deadlines(
+        inst,
+        sel.iter().map(|&i| &inst.requests[i]),
+        cost.t_batch_ns,
+    )?;
     check_bandwidth(cost.rho_up_fx, cost.rho_down_fx)?;
     Ok(cost)
 }
 
-fn check_pooled_cost(inst: &Instance, sel: &[usize], cost: &BatchCost) -> Result<(), Violation> {
+/// (1c) and (1g) for a pooled batch: the capacity half of the check.
+fn check_pooled_capacity(inst: &Instance, cost: &BatchCost) -> Result<(), Violation> {
     if cost.memory_bytes > inst.memory {
         return Err(Violation::Memory);
     }
     if cost.t_batch_ns > inst.t_c_ns {
         return Err(Violation::ComputeSlot);
     }
-    check_deadlines(
-        inst,
-        sel.iter().map(|&i| &inst.requests[i]),
-        cost.t_batch_ns,
-    )
+    Ok(())
 }
 
 fn check_deadlines<'a>(
@@ -182,7 +184,13 @@ impl PlanCheck {
 /// bandwidth already taken by the accepted jobs before it; a violating job is
 /// refused and takes nothing. A pooled job takes every GPU and must be the
 /// only job; a single-GPU job needs that GPU free by `t_k + T_U`, fits the
-/// GPU's memory, meets its deadline alone, and has no compute-slot limit.
+/// GPU's memory, and has no compute-slot limit.
+///
+/// Deadlines (1d) are *not* capacity: a job that will deliver late is
+/// accepted, and its requests are counted late (MODEL.md §4: "capacity is
+/// never exceeded silently; deadlines may be missed and are counted"). This
+/// is what lets `deadline_aware: false` run as MODEL.md §7 describes.
+/// [`check_batch`] checks (1d) too, for judging schedulers.
 pub fn check_plan(view: &EpochView<'_>, plan: &Plan) -> PlanCheck {
     let inst = view.instance;
     let mut used = vec![false; inst.requests.len()];
@@ -218,7 +226,7 @@ pub fn check_plan(view: &EpochView<'_>, plan: &Plan) -> PlanCheck {
                         ));
                     }
                     let cost = batch_cost(inst, &job.requests);
-                    check_pooled_cost(inst, &job.requests, &cost)?;
+                    check_pooled_capacity(inst, &cost)?;
                     cost
                 }
                 Placement::Gpu(g) => {
@@ -236,7 +244,6 @@ pub fn check_plan(view: &EpochView<'_>, plan: &Plan) -> PlanCheck {
                     if cost.memory_bytes > view.gpus.memory_per_gpu {
                         return Err(Violation::Memory);
                     }
-                    check_deadlines(inst, std::iter::once(c), cost.t_batch_ns)?;
                     gpu_taken[g] = true;
                     cost
                 }
@@ -250,4 +257,107 @@ pub fn check_plan(view: &EpochView<'_>, plan: &Plan) -> PlanCheck {
         jobs.push(verdict);
     }
     PlanCheck { jobs }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheduler::{GpuView, Job, Work};
+
+    const EXAMPLE: &str = include_str!("../../../shared/examples/dftsp-nodes.ron");
+
+    fn view<'a>(inst: &'a Instance, busy: &'a [u64]) -> EpochView<'a> {
+        EpochView {
+            epoch: 0,
+            t_k_ns: 0,
+            instance: inst,
+            gpus: GpuView {
+                count: busy.len(),
+                flops_per_gpu: inst.flops / busy.len() as f64,
+                memory_per_gpu: inst.memory / busy.len() as f64,
+                busy_until_ns: busy,
+                compute_start_ns: inst.t_u_ns,
+            },
+        }
+    }
+
+    #[test]
+    fn the_worked_example_batches() {
+        let inst = Instance::from_ron_str(EXAMPLE).unwrap();
+        // Ids 2, 3 (indices 1, 2): two requests s = n = 128 at s' = 128.
+        // Per request: t^I = 30·(8·128·2560² + 4·128²·2560 + 4·128·2560·10240) = 609 012 940 800 FLOPs,
+        // t^A = 30·127·(8·2560² + 4·128·2560 + 2·128·2560 + 4·2560·10240) = 30·127·159 252 480
+        //     = 606 751 948 800 FLOPs; sum 1 215 764 889 600. Two of them, β = 0.75, C = 2.66e13:
+        // 0.75·2 431 529 779 200/2.66e13 = 0.068558170 s (the example file's 0.0686 s).
+        let cost = check_batch(&inst, &[1, 2]).unwrap();
+        assert_eq!(cost.flops, 2 * 1_215_764_889_600);
+        assert_eq!(cost.t_batch_ns, 68_558_170);
+        assert_eq!(cost.kv_tokens, 2 * 256);
+        // All three at s' = 128: 0.1201 s > 0.58 − 0.5 = 0.08 s of budget for ids 2, 3.
+        assert_eq!(
+            check_batch(&inst, &[0, 1, 2]).unwrap_err(),
+            Violation::Deadline { id: 2 }
+        );
+        assert_eq!(
+            check_batch(&inst, &[1, 1]).unwrap_err(),
+            Violation::BadRequest(1)
+        );
+        assert_eq!(check_batch(&inst, &[]).unwrap_err(), Violation::Empty);
+    }
+
+    #[test]
+    fn plan_check_refuses_capacity_but_not_lateness() {
+        let inst = Instance::from_ron_str(EXAMPLE).unwrap();
+        let busy = [0u64; 20];
+        let late = Plan::pooled(vec![0, 1, 2], Work::default());
+        let verdict = check_plan(&view(&inst, &busy), &late);
+        assert_eq!(
+            verdict.violations(),
+            0,
+            "a late batch is accepted and counted late later"
+        );
+
+        let mut tight = inst.clone();
+        tight.t_c_ns = 100_000_000; // 0.1 s < the 0.1201 s the three need: (1g)
+        let verdict = check_plan(&view(&tight, &busy), &late);
+        assert_eq!(verdict.jobs, vec![Err(Violation::ComputeSlot)]);
+
+        let mut wide = inst.clone();
+        wide.requests[0] = Candidate::new(1, 128, 256, 2_000_000_000, 0.6, 1e-5);
+        wide.requests[1] = Candidate::new(2, 128, 128, 580_000_000, 0.5, 1e-5);
+        let verdict = check_plan(&view(&wide, &busy), &late);
+        assert_eq!(
+            verdict.jobs,
+            vec![Err(Violation::Uplink)],
+            "0.6 + 0.5 + 1e-5 > 1"
+        );
+    }
+
+    #[test]
+    fn single_gpu_jobs_share_the_band_and_need_a_free_gpu() {
+        let mut inst = Instance::from_ron_str(EXAMPLE).unwrap();
+        inst.requests[0] = Candidate::new(1, 128, 256, 2_000_000_000, 0.7, 0.1);
+        inst.requests[1] = Candidate::new(2, 128, 128, 580_000_000, 0.7, 0.1);
+        let busy = [0, u64::MAX, 0];
+        let job = |g, i| Job {
+            placement: Placement::Gpu(g),
+            requests: vec![i],
+        };
+        let plan = Plan {
+            jobs: vec![job(0, 0), job(1, 2), job(2, 1), job(0, 2)],
+            work: Work::default(),
+        };
+        let verdict = check_plan(&view(&inst, &busy), &plan);
+        assert!(verdict.jobs[0].is_ok());
+        assert!(
+            matches!(verdict.jobs[1], Err(Violation::Placement(_))),
+            "GPU 1 is busy"
+        );
+        assert_eq!(verdict.jobs[2], Err(Violation::Uplink), "0.7 + 0.7 > 1");
+        assert!(
+            matches!(verdict.jobs[3], Err(Violation::Placement(_))),
+            "GPU 0 already taken"
+        );
+        assert_eq!(verdict.violations(), 3);
+    }
 }
