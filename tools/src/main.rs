@@ -34,7 +34,12 @@ use clap::{Parser, Subcommand};
 
 /// edgesim: a discrete-event simulator of LLM inference at a wireless edge node.
 #[derive(Debug, Parser)]
-#[command(name = "edgesim", version, about, long_about = None)]
+#[command(
+    name = "edgesim",
+    version,
+    about = "edgesim: a discrete-event simulator of LLM inference at a wireless edge node (arXiv 2405.07140)",
+    long_about = None
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
