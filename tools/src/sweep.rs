@@ -345,9 +345,10 @@ pub fn run(a: &SweepArgs) -> anyhow::Result<Outcome> {
         .iter()
         .filter(|p| a.shard.is_none_or(|s| s.holds(p.index)))
         .collect();
+    // The handler is installed before anything is written.
+    let stop = interrupt::stop_flag();
     std::fs::create_dir_all(dir.join("points"))
         .with_context(|| format!("creating {}", dir.join("points").display()))?;
-    let stop = interrupt::stop_flag();
     let reps = grid.replications;
     let bar = CountBar::new(
         mine.len() as u64 * reps as u64,

@@ -211,3 +211,52 @@ fn sweep_needs_a_sweep_section() {
     let out = edgesim(&["sweep", SMALL, "--shard", "3/2"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn ctrl_c_stops_a_sweep_without_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("long");
+    // Runs far longer than the test waits (about 12 simulated days each).
+    let child = Command::new(env!("CARGO_BIN_EXE_edgesim"))
+        .args([
+            "sweep",
+            SMALL,
+            "--set",
+            "horizon=1e6",
+            "--jobs",
+            "2",
+            "-q",
+            "--out",
+            p(&dir),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !dir.join("points").exists() {
+        assert!(t0.elapsed().as_secs() < 20, "the sweep did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m: serde_json::Value = serde_json::from_slice(&read(&dir.join("sweep.json"))).unwrap();
+    assert_eq!(m["complete"], false);
+    assert!(!dir.join("results.csv").exists());
+    // Only whole points are written (none finished here), and merge refuses the directory.
+    assert_eq!(m["point_indices"], serde_json::json!([]));
+    let out = edgesim(&["merge", p(&dir), "--out", p(&tmp.path().join("m"))]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("incomplete"));
+}
