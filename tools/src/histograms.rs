@@ -135,21 +135,18 @@ pub fn hgrm(h: &Histogram<u64>, title: &str, unit: Unit) -> String {
         "{:>12} {:>14} {:>10} {:>14}\n\n",
         "Value", "Percentile", "TotalCount", "1/(1-Percentile)"
     );
-    if !h.is_empty() {
-        let mut total = 0u64;
-        for v in h.iter_quantiles(5) {
-            total += v.count_since_last_iteration();
-            let value = v.value_iterated_to() as f64 / unit.divisor;
-            let q = v.quantile_iterated_to();
-            if q < 1.0 {
-                let _ = writeln!(
-                    s,
-                    "{value:12.d$} {q:2.12} {total:10} {:14.2}",
-                    1.0 / (1.0 - q)
-                );
-            } else {
-                let _ = writeln!(s, "{value:12.d$} {q:2.12} {total:10}");
-            }
+    for step in java_percentiles(h, 5) {
+        let value = step.value as f64 / unit.divisor;
+        let q = step.percentile / 100.0;
+        let total = step.total;
+        if step.percentile != 100.0 {
+            let _ = writeln!(
+                s,
+                "{value:12.d$} {q:2.12} {total:10} {:14.2}",
+                1.0 / (1.0 - q)
+            );
+        } else {
+            let _ = writeln!(s, "{value:12.d$} {q:2.12} {total:10}");
         }
     }
     let max = if h.is_empty() { 0 } else { h.max() };
@@ -172,6 +169,68 @@ pub fn hgrm(h: &Histogram<u64>, title: &str, unit: Unit) -> String {
         sub_bucket_count(h)
     );
     s
+}
+
+/// One line of a percentile distribution.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PercentileStep {
+    /// The highest value equivalent to the bucket reached, as recorded.
+    pub value: u64,
+    /// The percentile level iterated to, 0–100.
+    pub percentile: f64,
+    /// Values recorded up to and including this bucket, count.
+    pub total: u64,
+}
+
+/// The steps of Java HdrHistogram's `PercentileIterator` (2.1.x) over `h`,
+/// reproduced exactly (the `hdrhistogram` crate's quantile iterator compares
+/// fractions instead of percentages and can stop one bucket later than Java
+/// at levels such as 30 %, so it is not used for `.hgrm`):
+/// levels start at 0 and advance by `100 / (ticks · 2^(⌊log2(100/(100 −
+/// level))⌋ + 1))`; a bucket is reported at a level once `100 · count to it /
+/// total ≥ level`; at the last recorded bucket one ordinary step is reported,
+/// then a final step at exactly 100 %.
+pub fn java_percentiles(h: &Histogram<u64>, ticks_per_half_distance: u32) -> Vec<PercentileStep> {
+    let total = h.len();
+    let mut out = Vec::new();
+    if total == 0 {
+        return out;
+    }
+    let mut level = 0.0f64;
+    let mut cum = 0u64;
+    for v in h.iter_recorded() {
+        let count = v.count_at_value();
+        let before = cum;
+        cum += count;
+        let value = v.value_iterated_to();
+        // Java's `hasNext()` holds while the count before this bucket (on the
+        // first look) or up to it (on later looks) is below the total.
+        let mut first_look = true;
+        while (first_look && before < total) || cum < total {
+            first_look = false;
+            let current = 100.0 * cum as f64 / total as f64;
+            if current < level {
+                break;
+            }
+            out.push(PercentileStep {
+                value,
+                percentile: level,
+                total: cum,
+            });
+            let halvings = ((100.0 / (100.0 - level)).ln() / 2f64.ln()) as i64;
+            let ticks = ticks_per_half_distance as f64 * 2f64.powi((halvings + 1).min(1000) as i32);
+            level += 100.0 / ticks;
+        }
+        if cum >= total {
+            out.push(PercentileStep {
+                value,
+                percentile: 100.0,
+                total: cum,
+            });
+            break;
+        }
+    }
+    out
 }
 
 /// One interval of an interval log.
@@ -296,6 +355,58 @@ mod tests {
             "{}",
             foot[0]
         );
+    }
+
+    #[test]
+    fn hgrm_matches_java_hdrhistogram_byte_for_byte() {
+        // Java's output for the same logs: tests/data/java/README.md says how it was made.
+        let cases: [(&[u8], &str, Unit); 2] = [
+            (
+                include_bytes!("../tests/data/java/latency.hlog"),
+                include_str!("../tests/data/java/latency.hgrm"),
+                MILLISECONDS,
+            ),
+            (
+                include_bytes!("../tests/data/java/batch_size.hlog"),
+                include_str!("../tests/data/java/batch_size.hgrm"),
+                COUNT,
+            ),
+        ];
+        for (log, java, unit) in cases {
+            let hists = read_hlog(log).unwrap();
+            assert_eq!(hists.len(), 1);
+            let ours = hgrm(&hists[0].1, "x", unit);
+            let skip_first = |t: &str| t.split_once('\n').unwrap().1.to_string();
+            assert_eq!(skip_first(&ours), skip_first(java));
+            assert!(java.lines().count() > 40);
+        }
+    }
+
+    #[test]
+    fn java_percentile_steps_at_exact_fractions() {
+        // 10 values 1..=10: Java reports level 0 at value 1 (10 % ≥ 0), 10 % at 1,
+        // 20 % at 2, …, 50 % at 5 (ticks of 10 % below 50 %), then ticks of 5 %
+        // (55 % → value 6, 60 % → 6), … The level 30 % is reached exactly at
+        // 3 of 10 (100·3/10 = 30.0); a fractional comparison (0.3 vs 0.1+0.1+0.1)
+        // would move it to value 4.
+        let mut h = Histogram::<u64>::new(3).unwrap();
+        for v in 1..=10 {
+            h.record(v).unwrap();
+        }
+        let steps = java_percentiles(&h, 5);
+        let at = |p: f64| {
+            steps
+                .iter()
+                .find(|s| (s.percentile - p).abs() < 1e-9)
+                .unwrap()
+        };
+        assert_eq!((at(0.0).value, at(0.0).total), (1, 1));
+        assert_eq!((at(30.0).value, at(30.0).total), (3, 3));
+        assert_eq!((at(50.0).value, at(50.0).total), (5, 5));
+        assert_eq!((at(55.0).value, at(55.0).total), (6, 6));
+        let last = steps.last().unwrap();
+        assert_eq!((last.value, last.percentile, last.total), (10, 100.0, 10));
+        assert!(java_percentiles(&Histogram::<u64>::new(3).unwrap(), 5).is_empty());
     }
 
     #[test]
