@@ -244,6 +244,16 @@ fn ctrl_c_stops_a_sweep_without_results() {
         .status()
         .unwrap();
     assert!(killed.success());
+    // It stops at its next epoch; never wait for the whole horizon.
+    let mut child = child;
+    let t1 = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t1.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("still running 60 s after SIGINT");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let out = child.wait_with_output().unwrap();
     assert_eq!(
         out.status.code(),
