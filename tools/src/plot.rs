@@ -31,6 +31,10 @@ pub struct PlotArgs {
     /// Column for the x axis.
     #[arg(long)]
     pub x: String,
+    /// Take x from the number after `FIELD:` in the x cells, e.g. `--x requests.latency
+    /// --x-field hi` reads 1.25 from `Uniform(lo: 0.5, hi: 1.25)`.
+    #[arg(long, value_name = "FIELD")]
+    pub x_field: Option<String>,
     /// Column(s) for the y axis (repeat for several lines per series).
     #[arg(long, required = true)]
     pub y: Vec<String>,
@@ -135,6 +139,27 @@ fn cell_num(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// The number after `field:` in a RON-like cell (`hi` in `Uniform(lo: 0.5, hi: 1.25)`).
+fn field_num(cell: &str, field: &str) -> Option<f64> {
+    let mut rest = cell;
+    while let Some(i) = rest.find(field) {
+        let before = rest[..i].chars().next_back();
+        let after = rest[i + field.len()..].trim_start();
+        rest = &rest[i + field.len()..];
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        if let Some(v) = after.strip_prefix(':') {
+            let v = v.trim_start();
+            let end = v
+                .find(|c: char| !(c.is_ascii_digit() || "+-.eE".contains(c)))
+                .unwrap_or(v.len());
+            return v[..end].parse::<f64>().ok().filter(|x| x.is_finite());
+        }
+    }
+    None
+}
+
 /// Groups and extracts the lines to draw.
 pub fn chart_data(t: &Table, a: &PlotArgs) -> anyhow::Result<ChartData> {
     let xi = column(t, &a.x)?;
@@ -143,10 +168,24 @@ pub fn chart_data(t: &Table, a: &PlotArgs) -> anyhow::Result<ChartData> {
         .iter()
         .map(|s| column(t, s))
         .collect::<anyhow::Result<_>>()?;
+    let x_cell = |r: &Vec<String>| -> Option<f64> {
+        match &a.x_field {
+            None => cell_num(&r[xi]),
+            Some(f) => field_num(&r[xi], f),
+        }
+    };
+    if let Some(f) = &a.x_field {
+        if let Some(r) = t.rows.iter().find(|r| field_num(&r[xi], f).is_none()) {
+            return Err(bad_input(format!(
+                "--x-field {f}: no number after `{f}:` in `{}`",
+                r[xi]
+            )));
+        }
+    }
     let numeric_x = t
         .rows
         .iter()
-        .all(|r| r[xi].trim().is_empty() || cell_num(&r[xi]).is_some());
+        .all(|r| r[xi].trim().is_empty() || x_cell(r).is_some());
     let mut categories: Vec<String> = Vec::new();
     if !numeric_x {
         for r in &t.rows {
@@ -157,7 +196,7 @@ pub fn chart_data(t: &Table, a: &PlotArgs) -> anyhow::Result<ChartData> {
     }
     let x_of = |r: &Vec<String>| -> Option<f64> {
         if numeric_x {
-            cell_num(&r[xi])
+            x_cell(r)
         } else {
             categories
                 .iter()
@@ -219,6 +258,24 @@ pub fn chart_data(t: &Table, a: &PlotArgs) -> anyhow::Result<ChartData> {
         lines,
         categories: (!numeric_x).then_some(categories),
     })
+}
+
+/// A tick value without float noise: up to 6 significant digits, trailing zeros dropped.
+fn tick_label(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let mag = v.abs().log10().floor() as i32;
+    if !(-4..6).contains(&mag) {
+        return format!("{v:.3e}");
+    }
+    let decimals = (5 - mag).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 const COLORS: [RGBColor; 10] = [
@@ -309,7 +366,7 @@ pub fn render(data: &ChartData, a: &PlotArgs) -> anyhow::Result<String> {
         let cats = data.categories.clone();
         let fmt_x = move |v: &f64| -> String {
             match &cats {
-                None => format!("{v}"),
+                None => tick_label(*v),
                 Some(c) => {
                     let i = v.round();
                     if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < c.len() {
@@ -384,6 +441,7 @@ mod tests {
         PlotArgs {
             csv: "r.csv".into(),
             x: x.into(),
+            x_field: None,
             y: y.iter().map(|s| s.to_string()).collect(),
             series: series.iter().map(|s| s.to_string()).collect(),
             dotted: vec!["W8A16".into()],
@@ -414,6 +472,35 @@ mod tests {
         assert_eq!(d.lines[1].points[0], (5.0, 3.0, Some((2.5, 3.5))));
         let e = chart_data(&t, &args("nope", &["tp_mean"], &[])).unwrap_err();
         assert!(e.to_string().contains("no column `nope`"), "{e}");
+    }
+
+    #[test]
+    fn tick_labels_drop_float_noise() {
+        assert_eq!(tick_label(1.2000000000000002), "1.2");
+        assert_eq!(tick_label(250.0), "250");
+        assert_eq!(tick_label(0.75), "0.75");
+        assert_eq!(tick_label(0.0), "0");
+        assert_eq!(tick_label(-12.5), "-12.5");
+        assert_eq!(tick_label(2.5e9), "2.500e9");
+    }
+
+    #[test]
+    fn x_from_a_field_of_the_cell() {
+        assert_eq!(field_num("Uniform(lo: 0.5, hi: 1.25)", "hi"), Some(1.25));
+        assert_eq!(field_num("Uniform(lo: 0.5, hi: 1.25)", "lo"), Some(0.5));
+        assert_eq!(field_num("Uniform(xhi: 3, hi: 2e-1)", "hi"), Some(0.2));
+        assert_eq!(field_num("Uniform(lo: 0.5)", "hi"), None);
+        let t = Table::parse(
+            "requests.latency,tp_mean\n\"Uniform(lo: 0.5, hi: 2.0)\",3\n\"Uniform(lo: 0.5, hi: 0.75)\",1\n",
+        )
+        .unwrap();
+        let mut a = args("requests.latency", &["tp_mean"], &[]);
+        a.x_field = Some("hi".into());
+        let d = chart_data(&t, &a).unwrap();
+        assert_eq!(d.categories, None);
+        assert_eq!(d.lines[0].points, vec![(0.75, 1.0, None), (2.0, 3.0, None)]);
+        a.x_field = Some("mid".into());
+        assert!(chart_data(&t, &a).is_err());
     }
 
     #[test]
