@@ -509,6 +509,7 @@ impl<'a> BaseStation<'a> {
             record(&mut self.hist.batch_size, rec.batch_size);
             record(&mut self.hist.solve_ns, solve_ns);
         }
+        rec.on_time_so_far = self.counts.on_time;
         if let Some(f) = self.hooks.on_epoch.as_mut() {
             f(&rec);
         }

@@ -123,6 +123,8 @@ pub struct EpochRecord {
     pub selected: Vec<u64>,
     /// Requests left unscheduled and dropped under `DropUnscheduled` (all, not only the cohort).
     pub dropped: u64,
+    /// Cohort requests delivered on time so far in the run (running total, for progress displays).
+    pub on_time_so_far: u64,
 }
 
 /// Everything a run measured (MODEL.md §8).

@@ -13,8 +13,7 @@ pub fn wanted(quiet: bool) -> bool {
 }
 
 /// The bar of one run: simulated time out of the horizon, epochs, events/s,
-/// requests scheduled so far, ETA. (The model reports per-epoch records, not
-/// deliveries, while it runs; the on-time count is in the final summary.)
+/// cohort requests delivered on time so far (from the latest epoch record), ETA.
 pub struct RunBar {
     bar: Option<ProgressBar>,
     horizon_s: f64,
@@ -42,8 +41,8 @@ impl RunBar {
         }
     }
 
-    /// Shows a progress report; `epochs` and `scheduled` are counted by the caller.
-    pub fn update(&self, r: &ProgressReport, epochs: u64, scheduled: u64) {
+    /// Shows a progress report; `epochs` and `on_time` come from the latest epoch record.
+    pub fn update(&self, r: &ProgressReport, epochs: u64, on_time: u64) {
         let Some(b) = &self.bar else { return };
         let now_s = r.now.as_nanos() as f64 / 1e9;
         let wall = r.wall.as_secs_f64();
@@ -54,7 +53,7 @@ impl RunBar {
         };
         b.set_position(r.now.as_nanos() / 1_000_000);
         b.set_message(format!(
-            "t {now_s:.1}/{:.0} s · epoch {epochs} · {:.2} M ev/s · scheduled {scheduled}",
+            "t {now_s:.1}/{:.0} s · epoch {epochs} · {:.2} M ev/s · on time {on_time}",
             self.horizon_s,
             rate / 1e6
         ));

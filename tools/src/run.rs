@@ -161,10 +161,10 @@ fn simulate(
     }
 
     let epochs = Cell::new(0u64);
-    let started = Cell::new(0u64);
+    let on_time = Cell::new(0u64);
     let mut on_epoch = |r: &EpochRecord| {
         epochs.set(epochs.get() + 1);
-        started.set(started.get() + r.batch_size);
+        on_time.set(r.on_time_so_far);
         if let Err(e) = writer.borrow_mut().write_all(epoch_row(r).as_bytes()) {
             fail(anyhow::Error::new(e).context(format!("writing {}", epochs_tmp.display())));
         }
@@ -177,7 +177,7 @@ fn simulate(
     };
     let bar = RunBar::new(horizon_ns, crate::progress::wanted(quiet));
     let mut observer = |r: &ProgressReport| -> ControlFlow<()> {
-        bar.update(r, epochs.get(), started.get());
+        bar.update(r, epochs.get(), on_time.get());
         ControlFlow::Continue(())
     };
     let opts = RunOptions {
