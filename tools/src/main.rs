@@ -18,6 +18,7 @@ mod load;
 mod merge;
 mod plot;
 mod progress;
+mod resolve;
 mod results;
 mod run;
 mod solve;
@@ -53,6 +54,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Solve one scheduling instance (MODEL.md §10) and print the answer as JSON.
     Solve(solve::SolveArgs),
+    /// Re-solve every dumped instance of directories with several schedulers; CSV and node reduction.
+    Resolve(resolve::ResolveArgs),
     /// List the schedulers, model presets and quantization presets.
     List,
     /// Run every point × replication of a scenario's sweep grid; write results.csv.
@@ -132,6 +135,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<Done> {
         }
         Command::Solve(a) => {
             for line in solve::run(&a)? {
+                print_line(&line)?;
+            }
+            Ok(Done::Ok)
+        }
+        Command::Resolve(a) => {
+            for line in resolve::run(&a)? {
                 print_line(&line)?;
             }
             Ok(Done::Ok)
