@@ -62,6 +62,9 @@ pub struct PlotArgs {
     /// Width × height in pixels.
     #[arg(long, default_value = "960x600", value_parser = parse_size)]
     pub size: (u32, u32),
+    /// Logarithmic y axis (base 10; every y value must be positive).
+    #[arg(long)]
+    pub log_y: bool,
 }
 
 /// Legend position inside the plotting area.
@@ -320,8 +323,36 @@ pub fn run(a: &PlotArgs) -> anyhow::Result<()> {
     crate::files::write_atomic(&a.output, svg.as_bytes())
 }
 
+/// The chart with every y (and error-bar end) replaced by its `log10`, for
+/// `--log-y`; a y ≤ 0 is an error, an error bar reaching 0 or below is dropped.
+fn log10_data(data: &ChartData) -> anyhow::Result<ChartData> {
+    let mut d = data.clone();
+    for l in &mut d.lines {
+        for p in &mut l.points {
+            if p.1 <= 0.0 {
+                return Err(bad_input(format!(
+                    "--log-y: `{}` has the value {} ≤ 0 at x = {}",
+                    l.label, p.1, p.0
+                )));
+            }
+            p.1 = p.1.log10();
+            p.2 =
+                p.2.filter(|b| b.0 > 0.0)
+                    .map(|b| (b.0.log10(), b.1.log10()));
+        }
+    }
+    Ok(d)
+}
+
 /// The SVG text of the chart.
 pub fn render(data: &ChartData, a: &PlotArgs) -> anyhow::Result<String> {
+    let logged;
+    let data = if a.log_y {
+        logged = log10_data(data)?;
+        &logged
+    } else {
+        data
+    };
     let all = data.lines.iter().flat_map(|l| l.points.iter());
     let (mut x0, mut x1, mut y0, mut y1) = (
         f64::INFINITY,
@@ -338,7 +369,10 @@ pub fn render(data: &ChartData, a: &PlotArgs) -> anyhow::Result<String> {
     }
     let (x0, x1) = padded_range(x0, x1);
     // Non-negative data (throughputs, latencies) get an axis from 0.
-    let (y0, y1) = if y0 >= 0.0 && y1 > 0.0 {
+    // A log axis spans whole decades.
+    let (y0, y1) = if a.log_y {
+        (y0.floor(), y1.ceil().max(y0.floor() + 1.0))
+    } else if y0 >= 0.0 && y1 > 0.0 {
         (0.0, padded_range(y0, y1).1)
     } else {
         padded_range(y0, y1)
@@ -381,14 +415,24 @@ pub fn render(data: &ChartData, a: &PlotArgs) -> anyhow::Result<String> {
             Some(c) => (c.len() * 4).max(2),
             None => 10,
         };
-        chart
-            .configure_mesh()
-            .x_desc(x_label)
+        // On a log axis, labels at the decades only, as the values they stand for.
+        let fmt_log_y = |v: &f64| -> String {
+            if (v - v.round()).abs() < 1e-9 {
+                tick_label(10f64.powf(v.round()))
+            } else {
+                String::new()
+            }
+        };
+        let mut mesh = chart.configure_mesh();
+        mesh.x_desc(x_label)
             .y_desc(y_label)
             .x_labels(n_x_labels)
-            .x_label_formatter(&fmt_x)
-            .draw()
-            .map_err(|e| anyhow::anyhow!("drawing: {e}"))?;
+            .x_label_formatter(&fmt_x);
+        if a.log_y {
+            mesh.y_labels((y1 - y0) as usize + 1)
+                .y_label_formatter(&fmt_log_y);
+        }
+        mesh.draw().map_err(|e| anyhow::anyhow!("drawing: {e}"))?;
         for (i, line) in data.lines.iter().enumerate() {
             let color = COLORS[i % COLORS.len()];
             let style = color.stroke_width(2);
@@ -451,6 +495,7 @@ mod tests {
             output: "o.svg".into(),
             legend: LegendPos::UpperLeft,
             size: (640, 400),
+            log_y: false,
         }
     }
 
@@ -501,6 +546,28 @@ mod tests {
         assert_eq!(d.lines[0].points, vec![(0.75, 1.0, None), (2.0, 3.0, None)]);
         a.x_field = Some("mid".into());
         assert!(chart_data(&t, &a).is_err());
+    }
+
+    #[test]
+    fn log_y_labels_decades_and_refuses_non_positive() {
+        // y = 0.02 and 3 → log10 in [−1.70, 0.48]: axis from 10^−2 to 10^1.
+        let t = Table::parse("x,y\n1,0.02\n2,3\n").unwrap();
+        let mut a = args("x", &["y"], &[]);
+        a.log_y = true;
+        let d = chart_data(&t, &a).unwrap();
+        let svg = render(&d, &a).unwrap();
+        let texts: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| Some(t.split_once('>')?.1.split_once("</text>")?.0.trim()))
+            .collect();
+        for s in ["0.01", "0.1", "1", "10"] {
+            assert!(texts.contains(&s), "missing {s} in {texts:?}");
+        }
+        let t = Table::parse("x,y\n1,0\n2,3\n").unwrap();
+        let e = render(&chart_data(&t, &a).unwrap(), &a).unwrap_err();
+        assert_eq!(crate::failure::exit_code(&e), 2);
+        assert!(e.to_string().contains("--log-y"), "{e}");
     }
 
     #[test]
