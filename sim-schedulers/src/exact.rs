@@ -1,0 +1,667 @@
+//! `exact` — the optimum of problem P1 in every case (MODEL.md §7, ours):
+//! shared or per-user channel gains, bandwidth binding or not, memory binding
+//! or not, any number of output levels and prompt lengths.
+//!
+//! # How
+//!
+//! A batch is fixed by its padding cap `s'` and by its smallest budget `τ`.
+//! For one such *pair* `(s', τ)` the candidates allowed are those with
+//! `s_i ≤ s'` and `budget_i ≥ τ`; a selection of them padded to `s'` satisfies
+//! (1g) and (1d) iff its FLOPs are at most `F(τ) = flop_limit(min(T_C, τ − T_U − T_D))`,
+//! and (1c) iff its tokens `Σ(s' + n_i)` are at most the token capacity
+//! (MODEL.md §5). Running the selection padded to its own longest prompt
+//! `≤ s'` is only cheaper, so the optimum over all pairs is the optimum of P1.
+//!
+//! Within a pair, FLOPs and tokens depend only on how many requests come from
+//! each output level, and both grow with the level, so *ignoring bandwidth*
+//! the `k` requests with the shortest outputs are the cheapest `k` for both at
+//! once (swap any longer one for an unused shorter one): the count of a pair is
+//! the largest `k` whose `k` shortest fit. Caps are swept in ascending order
+//! and, per cap, `τ` over the budgets in descending order; the allowed set only
+//! grows, so per-level counts are updated incrementally, and only `best + 1`
+//! is ever tested (the incumbent only climbs). That is the whole algorithm
+//! when the allowed requests' `Σρ` cannot exceed 1 — the paper's setting —
+//! `O(caps · (n + best) · levels)` after one sort.
+//!
+//! When bandwidth can bind, the pair's count above is only an upper bound.
+//! Those pairs are searched in descending order of it, each by a depth-first
+//! branch and bound over its requests (include before exclude), until the
+//! next bound does not beat the incumbent. Bounds at a node, all valid upper
+//! bounds on what the rest can add:
+//! - the level-count bound above on the remaining requests and resources;
+//! - a surrogate knapsack: each resource normalised to a capacity of
+//!   [`UNIT`] (weights rounded *down*, so any feasible set still fits) and a
+//!   subset of them summed, chosen at the root as the subset giving the
+//!   smallest greedy count; requests are branched on in ascending surrogate
+//!   weight, so the greedy bound of a suffix is a binary search on prefix sums;
+//! - `Σρ` left divided by the suffix's smallest `ρU` (resp. `ρD`).
+//!
+//! Two rules cut symmetric work without losing the optimum:
+//! - *pair ownership*: a pair only looks for sets containing a request with
+//!   budget exactly `τ` and one with prompt exactly `s'` (every set is owned
+//!   by its own `(max prompt, min budget)` pair, searched or bounded away);
+//! - *dominance*: within one output level, once request `a` is excluded on
+//!   the current path, no later `b` with `ρU_b ≥ ρU_a`, `ρD_b ≥ ρD_a` (and no
+//!   ownership role `a` lacks) is included. Among the optimal sets, the
+//!   lexicographically greatest in branching order never breaks this rule
+//!   (swapping `b` for `a` keeps it feasible, owned and as large, and is
+//!   lexicographically greater), and the search reaches it.
+//!
+//! Arithmetic is the integer arithmetic of `sim_models` (exact FLOPs, fixed
+//! point `ρ`), so the result is deterministic and agrees with
+//! `sim_models::feasibility::check_batch` to the ns. Buffers live in the
+//! scheduler and are reused, so after the first epochs the search allocates
+//! nothing; only the returned plan is allocated.
+//!
+//! Work ([`Work`]): `nodes` = threshold steps of the sweep (one per cap and
+//! distinct budget that admits a request) plus branch-and-bound nodes entered;
+//! `leaves` = count vectors tested against the constraints in the sweep plus
+//! pairs handed to the branch and bound.
+//!
+//! Tie-break **[ours]**: among equally large sets, the first found — caps
+//! ascending, then budgets descending; within a level the requests with the
+//! largest budgets (ties by index) in the sweep, the branching order in the search.
+
+use std::cmp::Reverse;
+
+use sim_models::instance::{Instance, RHO_ONE};
+use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
+
+use crate::batch::{flop_limit, time_limit_ns};
+
+/// Fixed-point capacity of each normalised resource in the surrogate bound.
+const UNIT: u64 = 1 << 32;
+
+/// The `exact` scheduler (MODEL.md §7). Holds reusable buffers only; every
+/// call is independent of the previous ones.
+#[derive(Clone, Debug, Default)]
+pub struct Exact {
+    s: Scratch,
+}
+
+impl Exact {
+    /// A new exact scheduler.
+    pub fn new() -> Exact {
+        Exact::default()
+    }
+
+    /// A maximum-cardinality feasible batch of `inst` (indices into
+    /// `inst.requests`, ascending) and the work done to find it.
+    pub fn solve(&mut self, inst: &Instance) -> (Vec<usize>, Work) {
+        let mut work = Work::default();
+        let mut sel = solve_into(inst, &mut self.s, &mut work);
+        sel.sort_unstable();
+        (sel, work)
+    }
+}
+
+impl Scheduler for Exact {
+    fn name(&self) -> &str {
+        "exact"
+    }
+
+    fn schedule(&mut self, view: &EpochView<'_>) -> Result<Plan, SchedulerError> {
+        let (sel, work) = self.solve(view.instance);
+        Ok(Plan::pooled(sel, work))
+    }
+}
+
+/// A selectable candidate, as the sweep sees it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Item {
+    /// Index into `Instance::requests`.
+    idx: u32,
+    /// Index into `Scratch::levels`.
+    level: u32,
+    /// `s_i`, tokens.
+    prompt: u32,
+    /// `n_i`, tokens.
+    output: u32,
+    /// `D_i − t_k`, ns.
+    budget: i64,
+    /// `ρU_i`, fixed point.
+    up: u64,
+    /// `ρD_i`, fixed point.
+    down: u64,
+}
+
+/// A (cap, threshold) pair whose bandwidth can bind, left to the branch and bound.
+#[derive(Clone, Copy, Debug)]
+struct Pair {
+    /// Its count ignoring bandwidth: an upper bound on its optimum.
+    ub: u32,
+    /// Index into `Scratch::caps`.
+    cap: u32,
+    /// The allowed requests are `items[..pos]` with `prompt ≤ cap`; `τ = items[pos − 1].budget`.
+    pos: u32,
+}
+
+/// A request of one pair's branch and bound.
+#[derive(Clone, Copy, Debug, Default)]
+struct BbItem {
+    idx: u32,
+    level: u32,
+    /// Bit 0: budget exactly `τ`; bit 1: prompt exactly the cap (pair ownership).
+    flags: u8,
+    up: u64,
+    down: u64,
+    /// Normalised FLOPs, tokens, `ρU`, `ρD` (each resource's capacity is [`UNIT`]).
+    norm: [u64; 4],
+    /// Surrogate weight: the sum of `norm` over the chosen resources.
+    sigma: u64,
+}
+
+/// Buffers reused from call to call.
+#[derive(Clone, Debug, Default)]
+struct Scratch {
+    items: Vec<Item>,
+    levels: Vec<u32>,
+    caps: Vec<u32>,
+    cap_allowed: Vec<u32>,
+    cnt: Vec<u32>,
+    wf: Vec<u128>,
+    wm: Vec<u64>,
+    pairs: Vec<Pair>,
+    bb: Vec<BbItem>,
+    tmp: Vec<u64>,
+    prefix: Vec<u64>,
+    sufcnt: Vec<u32>,
+    sufmin: Vec<[u64; 2]>,
+    sufown: Vec<[u32; 2]>,
+    excluded: Vec<Vec<(u64, u64, u8)>>,
+    path: Vec<u32>,
+    best_path: Vec<u32>,
+    /// Request indices of the best set the branch and bound found.
+    found: Vec<u32>,
+}
+
+/// Per-level FLOPs and tokens of one request padded to `cap` (MODEL.md §5).
+fn level_weights(inst: &Instance, cap: u32, levels: &[u32], wf: &mut Vec<u128>, wm: &mut Vec<u64>) {
+    wf.clear();
+    wm.clear();
+    for &n in levels {
+        wf.push(inst.model.request_flops(cap, n));
+        wm.push(cap as u64 + n as u64);
+    }
+}
+
+/// Whether the `k` shortest-output allowed requests (per-level counts `cnt`)
+/// fit (1c) and a compute limit of `limit_ns` ((1d), (1g)). `k ≤ Σ cnt`.
+fn shortest_fit(
+    inst: &Instance,
+    k: u32,
+    cnt: &[u32],
+    wf: &[u128],
+    wm: &[u64],
+    tok: u64,
+    limit_ns: u64,
+) -> bool {
+    let (mut rem, mut f, mut m) = (k, 0u128, 0u64);
+    for l in 0..cnt.len() {
+        let v = cnt[l].min(rem);
+        f += v as u128 * wf[l];
+        m += v as u64 * wm[l];
+        rem -= v;
+        if rem == 0 {
+            break;
+        }
+    }
+    m <= tok && inst.batch_time_ns(f) <= limit_ns
+}
+
+/// The core: fills nothing but scratch, returns the selection (unsorted).
+fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
+    let Some(tok) = inst.kv_token_capacity() else {
+        return vec![];
+    };
+    s.items.clear();
+    let (mut tot_up, mut tot_down) = (0u64, 0u64);
+    for (idx, c) in inst.requests.iter().enumerate() {
+        if inst.selectable(c) {
+            s.items.push(Item {
+                idx: idx as u32,
+                level: 0,
+                prompt: c.prompt,
+                output: c.output,
+                budget: c.budget_ns,
+                up: c.rho_up_fx,
+                down: c.rho_down_fx,
+            });
+            tot_up = tot_up.saturating_add(c.rho_up_fx);
+            tot_down = tot_down.saturating_add(c.rho_down_fx);
+        }
+    }
+    if s.items.is_empty() {
+        return vec![];
+    }
+    // Sweep order: budget descending, ties by index (unique keys: deterministic).
+    s.items
+        .sort_unstable_by_key(|it| (Reverse(it.budget), it.idx));
+    s.levels.clear();
+    s.levels.extend(s.items.iter().map(|it| it.output));
+    s.levels.sort_unstable();
+    s.levels.dedup();
+    s.caps.clear();
+    s.caps.extend(s.items.iter().map(|it| it.prompt));
+    s.caps.sort_unstable();
+    s.caps.dedup();
+    s.cap_allowed.clear();
+    s.cap_allowed.resize(s.caps.len(), 0);
+    for it in s.items.iter_mut() {
+        it.level = s.levels.binary_search(&it.output).expect("level present") as u32;
+        let c = s.caps.binary_search(&it.prompt).expect("cap present");
+        s.cap_allowed[c] += 1;
+    }
+    for c in 1..s.caps.len() {
+        s.cap_allowed[c] += s.cap_allowed[c - 1];
+    }
+    // With Σρ ≤ 1 over every selectable request no subset can break (1a)/(1b).
+    let bandwidth_slack = tot_up <= RHO_ONE && tot_down <= RHO_ONE;
+    let n = s.items.len();
+    let k_levels = s.levels.len();
+
+    let mut best = 0u32;
+    let mut best_at: Option<(usize, usize)> = None; // (cap index, pos) of the sweep's best
+    s.pairs.clear();
+    for ci in 0..s.caps.len() {
+        let cap = s.caps[ci];
+        if s.cap_allowed[ci] <= best {
+            continue;
+        }
+        level_weights(inst, cap, &s.levels, &mut s.wf, &mut s.wm);
+        s.cnt.clear();
+        s.cnt.resize(k_levels, 0);
+        let (mut allowed, mut up, mut down) = (0u32, 0u64, 0u64);
+        let mut i = 0;
+        while i < n {
+            let tau = s.items[i].budget;
+            let mut added = false;
+            while i < n && s.items[i].budget == tau {
+                let it = &s.items[i];
+                if it.prompt <= cap {
+                    s.cnt[it.level as usize] += 1;
+                    allowed += 1;
+                    up = up.saturating_add(it.up);
+                    down = down.saturating_add(it.down);
+                    added = true;
+                }
+                i += 1;
+            }
+            // A step that admits nothing has a smaller limit and the same set.
+            if !added || allowed <= best {
+                continue;
+            }
+            work.nodes += 1;
+            let limit = time_limit_ns(inst, tau).expect("selectable requests leave compute time");
+            let fits = |k: u32, work: &mut Work| {
+                work.leaves += 1;
+                shortest_fit(inst, k, &s.cnt, &s.wf, &s.wm, tok, limit)
+            };
+            if bandwidth_slack || (up <= RHO_ONE && down <= RHO_ONE) {
+                // No subset of this pair can break (1a)/(1b): its count is its optimum.
+                while best < allowed && fits(best + 1, work) {
+                    best += 1;
+                    best_at = Some((ci, i));
+                }
+            } else if fits(best + 1, work) {
+                // The pair's count ignoring bandwidth, by bisection (fit is monotone in k).
+                let (mut lo, mut hi) = (best + 1, allowed + 1); // fits(lo), !fits(hi) or hi past the end
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    if fits(mid, work) {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                s.pairs.push(Pair {
+                    ub: lo,
+                    cap: ci as u32,
+                    pos: i as u32,
+                });
+            }
+        }
+    }
+
+    // Pairs whose bandwidth can bind: most promising first.
+    s.pairs
+        .sort_unstable_by_key(|p| (Reverse(p.ub), p.cap, p.pos));
+    let mut from_search = false;
+    for pi in 0..s.pairs.len() {
+        let p = s.pairs[pi];
+        if p.ub <= best {
+            break;
+        }
+        work.leaves += 1;
+        if let Some(k) = search_pair(inst, s, p, best, tok, work) {
+            best = k;
+            from_search = true;
+        }
+    }
+
+    if from_search {
+        return s.found.iter().map(|&i| i as usize).collect();
+    }
+    let Some((ci, pos)) = best_at else {
+        return vec![];
+    };
+    // Rebuild the sweep's best: the `best` shortest-output allowed requests.
+    let cap = s.caps[ci];
+    s.cnt.clear();
+    s.cnt.resize(k_levels, 0);
+    for it in &s.items[..pos] {
+        if it.prompt <= cap {
+            s.cnt[it.level as usize] += 1;
+        }
+    }
+    let mut rem = best;
+    for v in s.cnt.iter_mut() {
+        let take = (*v).min(rem);
+        *v = take;
+        rem -= take;
+    }
+    let mut sel = Vec::with_capacity(best as usize);
+    for it in &s.items[..pos] {
+        if it.prompt <= cap && s.cnt[it.level as usize] > 0 {
+            s.cnt[it.level as usize] -= 1;
+            sel.push(it.idx as usize);
+        }
+    }
+    sel
+}
+
+/// Branch and bound for one pair: a feasible set larger than `best`, if any.
+/// On success returns its size, and `s.found` holds its request indices.
+fn search_pair(
+    inst: &Instance,
+    s: &mut Scratch,
+    p: Pair,
+    best: u32,
+    tok: u64,
+    work: &mut Work,
+) -> Option<u32> {
+    let cap = s.caps[p.cap as usize];
+    let pos = p.pos as usize;
+    let tau = s.items[pos - 1].budget;
+    let limit = time_limit_ns(inst, tau).expect("selectable requests leave compute time");
+    let f_lim = flop_limit(inst, limit);
+    level_weights(inst, cap, &s.levels, &mut s.wf, &mut s.wm);
+    let k_levels = s.levels.len();
+
+    // The pair's requests that fit on their own.
+    s.bb.clear();
+    let (mut own_tau, mut own_cap) = (false, false);
+    let mut totals = [0u128; 4];
+    for it in &s.items[..pos] {
+        let l = it.level as usize;
+        if it.prompt > cap || s.wf[l] > f_lim || s.wm[l] > tok {
+            continue;
+        }
+        let flags = (it.budget == tau) as u8 | (((it.prompt == cap) as u8) << 1);
+        own_tau |= flags & 1 != 0;
+        own_cap |= flags & 2 != 0;
+        // Rounded down: a feasible set's normalised sums stay ≤ UNIT each.
+        let norm = [
+            (s.wf[l] * UNIT as u128 / f_lim) as u64,
+            (s.wm[l] as u128 * UNIT as u128 / tok as u128) as u64,
+            (it.up as u128 * UNIT as u128 / RHO_ONE as u128) as u64,
+            (it.down as u128 * UNIT as u128 / RHO_ONE as u128) as u64,
+        ];
+        totals[0] += s.wf[l];
+        totals[1] += s.wm[l] as u128;
+        totals[2] += it.up as u128;
+        totals[3] += it.down as u128;
+        s.bb.push(BbItem {
+            idx: it.idx,
+            level: it.level,
+            flags,
+            up: it.up,
+            down: it.down,
+            norm,
+            sigma: 0,
+        });
+    }
+    let n = s.bb.len();
+    if n as u32 <= best || !own_tau || !own_cap {
+        return None;
+    }
+    // Resources the whole set would overflow: only those can bind.
+    let caps_r = [f_lim, tok as u128, RHO_ONE as u128, RHO_ONE as u128];
+    let mut active = 0u8;
+    for r in 0..4 {
+        if totals[r] > caps_r[r] {
+            active |= 1 << r;
+        }
+    }
+    // Choose the surrogate: the subset of active resources with the smallest greedy count.
+    let mut root_ub = (n as u32).min(p.ub);
+    let mut best_mask = 0u8;
+    for mask in 1..16u8 {
+        if mask & !active != 0 {
+            continue;
+        }
+        s.tmp.clear();
+        s.tmp.extend(s.bb.iter().map(|b| surrogate(&b.norm, mask)));
+        s.tmp.sort_unstable();
+        let cap_sigma = mask.count_ones() as u64 * UNIT;
+        let (mut sum, mut g) = (0u64, 0u32);
+        for &w in &s.tmp {
+            sum += w;
+            if sum > cap_sigma {
+                break;
+            }
+            g += 1;
+        }
+        if g < root_ub {
+            root_ub = g;
+            best_mask = mask;
+        }
+    }
+    if root_ub <= best {
+        return None;
+    }
+    for b in s.bb.iter_mut() {
+        b.sigma = surrogate(&b.norm, best_mask);
+    }
+    s.bb.sort_unstable_by_key(|b| (b.sigma, b.level, b.idx));
+    let cap_sigma = best_mask.count_ones() as u64 * UNIT;
+
+    // Suffix tables: prefix sums of σ, per-level counts, smallest ρ, owners.
+    s.prefix.clear();
+    s.prefix.push(0);
+    for b in &s.bb {
+        let last = *s.prefix.last().expect("nonempty");
+        s.prefix.push(last + b.sigma);
+    }
+    s.sufcnt.clear();
+    s.sufcnt.resize((n + 1) * k_levels, 0);
+    s.sufmin.clear();
+    s.sufmin.resize(n + 1, [u64::MAX; 2]);
+    s.sufown.clear();
+    s.sufown.resize(n + 1, [0; 2]);
+    for j in (0..n).rev() {
+        let b = s.bb[j];
+        let (head, tail) = s.sufcnt.split_at_mut((j + 1) * k_levels);
+        head[j * k_levels..].copy_from_slice(&tail[..k_levels]);
+        head[j * k_levels + b.level as usize] += 1;
+        let m = s.sufmin[j + 1];
+        s.sufmin[j] = [m[0].min(b.up), m[1].min(b.down)];
+        let o = s.sufown[j + 1];
+        s.sufown[j] = [o[0] + (b.flags & 1) as u32, o[1] + (b.flags >> 1) as u32];
+    }
+    if s.excluded.len() < k_levels {
+        s.excluded.resize_with(k_levels, Vec::new);
+    }
+    for e in s.excluded.iter_mut() {
+        e.clear();
+    }
+    s.path.clear();
+
+    let mut dfs = Dfs {
+        items: &s.bb,
+        prefix: &s.prefix,
+        sufcnt: &s.sufcnt,
+        sufmin: &s.sufmin,
+        sufown: &s.sufown,
+        k_levels,
+        wf: &s.wf,
+        wm: &s.wm,
+        f_lim,
+        tok,
+        cap_sigma,
+        excluded: &mut s.excluded,
+        path: &mut s.path,
+        best_path: &mut s.best_path,
+        best,
+        target: root_ub,
+        nodes: 0,
+    };
+    dfs.go(0, Used::default());
+    let (found, nodes) = (dfs.best, dfs.nodes);
+    work.nodes += nodes;
+    if found <= best {
+        return None;
+    }
+    s.found.clear();
+    s.found
+        .extend(s.best_path.iter().map(|&j| s.bb[j as usize].idx));
+    Some(found)
+}
+
+/// Sum of the normalised weights selected by `mask` (bit r: resource r).
+fn surrogate(norm: &[u64; 4], mask: u8) -> u64 {
+    let mut w = 0;
+    for (r, &x) in norm.iter().enumerate() {
+        if mask & (1 << r) != 0 {
+            w += x;
+        }
+    }
+    w
+}
+
+/// Resources taken by the requests included on the current path.
+#[derive(Clone, Copy, Debug, Default)]
+struct Used {
+    f: u128,
+    m: u64,
+    up: u64,
+    down: u64,
+    sigma: u64,
+    count: u32,
+    own_tau: bool,
+    own_cap: bool,
+}
+
+/// One pair's depth-first search (see the module docs).
+struct Dfs<'a> {
+    items: &'a [BbItem],
+    prefix: &'a [u64],
+    sufcnt: &'a [u32],
+    sufmin: &'a [[u64; 2]],
+    sufown: &'a [[u32; 2]],
+    k_levels: usize,
+    wf: &'a [u128],
+    wm: &'a [u64],
+    f_lim: u128,
+    tok: u64,
+    cap_sigma: u64,
+    excluded: &'a mut [Vec<(u64, u64, u8)>],
+    path: &'a mut Vec<u32>,
+    best_path: &'a mut Vec<u32>,
+    /// Largest size found (starts at the incumbent's).
+    best: u32,
+    /// The root bound: reaching it ends the search.
+    target: u32,
+    nodes: u64,
+}
+
+impl Dfs<'_> {
+    /// Explores the decisions on `items[j..]`; returns `true` once `target` is reached.
+    fn go(&mut self, j: usize, u: Used) -> bool {
+        self.nodes += 1;
+        if u.count > self.best {
+            self.best = u.count;
+            self.best_path.clear();
+            self.best_path.extend_from_slice(self.path);
+            if self.best >= self.target {
+                return true;
+            }
+        }
+        let n = self.items.len();
+        if j == n {
+            return false;
+        }
+        // Ownership: the set must still be able to hold a τ request and a cap request.
+        let own = self.sufown[j];
+        if (!u.own_tau && own[0] == 0) || (!u.own_cap && own[1] == 0) {
+            return false;
+        }
+        if u.count + self.bound(j, &u) <= self.best {
+            return false;
+        }
+        let b = self.items[j];
+        let l = b.level as usize;
+        let v = Used {
+            f: u.f + self.wf[l],
+            m: u.m + self.wm[l],
+            up: u.up + b.up,
+            down: u.down + b.down,
+            sigma: u.sigma + b.sigma,
+            count: u.count + 1,
+            own_tau: u.own_tau || b.flags & 1 != 0,
+            own_cap: u.own_cap || b.flags & 2 != 0,
+        };
+        let fits = v.f <= self.f_lim && v.m <= self.tok && v.up <= RHO_ONE && v.down <= RHO_ONE;
+        let dominated = self.excluded[l]
+            .iter()
+            .any(|&(au, ad, af)| au <= b.up && ad <= b.down && af & b.flags == b.flags);
+        if fits && !dominated {
+            self.path.push(j as u32);
+            let done = self.go(j + 1, v);
+            self.path.pop();
+            if done {
+                return true;
+            }
+        }
+        self.excluded[l].push((b.up, b.down, b.flags));
+        let done = self.go(j + 1, u);
+        self.excluded[l].pop();
+        done
+    }
+
+    /// An upper bound on how many of `items[j..]` can still be added.
+    fn bound(&self, j: usize, u: &Used) -> u32 {
+        let n = self.items.len();
+        let mut b = (n - j) as u32;
+        // Surrogate knapsack: the suffix is sorted by σ, so its cheapest t are its first t.
+        let rem = self.cap_sigma.saturating_sub(u.sigma);
+        let base = self.prefix[j];
+        let t = self.prefix[j..].partition_point(|&x| x - base <= rem) - 1;
+        b = b.min(t as u32);
+        // Bandwidth alone: what is left over the smallest ρ still available.
+        let m = self.sufmin[j];
+        if let Some(q) = (RHO_ONE - u.up).checked_div(m[0]) {
+            b = b.min(q.min(u32::MAX as u64) as u32);
+        }
+        if let Some(q) = (RHO_ONE - u.down).checked_div(m[1]) {
+            b = b.min(q.min(u32::MAX as u64) as u32);
+        }
+        // Levels: shortest outputs first under FLOPs and tokens.
+        let cnt = &self.sufcnt[j * self.k_levels..(j + 1) * self.k_levels];
+        let (mut rf, mut rm, mut t) = (self.f_lim - u.f, self.tok - u.m, 0u32);
+        for (l, &c) in cnt.iter().enumerate() {
+            if c == 0 {
+                continue;
+            }
+            let fit = (rf / self.wf[l]).min((rm / self.wm[l]) as u128);
+            if fit < c as u128 {
+                t += fit as u32;
+                break;
+            }
+            t += c;
+            rf -= c as u128 * self.wf[l];
+            rm -= c as u64 * self.wm[l];
+        }
+        b.min(t)
+    }
+}
