@@ -665,3 +665,69 @@ impl Dfs<'_> {
         b.min(t)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim_models::feasibility::check_batch;
+    use sim_models::instance::Candidate;
+
+    const EXAMPLE: &str = include_str!("../../../shared/examples/dftsp-nodes.ron");
+
+    #[test]
+    fn worked_example() {
+        // examples/dftsp-nodes.ron: ids 2, 3 (indices 1, 2) take 0.0686 s ≤ 0.08 s
+        // of compute; any set with id 1 (output 256) or all three exceeds it.
+        let inst = Instance::from_ron_str(EXAMPLE).unwrap();
+        let (sel, work) = Exact::new().solve(&inst);
+        assert_eq!(sel, vec![1, 2]);
+        assert!(check_batch(&inst, &sel).is_ok());
+        assert!(work.nodes >= 1);
+    }
+
+    #[test]
+    fn nothing_selectable_and_no_memory() {
+        let mut inst = Instance::from_ron_str(EXAMPLE).unwrap();
+        // Budget 0.5 s = T_U + T_D: never selectable (MODEL.md §10).
+        for c in inst.requests.iter_mut() {
+            *c = Candidate::new(c.id, c.prompt, c.output, 500_000_000, 1e-5, 1e-5);
+        }
+        assert_eq!(Exact::new().solve(&inst).0, Vec::<usize>::new());
+        let mut inst = Instance::from_ron_str(EXAMPLE).unwrap();
+        inst.memory = 1.0; // not even the weights fit (1c)
+        assert_eq!(Exact::new().solve(&inst).0, Vec::<usize>::new());
+    }
+
+    #[test]
+    fn memory_binds() {
+        // Three requests s = 128, n = 128, 2 s budgets: 256 tokens each (1c).
+        // Capacity set to 600 tokens: (M − 0.5·4 718 592 000)/307 200 = 600
+        // → M = 2 359 296 000 + 184 320 000 = 2 543 616 000 bytes. Two fit (512), three do not (768).
+        let mut inst = Instance::from_ron_str(EXAMPLE).unwrap();
+        inst.memory = 2_543_616_000.0;
+        assert_eq!(inst.kv_token_capacity(), Some(600));
+        for c in inst.requests.iter_mut() {
+            *c = Candidate::new(c.id, 128, 128, 2_000_000_000, 1e-5, 1e-5);
+        }
+        let (sel, _) = Exact::new().solve(&inst);
+        assert_eq!(sel.len(), 2);
+        assert!(check_batch(&inst, &sel).is_ok());
+    }
+
+    #[test]
+    fn uplink_binds_and_search_picks_the_pair() {
+        // One level; ρU = 0.6, 0.5, 0.45, 0.3: the largest set with ΣρU ≤ 1 has 2
+        // members ({0.45, 0.3}, {0.5, 0.3}, {0.6, 0.3}, {0.5, 0.45}); three never fit
+        // (smallest three sum to 1.25). Exact must search and find 2.
+        let mut inst = Instance::from_ron_str(EXAMPLE).unwrap();
+        inst.requests = [0.6, 0.5, 0.45, 0.3]
+            .iter()
+            .enumerate()
+            .map(|(i, &up)| Candidate::new(i as u64, 128, 128, 2_000_000_000, up, 1e-5))
+            .collect();
+        let (sel, work) = Exact::new().solve(&inst);
+        assert_eq!(sel.len(), 2);
+        assert!(check_batch(&inst, &sel).is_ok());
+        assert!(work.leaves >= 1);
+    }
+}
