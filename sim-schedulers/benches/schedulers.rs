@@ -18,10 +18,72 @@ use sim_schedulers::build;
 
 const RATES: [f64; 5] = [10.0, 50.0, 100.0, 200.0, 250.0];
 const SEEDS: u64 = 12;
-const SCHEDULERS: [&str; 3] = ["dftsp", "tree-search", "greedy"];
+const SCHEDULERS: [&str; 4] = ["dftsp", "tree-search", "greedy", "exact"];
 
 fn instances(lambda: f64) -> Vec<Instance> {
     (0..SEEDS).map(|s| paper_epoch(lambda, s)).collect()
+}
+
+/// A bandwidth-binding variant of [`paper_epoch`]: the same queue, but a
+/// 3 kHz band (as `scenarios/paper/fig5a-bandwidth.ron`) and a gain per user
+/// (50 users, request id mod 50), so `ρ` differs between users and `Σρ ≤ 1`
+/// admits only a handful of uploads: exact has to search there.
+fn binding_epoch(lambda: f64, seed: u64) -> Instance {
+    let mut inst = paper_epoch(lambda, seed);
+    let mut rng = sim_schedulers::bench_support::SplitMix::new(seed ^ 0xba4d_b14d);
+    let band = 3e3;
+    let noise = 10f64.powf(-174.0 / 10.0) * 1e-3 * band;
+    let gains: Vec<f64> = (0..50).map(|_| 1e-3 * rng.exp1()).collect();
+    for c in inst.requests.iter_mut() {
+        let g = gains[(c.id % 50) as usize];
+        let se_up = (1.0 + 0.1 * g / noise).log2();
+        let se_down = (1.0 + 10f64.powf(4.3) * 1e-3 * g / noise).log2();
+        let up = c.prompt as f64 * 16.0 / (0.25 * band * se_up);
+        let down = c.output as f64 * 16.0 / (0.25 * band * se_down);
+        *c = sim_models::instance::Candidate::new(c.id, c.prompt, c.output, c.budget_ns, up, down);
+    }
+    inst
+}
+
+/// Median solve time (best of 3 calls per epoch), ns, and median batch size of
+/// scheduler `name` over `SEEDS` epochs made by `make`.
+fn median_solve(name: &str, lambda: f64, make: fn(f64, u64) -> Instance) -> (f64, f64) {
+    let mut s = build(&SchedulerSpec::named(name), &paper_system()).unwrap();
+    let (mut times, mut batch) = (vec![], vec![]);
+    for seed in 0..SEEDS {
+        let inst = make(lambda, seed);
+        let holder = sim_models_view(&inst);
+        let mut best = f64::INFINITY;
+        let mut n = 0;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let p = s.schedule(&holder.view()).unwrap();
+            best = best.min(t.elapsed().as_nanos() as f64);
+            n = p.selected().len();
+        }
+        times.push(best);
+        batch.push(n as f64);
+    }
+    (median(&mut times), median(&mut batch))
+}
+
+/// exact beside dftsp on the same epochs: paper defaults (bandwidth slack) and binding.
+fn exact_vs_dftsp() {
+    for (label, make) in [
+        ("paper", paper_epoch as fn(f64, u64) -> Instance),
+        ("binding", binding_epoch),
+    ] {
+        for lambda in RATES {
+            let (d, db) = median_solve("dftsp", lambda, make);
+            let (e, eb) = median_solve("exact", lambda, make);
+            println!(
+                "exact vs dftsp, {label:<7} λ={lambda:>3}: median solve exact {:>9.2} µs, dftsp {:>10.2} µs, ratio {:>8.1}× | median batch exact {eb} dftsp {db}",
+                e / 1e3,
+                d / 1e3,
+                d / e
+            );
+        }
+    }
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -121,6 +183,8 @@ fn sim_models_view(inst: &Instance) -> ViewHolder<'_> {
 
 fn bench(c: &mut Criterion) {
     summary(&SchedulerSpec::named("greedy"));
+    summary(&SchedulerSpec::named("exact"));
+    exact_vs_dftsp();
     reduction(ZStart::Bound);
     reduction(ZStart::All);
     let sys = paper_system();
@@ -135,6 +199,20 @@ fn bench(c: &mut Criterion) {
             let holders: Vec<_> = insts.iter().map(sim_models_view).collect();
             let mut s = build(&SchedulerSpec::named(name), &sys).unwrap();
             group.bench_function(format!("{name}/λ={lambda}"), |b| {
+                let mut k = 0;
+                b.iter(|| {
+                    k = (k + 1) % holders.len();
+                    black_box(s.schedule(&holders[k].view()).unwrap())
+                })
+            });
+        }
+    }
+    for name in ["dftsp", "exact"] {
+        for lambda in RATES {
+            let insts: Vec<_> = (0..SEEDS).map(|s| binding_epoch(lambda, s)).collect();
+            let holders: Vec<_> = insts.iter().map(sim_models_view).collect();
+            let mut s = build(&SchedulerSpec::named(name), &sys).unwrap();
+            group.bench_function(format!("{name}/binding/λ={lambda}"), |b| {
                 let mut k = 0;
                 b.iter(|| {
                     k = (k + 1) % holders.len();
