@@ -264,7 +264,7 @@ mod tests {
     use super::*;
     use crate::scheduler::{GpuView, Job, Work};
 
-    const EXAMPLE: &str = include_str!("../../../shared/examples/dftsp-nodes.ron");
+    const EXAMPLE: &str = include_str!("../../scenarios/examples/dftsp-nodes.ron");
 
     fn view<'a>(inst: &'a Instance, busy: &'a [u64]) -> EpochView<'a> {
         EpochView {

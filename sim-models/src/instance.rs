@@ -373,7 +373,7 @@ impl InstanceFile {
 mod tests {
     use super::*;
 
-    const EXAMPLE: &str = include_str!("../../../shared/examples/dftsp-nodes.ron");
+    const EXAMPLE: &str = include_str!("../../scenarios/examples/dftsp-nodes.ron");
 
     #[test]
     fn parses_the_worked_example() {

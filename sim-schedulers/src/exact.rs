@@ -672,7 +672,7 @@ mod tests {
     use sim_models::feasibility::check_batch;
     use sim_models::instance::Candidate;
 
-    const EXAMPLE: &str = include_str!("../../../shared/examples/dftsp-nodes.ron");
+    const EXAMPLE: &str = include_str!("../../scenarios/examples/dftsp-nodes.ron");
 
     #[test]
     fn worked_example() {

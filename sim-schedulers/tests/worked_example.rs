@@ -6,7 +6,7 @@ use sim_schedulers::dftsp::Dftsp;
 use sim_schedulers::solve_instance;
 use sim_schedulers::tree_search::TreeSearch;
 
-const EXAMPLE: &str = include_str!("../../../shared/examples/dftsp-nodes.ron");
+const EXAMPLE: &str = include_str!("../../scenarios/examples/dftsp-nodes.ron");
 
 fn ids(inst: &Instance, sel: &[usize]) -> Vec<u64> {
     sel.iter().map(|&i| inst.requests[i].id).collect()
