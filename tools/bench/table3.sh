@@ -47,3 +47,6 @@ for R in 10 50 100 200; do
 done
 cp "$TABLE" "$FIG/table3.csv"
 column -s, -t "$FIG/table3.csv"
+"$BIN" plot "$FIG/table3.csv" --x rate --y reduction_mean --y paper --series z_start --dotted paper \
+  --title "Table III: node reduction of dftsp against tree-search" --x-label "arrival rate λ (req/s)" \
+  --y-label "1 − nodes(dftsp)/nodes(tree-search), per-epoch mean" -o "$FIG/table3.svg"
