@@ -7,7 +7,10 @@ fn edgesim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_edgesim"))
 }
 
-const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/examples/dftsp-nodes.ron");
+const EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../scenarios/examples/dftsp-nodes.ron"
+);
 
 fn solve(args: &[&str]) -> (i32, String, String) {
     let out = edgesim().arg("solve").args(args).output().unwrap();
