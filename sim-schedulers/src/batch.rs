@@ -188,24 +188,12 @@ pub(crate) fn time_limit_ns(inst: &Instance, budget_ns: i64) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sim_models::cost::MODEL_PRESETS;
     use sim_models::feasibility::batch_cost;
-    use sim_models::quant::QuantParams;
 
-    fn inst(reqs: Vec<Candidate>) -> Instance {
+    fn inst(requests: Vec<Candidate>) -> Instance {
         Instance {
-            flops: 2.66e13,
-            memory: 6.4e11,
-            model: MODEL_PRESETS[0].dims,
-            quant: QuantParams {
-                alpha_w: 0.5,
-                alpha_kv: 1.0,
-                beta: 0.75,
-            },
-            t_u_ns: 250_000_000,
-            t_c_ns: 1_500_000_000,
-            t_d_ns: 250_000_000,
-            requests: reqs,
+            requests,
+            ..crate::bench_support::paper_template()
         }
     }
 

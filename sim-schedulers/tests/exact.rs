@@ -18,9 +18,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sim_models::cost::MODEL_PRESETS;
 use sim_models::instance::{Candidate, Instance, RHO_ONE};
-use sim_models::quant::QuantParams;
 use sim_models::scheduler::ZStart;
 use sim_schedulers::dftsp::Dftsp;
 use sim_schedulers::exact::Exact;
@@ -231,18 +229,8 @@ fn at_least_dftsp_and_equal_with_one_shared_gain() {
 /// Paper GPUs (BLOOM-3B, W8A16), `T_U = T_D = 0.25` s, `T_C = 1.5` s.
 fn paper_instance(requests: Vec<Candidate>) -> Instance {
     Instance {
-        flops: 2.66e13,
-        memory: 6.4e11,
-        model: MODEL_PRESETS[0].dims,
-        quant: QuantParams {
-            alpha_w: 0.5,
-            alpha_kv: 1.0,
-            beta: 0.75,
-        },
-        t_u_ns: 250_000_000,
-        t_c_ns: 1_500_000_000,
-        t_d_ns: 250_000_000,
         requests,
+        ..sim_schedulers::bench_support::paper_template()
     }
 }
 
