@@ -276,25 +276,11 @@ fn invalid(field: impl Into<String>, message: impl Into<String>) -> InstanceErro
 }
 
 fn positive(field: &str, v: f64) -> Result<f64, InstanceError> {
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
-    } else {
-        Err(invalid(
-            field,
-            format!("must be a finite number > 0, got {v}"),
-        ))
-    }
+    crate::range::positive(v).map_err(|m| invalid(field, m))
 }
 
 fn non_negative(field: &str, v: f64) -> Result<f64, InstanceError> {
-    if v.is_finite() && v >= 0.0 {
-        Ok(v)
-    } else {
-        Err(invalid(
-            field,
-            format!("must be a finite number ≥ 0, got {v}"),
-        ))
-    }
+    crate::range::non_negative(v).map_err(|m| invalid(field, m))
 }
 
 /// Seconds to ns, rounding to nearest; `None` outside ±292 years.

@@ -26,6 +26,7 @@ pub mod iteration;
 pub mod kv_cache;
 pub mod metrics;
 pub mod quant;
+mod range;
 pub mod request;
 pub mod scenario;
 pub mod scheduler;

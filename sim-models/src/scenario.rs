@@ -520,33 +520,15 @@ pub fn dbm_to_watts(dbm: f64) -> f64 {
 }
 
 fn finite(field: &str, v: f64) -> Result<f64, ScenarioError> {
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err(invalid(field, format!("must be a finite number, got {v}")))
-    }
+    crate::range::finite(v).map_err(|m| invalid(field, m))
 }
 
 fn positive(field: &str, v: f64) -> Result<f64, ScenarioError> {
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
-    } else {
-        Err(invalid(
-            field,
-            format!("must be a finite number > 0, got {v}"),
-        ))
-    }
+    crate::range::positive(v).map_err(|m| invalid(field, m))
 }
 
 fn non_negative(field: &str, v: f64) -> Result<f64, ScenarioError> {
-    if v.is_finite() && v >= 0.0 {
-        Ok(v)
-    } else {
-        Err(invalid(
-            field,
-            format!("must be a finite number in [0, ∞), got {v}"),
-        ))
-    }
+    crate::range::non_negative(v).map_err(|m| invalid(field, m))
 }
 
 fn secs_to_ns(field: &str, secs: f64) -> Result<u64, ScenarioError> {
