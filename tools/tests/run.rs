@@ -1,6 +1,8 @@
 //! `edgesim run` end to end: the default scenario, `--set`, determinism,
 //! dumped instances re-solved by `edgesim solve`, and Ctrl-C.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -271,22 +273,7 @@ fn ctrl_c_writes_complete_partial_results() {
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(300));
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    // It stops at its next epoch; never wait for the whole horizon.
-    let mut child = child;
-    let t1 = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if t1.elapsed() > std::time::Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("still running 60 s after SIGINT");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
+    let out = common::interrupt_and_wait(child);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");

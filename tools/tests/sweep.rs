@@ -2,6 +2,8 @@
 //! shards merged equal to the unsharded sweep, results.csv's shape, and
 //! `plot` on the result.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -239,22 +241,7 @@ fn ctrl_c_stops_a_sweep_without_results() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    // It stops at its next epoch; never wait for the whole horizon.
-    let mut child = child;
-    let t1 = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if t1.elapsed() > std::time::Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("still running 60 s after SIGINT");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
+    let out = common::interrupt_and_wait(child);
     assert_eq!(
         out.status.code(),
         Some(130),

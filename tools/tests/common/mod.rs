@@ -1,0 +1,24 @@
+//! Helpers shared by the end-to-end tests of the `edgesim` binary.
+
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+/// Sends SIGINT to a running `edgesim` and waits for it to exit, failing the
+/// test if it is still running 60 s later (it must stop at its next epoch,
+/// never run on to its horizon).
+pub fn interrupt_and_wait(mut child: Child) -> Output {
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let t1 = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t1.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("still running 60 s after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
