@@ -8,7 +8,6 @@
 
 use std::time::Instant;
 
-use sim_models::cost::batch_time_ns;
 use sim_models::instance::RHO_ONE;
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 use sim_models::{run, RunOptions, Scenario};
@@ -23,7 +22,11 @@ impl Scheduler for FastGreedy {
 
     fn schedule(&mut self, view: &EpochView<'_>) -> Result<Plan, SchedulerError> {
         let inst = view.instance;
-        let m = inst.model;
+        let fc = *inst.flops_cost().ok_or_else(|| SchedulerError {
+            scheduler: "fast-greedy".into(),
+            message: "needs the FLOP-count cost model".into(),
+        })?;
+        let m = fc.model;
         let (l, d, f) = (m.layers as u128, m.d_model as u128, m.d_ff as u128);
         let cap = inst.kv_token_capacity().unwrap_or(0);
         // Σ request_flops(s, n_i) = |S|·initial(s) + L·[(8d² + 4d·d_f)·A + 4s·d·A + 2d·B],
@@ -45,7 +48,7 @@ impl Scheduler for FastGreedy {
             }
             let n = c.output as u128;
             let (k2, s2, a2, b2) = (k + 1, s.max(c.prompt as u128), a + n - 1, b + n * (n - 1));
-            let t = batch_time_ns(flops(k2, s2, a2, b2), inst.quant.beta, inst.flops);
+            let t = fc.time_ns(flops(k2, s2, a2, b2));
             let kv = k2 as u64 * s2 as u64 + nsum + c.output as u64;
             let mb = min_budget.min(c.budget_ns);
             if t <= inst.t_c_ns

@@ -35,6 +35,8 @@ pub struct Channel {
     down_capacity: f64,
     token_bits: u32,
     streams: Vec<StreamRng>,
+    // A gain every user gets every epoch instead of a draw (tests), if set.
+    fixed_gain: Option<f64>,
     gain: Vec<f64>,
     se_up: Vec<f64>,
     se_down: Vec<f64>,
@@ -56,14 +58,26 @@ impl Channel {
             streams: (0..sys.users)
                 .map(|i| streams.stream(&format!("user/{i}/channel")))
                 .collect(),
+            fixed_gain: None,
             gain: vec![0.0; u],
             se_up: vec![0.0; u],
             se_down: vec![0.0; u],
         }
     }
 
+    /// The same channel with every user's gain fixed at `gain` in every epoch
+    /// (no fading, nothing drawn): for hand-built timelines in tests.
+    pub fn with_fixed_gain(mut self, gain: f64) -> Channel {
+        self.fixed_gain = Some(gain);
+        self
+    }
+
     /// Draws every user's gain for a new epoch: `g = PL·X`, `X ~ Exp(1)` (MODEL.md §3).
     pub fn draw_epoch(&mut self) {
+        if let Some(g) = self.fixed_gain {
+            (0..self.gain.len()).for_each(|u| self.set_gain(u, g));
+            return;
+        }
         for u in 0..self.streams.len() {
             let x: f64 = self.streams[u].random();
             // Exp(1) by inversion; 1 − x ∈ (0, 1].

@@ -3,6 +3,7 @@
 //! plan with it, and the scheduler tests use it as the independent judge, so
 //! it is written plainly, request by request, with no search-specific state.
 
+use crate::cost::level_counts;
 use crate::instance::{Candidate, Instance, RHO_ONE};
 use crate::scheduler::{EpochView, Placement, Plan};
 
@@ -11,8 +12,9 @@ use crate::scheduler::{EpochView, Placement, Plan};
 pub struct BatchCost {
     /// Padded prompt length `s'`, tokens.
     pub s_pad: u32,
-    /// Exact FLOP total `Σ L·(…)` of `t^I + t^A` (before `β`).
-    pub flops: u128,
+    /// Exact FLOP total `Σ L·(…)` of `t^I + t^A` (before `β`), summed request
+    /// by request, when the cost model is the paper's FLOP count (else `None`).
+    pub flops: Option<u128>,
     /// `t_batch` on the job's FLOP rate, ns.
     pub t_batch_ns: u64,
     /// `Σ (s' + n_i)`, the tokens the KV cache holds at its bound.
@@ -65,20 +67,24 @@ pub fn batch_cost(inst: &Instance, sel: &[usize]) -> BatchCost {
         .map(|&i| inst.requests[i].prompt)
         .max()
         .unwrap_or(0);
-    let mut flops = 0u128;
     let mut kv_tokens = 0u64;
     let (mut up, mut down) = (0u64, 0u64);
     for &i in sel {
         let c = &inst.requests[i];
-        flops += inst.model.request_flops(s_pad, c.output);
         kv_tokens += s_pad as u64 + c.output as u64;
         up += c.rho_up_fx;
         down += c.rho_down_fx;
     }
+    let levels = level_counts(sel.iter().map(|&i| inst.requests[i].output));
+    let flops = inst.flops_cost().map(|f| {
+        sel.iter()
+            .map(|&i| f.model.request_flops(s_pad, inst.requests[i].output))
+            .sum()
+    });
     BatchCost {
         s_pad,
         flops,
-        t_batch_ns: inst.batch_time_ns(flops),
+        t_batch_ns: inst.cost.batch_time_ns(s_pad, &levels),
         kv_tokens,
         memory_bytes: inst.memory_bytes(kv_tokens),
         rho_up_fx: up,
@@ -151,15 +157,17 @@ fn check_distinct(inst: &Instance, sel: &[usize]) -> Result<(), Violation> {
 
 /// Cost of one request alone on one GPU, unpadded (`s' = s_i`), for no batching (MODEL.md §7 nobatch).
 pub fn single_cost(view: &EpochView<'_>, c: &Candidate) -> BatchCost {
-    let inst = view.instance;
-    let flops = inst.model.request_flops(c.prompt, c.output);
+    let single = view.gpus.single_gpu_cost;
     let kv_tokens = c.prompt as u64 + c.output as u64;
     BatchCost {
         s_pad: c.prompt,
-        flops,
-        t_batch_ns: crate::cost::batch_time_ns(flops, inst.quant.beta, view.gpus.flops_per_gpu),
+        flops: single
+            .flops()
+            .map(|f| f.model.request_flops(c.prompt, c.output)),
+        t_batch_ns: single.batch_time_ns(c.prompt, &[(c.output, 1)]),
         kv_tokens,
-        memory_bytes: inst.memory_bytes(kv_tokens), // (1c) formula; compared with one GPU's memory
+        // (1c) on one GPU; compared with one GPU's memory.
+        memory_bytes: single.weight_bytes() + single.kv_bytes_per_token() * kv_tokens as f64,
         rho_up_fx: c.rho_up_fx,
         rho_down_fx: c.rho_down_fx,
     }
@@ -266,18 +274,31 @@ mod tests {
 
     const EXAMPLE: &str = include_str!("../../scenarios/examples/dftsp-nodes.ron");
 
-    fn view<'a>(inst: &'a Instance, busy: &'a [u64]) -> EpochView<'a> {
+    fn view<'a>(
+        inst: &'a Instance,
+        busy: &'a [u64],
+        single: &'a crate::cost::FlopsCost,
+    ) -> EpochView<'a> {
         EpochView {
             epoch: 0,
             t_k_ns: 0,
             instance: inst,
             gpus: GpuView {
                 count: busy.len(),
-                flops_per_gpu: inst.flops / busy.len() as f64,
+                single_gpu_cost: single,
                 memory_per_gpu: inst.memory / busy.len() as f64,
                 busy_until_ns: busy,
                 compute_start_ns: inst.t_u_ns,
             },
+        }
+    }
+
+    /// The cost model of one of `g` GPUs pooled in `inst`.
+    fn one_gpu(inst: &Instance, g: usize) -> crate::cost::FlopsCost {
+        let f = *inst.flops_cost().unwrap();
+        crate::cost::FlopsCost {
+            flop_rate: f.flop_rate / g as f64,
+            ..f
         }
     }
 
@@ -290,7 +311,7 @@ mod tests {
         //     = 606 751 948 800 FLOPs; sum 1 215 764 889 600. Two of them, β = 0.75, C = 2.66e13:
         // 0.75·2 431 529 779 200/2.66e13 = 0.068558170 s (the example file's 0.0686 s).
         let cost = check_batch(&inst, &[1, 2]).unwrap();
-        assert_eq!(cost.flops, 2 * 1_215_764_889_600);
+        assert_eq!(cost.flops, Some(2 * 1_215_764_889_600));
         assert_eq!(cost.t_batch_ns, 68_558_170);
         assert_eq!(cost.kv_tokens, 2 * 256);
         // All three at s' = 128: 0.1201 s > 0.58 − 0.5 = 0.08 s of budget for ids 2, 3.
@@ -309,8 +330,9 @@ mod tests {
     fn plan_check_refuses_capacity_but_not_lateness() {
         let inst = Instance::from_ron_str(EXAMPLE).unwrap();
         let busy = [0u64; 20];
+        let single = one_gpu(&inst, 20);
         let late = Plan::pooled(vec![0, 1, 2], Work::default());
-        let verdict = check_plan(&view(&inst, &busy), &late);
+        let verdict = check_plan(&view(&inst, &busy, &single), &late);
         assert_eq!(
             verdict.violations(),
             0,
@@ -319,13 +341,13 @@ mod tests {
 
         let mut tight = inst.clone();
         tight.t_c_ns = 100_000_000; // 0.1 s < the 0.1201 s the three need: (1g)
-        let verdict = check_plan(&view(&tight, &busy), &late);
+        let verdict = check_plan(&view(&tight, &busy, &single), &late);
         assert_eq!(verdict.jobs, vec![Err(Violation::ComputeSlot)]);
 
         let mut wide = inst.clone();
         wide.requests[0] = Candidate::new(1, 128, 256, 2_000_000_000, 0.6, 1e-5);
         wide.requests[1] = Candidate::new(2, 128, 128, 580_000_000, 0.5, 1e-5);
-        let verdict = check_plan(&view(&wide, &busy), &late);
+        let verdict = check_plan(&view(&wide, &busy, &single), &late);
         assert_eq!(
             verdict.jobs,
             vec![Err(Violation::Uplink)],
@@ -339,6 +361,7 @@ mod tests {
         inst.requests[0] = Candidate::new(1, 128, 256, 2_000_000_000, 0.7, 0.1);
         inst.requests[1] = Candidate::new(2, 128, 128, 580_000_000, 0.7, 0.1);
         let busy = [0, u64::MAX, 0];
+        let single = one_gpu(&inst, 3);
         let job = |g, i| Job {
             placement: Placement::Gpu(g),
             requests: vec![i],
@@ -347,7 +370,7 @@ mod tests {
             jobs: vec![job(0, 0), job(1, 2), job(2, 1), job(0, 2)],
             work: Work::default(),
         };
-        let verdict = check_plan(&view(&inst, &busy), &plan);
+        let verdict = check_plan(&view(&inst, &busy, &single), &plan);
         assert!(verdict.jobs[0].is_ok());
         assert!(
             matches!(verdict.jobs[1], Err(Violation::Placement(_))),

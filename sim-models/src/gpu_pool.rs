@@ -4,6 +4,9 @@
 //! (what schedulers see), its busy time inside the measurement window, and the
 //! KV-cache trackers: one for the pooled memory, one per GPU.
 
+use std::sync::Arc;
+
+use crate::cost::CostModel;
 use crate::kv_cache::{KvOverflow, KvTracker};
 use crate::scenario::System;
 use crate::scheduler::{GpuView, Placement};
@@ -11,7 +14,7 @@ use crate::scheduler::{GpuView, Placement};
 /// The GPUs, their state and their memory.
 #[derive(Clone, Debug)]
 pub struct GpuPool {
-    flops_per_gpu: f64,
+    single_gpu_cost: Arc<dyn CostModel>,
     memory_per_gpu: f64,
     busy_until: Vec<u64>,
     busy_ns: Vec<u64>,
@@ -24,18 +27,21 @@ impl GpuPool {
     /// The pool of `sys`; busy time is counted from `sys.warmup_ns` on.
     pub fn new(sys: &System) -> GpuPool {
         let g = sys.gpu_count as usize;
-        let resident = sys.quant.alpha_w * sys.model.weight_bytes();
-        let per_token = sys.quant.alpha_kv * sys.model.kv_bytes_per_token();
+        let pooled = sys.pooled_cost();
+        let single_gpu_cost = sys.single_gpu_cost();
+        let kv = |memory: f64, c: &dyn CostModel| {
+            KvTracker::new(memory, c.weight_bytes(), c.kv_bytes_per_token())
+        };
         GpuPool {
-            flops_per_gpu: sys.flops_per_gpu,
+            pooled_kv: kv(g as f64 * sys.memory_per_gpu, &*pooled),
+            gpu_kv: (0..g)
+                .map(|_| kv(sys.memory_per_gpu, &*single_gpu_cost))
+                .collect(),
+            single_gpu_cost,
             memory_per_gpu: sys.memory_per_gpu,
             busy_until: vec![0; g],
             busy_ns: vec![0; g],
             window_start_ns: sys.warmup_ns,
-            pooled_kv: KvTracker::new(g as f64 * sys.memory_per_gpu, resident, per_token),
-            gpu_kv: (0..g)
-                .map(|_| KvTracker::new(sys.memory_per_gpu, resident, per_token))
-                .collect(),
         }
     }
 
@@ -44,11 +50,16 @@ impl GpuPool {
         self.busy_until.len()
     }
 
+    /// The cost model of one GPU on its own (single-request jobs).
+    pub fn single_gpu_cost(&self) -> &dyn CostModel {
+        &*self.single_gpu_cost
+    }
+
     /// What a scheduler sees at `t_k`: jobs started now compute from `compute_start_ns = t_k + T_U`.
     pub fn view(&self, compute_start_ns: u64) -> GpuView<'_> {
         GpuView {
             count: self.count(),
-            flops_per_gpu: self.flops_per_gpu,
+            single_gpu_cost: &*self.single_gpu_cost,
             memory_per_gpu: self.memory_per_gpu,
             busy_until_ns: &self.busy_until,
             compute_start_ns,

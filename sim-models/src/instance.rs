@@ -9,7 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cost::{self, ModelDims};
+use std::sync::Arc;
+
+use crate::cost::{CostModel, CostSpec, FlopsCost, ModelDims, MAX_TOKENS};
 use crate::quant::QuantParams;
 
 /// Fixed-point unit of a bandwidth fraction: `ρ = 1` is `2^48`.
@@ -76,16 +78,12 @@ impl Candidate {
 }
 
 /// One epoch's scheduling problem on the pooled GPUs (MODEL.md §10).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Instance {
-    /// `C`, pooled FLOP/s.
-    pub flops: f64,
+    /// The cost model of the pooled GPUs: weights, KV cache, batch time (the cost seam).
+    pub cost: Arc<dyn CostModel>,
     /// `M`, pooled memory, bytes.
     pub memory: f64,
-    /// Model dimensions.
-    pub model: ModelDims,
-    /// Quantization factors.
-    pub quant: QuantParams,
     /// Uplink slot `T_U`, ns.
     pub t_u_ns: u64,
     /// Compute slot `T_C`, ns.
@@ -96,17 +94,30 @@ pub struct Instance {
     pub requests: Vec<Candidate>,
 }
 
+impl PartialEq for Instance {
+    fn eq(&self, other: &Self) -> bool {
+        self.cost.spec() == other.cost.spec()
+            && self.memory == other.memory
+            && (self.t_u_ns, self.t_c_ns, self.t_d_ns) == (other.t_u_ns, other.t_c_ns, other.t_d_ns)
+            && self.requests == other.requests
+    }
+}
+
 impl Instance {
+    /// The paper's FLOP-count fast path, when the cost model is additive in FLOPs.
+    pub fn flops_cost(&self) -> Option<&FlopsCost> {
+        self.cost.flops()
+    }
+
     /// Resident weight bytes `α_w·m1` (MODEL.md §5, (1c)).
     pub fn resident_bytes(&self) -> f64 {
-        self.quant.alpha_w * self.model.weight_bytes()
+        self.cost.weight_bytes()
     }
 
     /// Memory a batch holding `kv_tokens = Σ(s' + n_i)` tokens needs:
     /// `α_w·m1 + α_kv·4·L·d_m·Σ(s' + n_i)` bytes, the left side of (1c).
     pub fn memory_bytes(&self, kv_tokens: u64) -> f64 {
-        self.resident_bytes()
-            + self.quant.alpha_kv * self.model.kv_bytes_per_token() * kv_tokens as f64
+        self.resident_bytes() + self.cost.kv_bytes_per_token() * kv_tokens as f64
     }
 
     /// (1c): whether a batch of `kv_tokens` tokens fits the pooled memory.
@@ -116,34 +127,41 @@ impl Instance {
 
     /// The largest token count that satisfies (1c), or `None` if not even the
     /// weights fit. `memory_fits(t) ⇔ t ≤ kv_token_capacity()`; searches use it
-    /// as an O(1) integer test.
+    /// as an O(1) integer test. Capped at 10¹⁸ tokens (more than any batch can
+    /// hold: at most 10⁶ tokens per request).
     pub fn kv_token_capacity(&self) -> Option<u64> {
+        const CAP: u64 = 1_000_000_000_000_000_000;
         if !self.memory_fits(0) {
             return None;
         }
-        let per = self.quant.alpha_kv * self.model.kv_bytes_per_token();
-        if per <= 0.0 {
-            return Some(u64::MAX);
+        let per = self.cost.kv_bytes_per_token();
+        if per <= 0.0 || self.memory_fits(CAP) {
+            return Some(CAP);
         }
+        // memory_fits is monotone in the token count: bisect on the exact test
+        // (at most 60 steps, whatever the numbers).
+        let (mut lo, mut hi) = (0u64, CAP); // fits(lo), !fits(hi)
         let guess = ((self.memory - self.resident_bytes()) / per).floor();
-        let mut t = if guess >= 1e18 {
-            1_000_000_000_000_000_000u64
-        } else {
-            guess.max(0.0) as u64
-        };
-        // The f64 guess may be off by one either way; settle it on the exact test.
-        while t > 0 && !self.memory_fits(t) {
-            t -= 1;
+        if guess.is_finite() && guess >= 0.0 && guess < CAP as f64 {
+            let g = guess as u64;
+            // The f64 guess is off by a few at most: narrow the bracket around it.
+            let (a, b) = (g.saturating_sub(2), g.saturating_add(2).min(CAP));
+            if self.memory_fits(a) {
+                lo = a;
+            }
+            if !self.memory_fits(b) {
+                hi = b;
+            }
         }
-        while t < 1_000_000_000_000_000_000 && self.memory_fits(t + 1) {
-            t += 1;
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if self.memory_fits(mid) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
         }
-        Some(t)
-    }
-
-    /// `t_batch` in ns for a batch whose exact FLOP total is `flops` (MODEL.md §5).
-    pub fn batch_time_ns(&self, flops: u128) -> u64 {
-        cost::batch_time_ns(flops, self.quant.beta, self.flops)
+        Some(lo)
     }
 
     /// `T_U + t + T_D` in ns: the delivery offset from `t_k` of a batch that computes for `t` ns.
@@ -171,11 +189,13 @@ impl Instance {
 
     /// Writes this instance in the RON format of MODEL.md §10 (seconds from `t_k`).
     pub fn to_ron_string(&self) -> String {
+        let CostSpec::Flops(f) = self.cost.spec();
         let file = InstanceFile {
-            flops: self.flops,
+            cost: CostName::Flops,
+            flops: f.flop_rate,
             memory: self.memory,
-            model: self.model,
-            quant: self.quant,
+            model: f.model,
+            quant: f.quant,
             t_u: ns_to_secs(self.t_u_ns as i64),
             t_c: ns_to_secs(self.t_c_ns as i64),
             t_d: ns_to_secs(self.t_d_ns as i64),
@@ -228,6 +248,9 @@ pub enum InstanceError {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InstanceFile {
+    /// The cost model (MODEL.md §5; `Flops` when left out, as in files written before it was named).
+    #[serde(default)]
+    pub cost: CostName,
     /// `C`, pooled FLOP/s.
     pub flops: f64,
     /// `M`, pooled bytes.
@@ -244,6 +267,14 @@ pub struct InstanceFile {
     pub t_d: f64,
     /// Eligible requests.
     pub requests: Vec<RequestFile>,
+}
+
+/// The cost model an instance file names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CostName {
+    /// The paper's FLOP-count model (MODEL.md §5), with the file's `flops`, `model`, `quant`.
+    #[default]
+    Flops,
 }
 
 /// One request in an instance file.
@@ -294,14 +325,9 @@ impl InstanceFile {
     pub fn validate(self) -> Result<Instance, InstanceError> {
         positive("flops", self.flops)?;
         positive("memory", self.memory)?;
-        for (name, v) in [
-            ("model.layers", self.model.layers),
-            ("model.d_model", self.model.d_model),
-        ] {
-            if v == 0 {
-                return Err(invalid(name, "must be ≥ 1"));
-            }
-        }
+        self.model
+            .check()
+            .map_err(|(field, m)| invalid(format!("model.{field}"), m))?;
         non_negative("quant.alpha_w", self.quant.alpha_w)?;
         non_negative("quant.alpha_kv", self.quant.alpha_kv)?;
         positive("quant.beta", self.quant.beta)?;
@@ -323,11 +349,13 @@ impl InstanceFile {
             if !ids.insert(r.id) {
                 return Err(invalid(f("id"), format!("duplicate id {}", r.id)));
             }
-            if r.prompt == 0 {
-                return Err(invalid(f("prompt"), "must be ≥ 1 token"));
-            }
-            if r.output == 0 {
-                return Err(invalid(f("output"), "must be ≥ 1 token"));
+            for (name, v) in [("prompt", r.prompt), ("output", r.output)] {
+                if v == 0 || v > MAX_TOKENS {
+                    return Err(invalid(
+                        f(name),
+                        format!("{v} tokens: must be in 1 ..= {MAX_TOKENS}"),
+                    ));
+                }
             }
             let budget_ns = secs_to_ns_i64(r.budget).ok_or_else(|| {
                 invalid(
@@ -342,11 +370,16 @@ impl InstanceFile {
             ));
         }
         requests.sort_by_key(|c| c.id);
+        let cost = match self.cost {
+            CostName::Flops => CostSpec::Flops(FlopsCost {
+                model: self.model,
+                quant: self.quant,
+                flop_rate: self.flops,
+            }),
+        };
         Ok(Instance {
-            flops: self.flops,
+            cost: cost.build(),
             memory: self.memory,
-            model: self.model,
-            quant: self.quant,
             t_u_ns,
             t_c_ns,
             t_d_ns,
@@ -367,7 +400,7 @@ mod tests {
         assert_eq!(inst.requests.len(), 3);
         assert_eq!(inst.t_u_ns, 250_000_000);
         assert_eq!(inst.requests[1].budget_ns, 580_000_000);
-        assert_eq!(inst.model.d_model, 2560);
+        assert_eq!(inst.flops_cost().unwrap().model.d_model, 2560);
     }
 
     #[test]

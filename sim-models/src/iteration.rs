@@ -5,62 +5,13 @@
 //!
 //! The instant an iteration ends is `start + round(β·F/C)` where `F` is the
 //! exact integer FLOP count of every iteration so far, so the last one ends at
-//! `start + t_batch` to the ns. The simulation uses the closed forms here
-//! ([`first_token_ns`], [`finish_ns`], [`kv_peak_tokens`]), which jump between
-//! finishes; [`iterations`] steps one iteration at a time and the tests check
-//! that both give the same instants and the same KV peak.
+//! `start + t_batch` to the ns. The simulation uses the cost model's closed
+//! forms ([`crate::cost::CostModel::first_token_ns`], `finish_ns`,
+//! [`crate::cost::kv_peak_tokens`]), which jump between finishes;
+//! [`iterations`] steps one iteration at a time and the tests check that both
+//! give the same instants and the same KV peak.
 
-use crate::cost::{batch_time_ns, ModelDims};
-
-/// The offset from the compute start at which a batch's initial stage ends
-/// (every request's first token), ns: `round(β·|S|·L·(8s'd² + 4s'²d + 4s'd·d_f)/C)`.
-pub fn first_token_ns(
-    model: &ModelDims,
-    s_pad: u32,
-    batch_len: usize,
-    beta: f64,
-    flop_rate: f64,
-) -> u64 {
-    batch_time_ns(
-        batch_len as u128 * model.initial_flops(s_pad),
-        beta,
-        flop_rate,
-    )
-}
-
-/// The offset from the compute start at which a request with output `n`
-/// finishes (after iteration `n − 1`), ns. Request `i` runs decode iterations
-/// `1 … min(n_i, n) − 1` by then, which is `decode_flops(s', min(n_i, n))`.
-pub fn finish_ns(
-    model: &ModelDims,
-    s_pad: u32,
-    outputs: &[u32],
-    n: u32,
-    beta: f64,
-    flop_rate: f64,
-) -> u64 {
-    let flops: u128 = outputs
-        .iter()
-        .map(|&ni| model.initial_flops(s_pad) + model.decode_flops(s_pad, ni.min(n)))
-        .sum();
-    batch_time_ns(flops, beta, flop_rate)
-}
-
-/// The most KV-cache tokens the batch holds at once: at iteration `j` every
-/// request with `n_i > j` holds `s' + j` tokens (MODEL.md §5), so the peak is
-/// at some `j = N − 1` for an output length `N` of the batch: `max_N #{n_i ≥ N}·(s' + N − 1)`.
-pub fn kv_peak_tokens(s_pad: u32, outputs: &[u32]) -> u64 {
-    let mut sorted: Vec<u32> = outputs.to_vec();
-    sorted.sort_unstable_by(|a, b| b.cmp(a));
-    // After sorting descending, position i has at least i + 1 requests with n ≥ sorted[i];
-    // the last of equal values has exactly #{n ≥ N}, the others give smaller products.
-    sorted
-        .iter()
-        .enumerate()
-        .map(|(i, &n)| (i as u64 + 1) * (s_pad as u64 + n.max(1) as u64 - 1))
-        .max()
-        .unwrap_or(0)
-}
+use crate::cost::{FlopsCost, ModelDims};
 
 /// One iteration of a batch, as [`iterations`] steps through them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,13 +29,8 @@ pub struct Iteration {
 }
 
 /// Every iteration of a batch, one by one (MODEL.md §5 iteration level).
-pub fn iterations(
-    model: &ModelDims,
-    s_pad: u32,
-    outputs: &[u32],
-    beta: f64,
-    flop_rate: f64,
-) -> Vec<Iteration> {
+pub fn iterations(cost: &FlopsCost, s_pad: u32, outputs: &[u32]) -> Vec<Iteration> {
+    let model: &ModelDims = &cost.model;
     let max_n = outputs.iter().copied().max().unwrap_or(0).max(1);
     let mut flops = outputs.len() as u128 * model.initial_flops(s_pad);
     let mut out = Vec::with_capacity(max_n as usize);
@@ -95,7 +41,7 @@ pub fn iterations(
         }
         out.push(Iteration {
             j,
-            end_ns: batch_time_ns(flops, beta, flop_rate),
+            end_ns: cost.time_ns(flops),
             running,
             kv_tokens: running as u64 * (s_pad as u64 + j as u64),
             finishing: outputs.iter().filter(|&&n| n.max(1) == j + 1).count() as u32,
@@ -107,7 +53,21 @@ pub fn iterations(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cost::{batch_time_ns, kv_peak_tokens, level_counts, CostModel};
+    use crate::quant::QuantParams;
     use proptest::prelude::*;
+
+    fn flops_cost(model: ModelDims, beta: f64, flop_rate: f64) -> FlopsCost {
+        FlopsCost {
+            model,
+            quant: QuantParams {
+                alpha_w: 1.0,
+                alpha_kv: 1.0,
+                beta,
+            },
+            flop_rate,
+        }
+    }
 
     /// A tiny model for hand calculation: L = 2, d_m = 4, d_f = 16.
     const TINY: ModelDims = ModelDims {
@@ -131,17 +91,20 @@ mod tests {
         // t_batch = β·(t^I + t^A) = 12.192 s; with β = 0.5: 6.096 s.
         assert_eq!(batch_time_ns(ti + ta, 0.5, 1000.0), 6_096_000_000);
         // First token after β·t^I = 4.64 s.
-        assert_eq!(first_token_ns(&TINY, 5, 2, 0.5, 1000.0), 4_640_000_000);
+        let cost = flops_cost(TINY, 0.5, 1000.0);
+        let levels = level_counts([2, 3]);
+        assert_eq!(cost.first_token_ns(5, &levels), 4_640_000_000);
         // Iteration 1: both run, 2·2·(128 + 4·6·4 + 256) = 1920 FLOP, so the n = 2 request
         // finishes at β·(9280 + 1920)/1000 = 5.6 s; iteration 2: one runs, 2·(128 + 112 + 256)
         // = 992 FLOP, the batch ends at 0.5·(11 200 + 992)/1000 = 6.096 s.
-        assert_eq!(finish_ns(&TINY, 5, &[2, 3], 2, 0.5, 1000.0), 5_600_000_000);
-        assert_eq!(finish_ns(&TINY, 5, &[2, 3], 3, 0.5, 1000.0), 6_096_000_000);
+        assert_eq!(cost.finish_ns(5, &levels, 2), 5_600_000_000);
+        assert_eq!(cost.finish_ns(5, &levels, 3), 6_096_000_000);
+        assert_eq!(cost.batch_time_ns(5, &levels), 6_096_000_000);
         // KV: iteration 0 holds 2·5 = 10 tokens, iteration 1 holds 2·6 = 12, iteration 2 holds 1·7 = 7.
-        let it = iterations(&TINY, 5, &[2, 3], 0.5, 1000.0);
+        let it = iterations(&cost, 5, &[2, 3]);
         let kv: Vec<u64> = it.iter().map(|i| i.kv_tokens).collect();
         assert_eq!(kv, [10, 12, 7]);
-        assert_eq!(kv_peak_tokens(5, &[2, 3]), 12);
+        assert_eq!(kv_peak_tokens(5, &levels), 12);
     }
 
     proptest! {
@@ -173,7 +136,9 @@ mod tests {
                 let n = n as f64;
                 (l / c) * (n - 1.0) * (8.0 * d * d + 4.0 * (s + n / 2.0) * d + 4.0 * d * f)
             }).sum();
-            let its = iterations(&model, s_pad, &outputs, beta, c);
+            let cost = flops_cost(model, beta, c);
+            let levels = level_counts(outputs.iter().copied());
+            let its = iterations(&cost, s_pad, &outputs);
             let last = its.last().unwrap();
             let expected_ns = beta * (t_i + t_a) * 1e9;
             prop_assert!((last.end_ns as f64 - expected_ns).abs() <= 1.0 + expected_ns * 1e-12,
@@ -181,15 +146,16 @@ mod tests {
             // Same to the ns as the batch cost used by the feasibility check.
             let flops: u128 = outputs.iter().map(|&n| model.request_flops(s_pad, n)).sum();
             prop_assert_eq!(last.end_ns, batch_time_ns(flops, beta, c));
-            prop_assert_eq!(its[0].end_ns, first_token_ns(&model, s_pad, outputs.len(), beta, c));
+            prop_assert_eq!(last.end_ns, cost.batch_time_ns(s_pad, &levels));
+            prop_assert_eq!(its[0].end_ns, cost.first_token_ns(s_pad, &levels));
             for &n in &outputs {
-                prop_assert_eq!(its[n as usize - 1].end_ns, finish_ns(&model, s_pad, &outputs, n, beta, c));
+                prop_assert_eq!(its[n as usize - 1].end_ns, cost.finish_ns(s_pad, &levels, n));
             }
             let finished: u32 = its.iter().map(|i| i.finishing).sum();
             prop_assert_eq!(finished as usize, outputs.len());
             // KV: the closed-form peak is the iteration-level peak, and never above the (1c) charge.
             let peak = its.iter().map(|i| i.kv_tokens).max().unwrap();
-            prop_assert_eq!(peak, kv_peak_tokens(s_pad, &outputs));
+            prop_assert_eq!(peak, kv_peak_tokens(s_pad, &levels));
             let bound: u64 = outputs.iter().map(|&n| (s_pad + n) as u64).sum();
             prop_assert!(peak < bound);
         }

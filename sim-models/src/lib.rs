@@ -1,24 +1,31 @@
 //! The edge-LLM system model of MODEL.md, driven by the `sim-core` engine.
 //!
 //! Layers, from the bottom:
-//! - [`cost`] and [`quant`]: what a batch costs in memory and FLOPs (MODEL.md §5–6);
-//! - [`iteration`]: iteration-level timing of a batch and its KV-cache peak (§5);
+//! - [`cost`] and [`quant`]: the cost seam — what a batch costs in memory and
+//!   time on its hardware — with the paper's FLOP model as its first
+//!   implementation (MODEL.md §5–6);
+//! - [`iteration`]: the FLOP model stepped iteration by iteration (§5), the
+//!   check of the cost model's closed forms;
 //! - [`instance`]: one epoch's scheduling problem, and its file format (§10);
 //! - [`feasibility`]: the one check of (1a)–(1d), (1g) used by the base station and the tests;
 //! - [`scheduler`]: the interface schedulers implement (§7);
 //! - [`scenario`]: scenario files (RON), their range checks and overrides;
 //! - [`request`]: users as Poisson sources and the requests they send (§2);
+//! - [`arrivals`]: the arrival seam — Poisson users, scripted arrivals (§2);
 //! - [`channel`]: block Rayleigh fading and the bandwidth fractions `ρU`, `ρD` (§3);
 //! - [`kv_cache`] and [`gpu_pool`]: GPU memory over time and GPU state (§5);
-//! - [`base_station`]: the epoch pipeline as a `sim-core` model (§4);
-//! - [`metrics`]: counts, histograms and per-epoch records (§8);
+//! - [`base_station`]: the base station as a `sim-core` model, its events and state (§1);
+//! - [`epoch`]: the epoch pipeline's named steps (§4);
+//! - [`metrics`]: counts, histograms, per-epoch records and their accumulator (§8);
 //! - [`simulation`]: [`simulation::run`], the entry point for a whole run.
 //!
 //! This crate owns no scheduling policy (see `sim-schedulers`) and no command line.
 
+pub mod arrivals;
 pub mod base_station;
 pub mod channel;
 pub mod cost;
+pub mod epoch;
 pub mod feasibility;
 pub mod gpu_pool;
 pub mod instance;
@@ -34,4 +41,4 @@ pub mod simulation;
 
 pub use metrics::{Counts, EpochRecord, Histograms, RunOutput};
 pub use scenario::{Scenario, ScenarioError, System};
-pub use simulation::{run, RunOptions, SimError};
+pub use simulation::{run, run_with, RunOptions, SimError};

@@ -175,3 +175,115 @@ pub struct RunOutput {
     /// Per-epoch records, if the run was asked to keep them (`RunOptions::keep_epoch_records`).
     pub epoch_records: Vec<EpochRecord>,
 }
+
+/// Records `v` in a histogram, saturating at its top if it cannot grow (the
+/// histograms here auto-resize, so this only bounds pathological values).
+pub fn record(h: &mut Histogram<u64>, v: u64) {
+    if h.record(v).is_err() {
+        h.saturating_record(v);
+    }
+}
+
+/// The running measurements of one base station (MODEL.md §8): the pipeline
+/// reports what happens, this accumulates it.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// The cohort counts.
+    pub counts: Counts,
+    /// Every request that arrived, warm-up included.
+    pub arrived_total: u64,
+    /// The histograms.
+    pub hist: Histograms,
+    /// Epochs run.
+    pub epochs: u64,
+    /// Epochs with `t_k ≥ W`.
+    pub measured_epochs: u64,
+    /// Requests started over the measured epochs.
+    pub batch_sum: u64,
+    /// `Σ ρU` over the measured epochs.
+    pub rho_up_sum: f64,
+    /// `Σ ρD` over the measured epochs.
+    pub rho_down_sum: f64,
+    /// Highest KV-cache occupancy of any job, bytes.
+    pub kv_peak_bytes: f64,
+    /// Search nodes over all epochs.
+    pub nodes_total: u64,
+    /// Per-epoch records, if kept.
+    pub records: Vec<EpochRecord>,
+    keep_records: bool,
+}
+
+impl Metrics {
+    /// Empty measurements; `keep_records` keeps every [`EpochRecord`].
+    pub fn new(keep_records: bool) -> Metrics {
+        Metrics {
+            keep_records,
+            ..Metrics::default()
+        }
+    }
+
+    /// A request arrived; `counted` if it belongs to the cohort.
+    pub fn arrival(&mut self, counted: bool) {
+        self.arrived_total += 1;
+        self.counts.arrived += counted as u64;
+    }
+
+    /// A cohort request was rejected at arrival (1e).
+    pub fn rejected_accuracy(&mut self) {
+        self.counts.rejected_accuracy += 1;
+    }
+
+    /// `n` cohort requests expired or were dropped unscheduled.
+    pub fn expired(&mut self, n: u64) {
+        self.counts.expired += n;
+    }
+
+    /// A cohort request was scheduled after waiting `ns`.
+    pub fn waiting(&mut self, ns: u64) {
+        record(&mut self.hist.waiting, ns);
+    }
+
+    /// A job's KV occupancy, bytes (for the run's peak).
+    pub fn kv_occupancy(&mut self, bytes: f64) {
+        self.kv_peak_bytes = self.kv_peak_bytes.max(bytes);
+    }
+
+    /// A cohort request's first token came `ns` after its arrival.
+    pub fn first_token(&mut self, ns: u64) {
+        record(&mut self.hist.first_token, ns);
+    }
+
+    /// A cohort request was delivered at `t_ns`, having arrived at `arrival_ns`
+    /// with deadline `deadline_ns`: on time iff `t ≤ D_i` (MODEL.md §4).
+    pub fn delivered(&mut self, t_ns: u64, arrival_ns: u64, deadline_ns: u64) {
+        record(&mut self.hist.latency, t_ns - arrival_ns);
+        if t_ns <= deadline_ns {
+            self.counts.on_time += 1;
+            record(&mut self.hist.slack, deadline_ns - t_ns);
+        } else {
+            self.counts.late += 1;
+            record(&mut self.hist.lateness, t_ns - deadline_ns);
+        }
+    }
+
+    /// Closes epoch `rec` (measured if `t_k ≥ W`); returns the record with its
+    /// running on-time total filled in, for the caller's sink.
+    pub fn epoch_done(&mut self, mut rec: EpochRecord, measured: bool) -> EpochRecord {
+        self.epochs += 1;
+        self.counts.plan_violations += rec.violations;
+        self.nodes_total += rec.nodes;
+        if measured {
+            self.measured_epochs += 1;
+            self.batch_sum += rec.batch_size;
+            self.rho_up_sum += rec.rho_up;
+            self.rho_down_sum += rec.rho_down;
+            record(&mut self.hist.batch_size, rec.batch_size);
+            record(&mut self.hist.solve_ns, rec.solve_ns);
+        }
+        rec.on_time_so_far = self.counts.on_time;
+        if self.keep_records {
+            self.records.push(rec.clone());
+        }
+        rec
+    }
+}

@@ -107,6 +107,8 @@ impl Sampler {
 pub struct User {
     /// Arrival rate `λ/U`, requests/s (0: never arrives).
     rate: f64,
+    /// The instant of the last arrival drawn, ns.
+    last_ns: u64,
     arrivals: StreamRng,
     attributes: StreamRng,
 }
@@ -137,6 +139,7 @@ impl User {
     pub fn new(streams: &RngStreams, u: u32, rate: f64) -> User {
         User {
             rate,
+            last_ns: 0,
             arrivals: streams.stream(&format!("user/{u}/arrivals")),
             attributes: streams.stream(&format!("user/{u}/requests")),
         }
@@ -151,6 +154,14 @@ impl User {
         let u: f64 = self.arrivals.random();
         let secs = -(1.0 - u).ln() / self.rate;
         Some(secs_to_ns_saturating(secs))
+    }
+
+    /// The instant of this user's next arrival, ns (the previous one plus a
+    /// gap), or `None` if the rate is 0.
+    pub fn next_arrival_ns(&mut self) -> Option<u64> {
+        let gap = self.next_gap_ns()?;
+        self.last_ns = self.last_ns.saturating_add(gap);
+        Some(self.last_ns)
     }
 
     /// Draws a request's attributes, always in the order `s, n, τ, ε`

@@ -18,7 +18,9 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::cost::{self, ModelDims};
+use std::sync::Arc;
+
+use crate::cost::{self, CostModel, CostSpec, FlopsCost, ModelDims};
 use crate::instance::Instance;
 use crate::quant::{self, QuantParams};
 use crate::scheduler::{SchedulerSpec, SystemInfo, ZStart};
@@ -485,10 +487,8 @@ impl System {
     /// The epoch's problem with no requests: pooled resources (`C = G·c`, `M = G·m`), model, slots.
     pub fn template(&self) -> Instance {
         Instance {
-            flops: self.gpu_count as f64 * self.flops_per_gpu,
+            cost: self.pooled_cost(),
             memory: self.gpu_count as f64 * self.memory_per_gpu,
-            model: self.model,
-            quant: self.quant,
             t_u_ns: self.t_u_ns,
             t_c_ns: self.t_c_ns,
             t_d_ns: self.t_d_ns,
@@ -496,12 +496,32 @@ impl System {
         }
     }
 
+    /// The cost model of the pooled GPUs (MODEL.md §5: `C = G·c`).
+    pub fn pooled_cost(&self) -> Arc<dyn CostModel> {
+        self.cost_on(self.gpu_count)
+    }
+
+    /// The cost model of one GPU on its own (no batching, MODEL.md §7).
+    pub fn single_gpu_cost(&self) -> Arc<dyn CostModel> {
+        self.cost_on(1)
+    }
+
+    /// The cost model of `gpus` GPUs serving one batch.
+    fn cost_on(&self, gpus: u32) -> Arc<dyn CostModel> {
+        CostSpec::Flops(FlopsCost {
+            model: self.model,
+            quant: self.quant,
+            flop_rate: gpus as f64 * self.flops_per_gpu,
+        })
+        .build()
+    }
+
     /// What a scheduler may know before the run (for building schedulers).
     pub fn system_info(&self) -> SystemInfo {
         SystemInfo {
             template: self.template(),
             gpu_count: self.gpu_count as usize,
-            flops_per_gpu: self.flops_per_gpu,
+            single_gpu_cost: self.single_gpu_cost(),
             memory_per_gpu: self.memory_per_gpu,
             max_prompt: self.max_prompt,
             max_output: self.max_output,
@@ -1181,7 +1201,7 @@ mod tests {
         assert!((sys.bs_power_w - 19.952_623_149_688_8).abs() < 1e-9);
         assert!((sys.noise_up_w / 7.962_143_411_069_9e-14 - 1.0).abs() < 1e-12);
         let info = sys.system_info();
-        assert_eq!(info.template.flops, 2.66e13); // 20 · 1.33e12
+        assert_eq!(info.template.flops_cost().unwrap().flop_rate, 2.66e13); // 20 · 1.33e12
         assert_eq!(info.template.memory, 6.4e11); // 20 · 32e9
     }
 

@@ -4,6 +4,9 @@
 //! other way round. A scheduler never mutates simulation state; the base
 //! station checks its plan ([`crate::feasibility::check_plan`]) before running it.
 
+use std::sync::Arc;
+
+use crate::cost::CostModel;
 use crate::instance::Instance;
 
 /// The GPU pool as a scheduler sees it at `t_k`.
@@ -11,8 +14,8 @@ use crate::instance::Instance;
 pub struct GpuView<'a> {
     /// Number of GPUs `G`.
     pub count: usize,
-    /// FLOP/s of one GPU, `c`.
-    pub flops_per_gpu: f64,
+    /// The cost model of one GPU on its own (no batching's single-request jobs).
+    pub single_gpu_cost: &'a dyn CostModel,
     /// Memory of one GPU, bytes, `m`.
     pub memory_per_gpu: f64,
     /// Per GPU, the absolute instant (ns) its current compute finishes (0 if idle).
@@ -181,8 +184,8 @@ pub struct SystemInfo {
     pub template: Instance,
     /// Number of GPUs `G`.
     pub gpu_count: usize,
-    /// FLOP/s of one GPU.
-    pub flops_per_gpu: f64,
+    /// The cost model of one GPU on its own.
+    pub single_gpu_cost: Arc<dyn CostModel>,
     /// Memory of one GPU, bytes.
     pub memory_per_gpu: f64,
     /// The largest prompt length the scenario can draw, tokens.

@@ -11,20 +11,15 @@
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use sim_core::{Engine, Limits, NoProgress, ProgressObserver, SimTime, StopReason};
+use sim_core::{Engine, Limits, NoProgress, ProgressObserver, RngStreams, SimTime, StopReason};
 
-use crate::base_station::{BaseStation, Hooks, Script};
-pub use crate::base_station::{Event, SimError};
-use crate::instance::Instance;
-use crate::metrics::{EpochRecord, RunOutput};
+use crate::arrivals::{ArrivalSource, PoissonUsers};
+use crate::base_station::{BaseStation, Hooks};
+pub use crate::base_station::{EpochHook, Event, InstanceHook, SimError};
+use crate::channel::Channel;
+use crate::metrics::RunOutput;
 use crate::scenario::{Scenario, System};
 use crate::scheduler::Scheduler;
-
-/// The instance-dump callback: epoch index and the instance the scheduler sees.
-pub type InstanceHook<'a> = dyn FnMut(u64, &Instance) + 'a;
-
-/// The per-epoch record callback.
-pub type EpochHook<'a> = dyn FnMut(&EpochRecord) + 'a;
 
 /// Callbacks and controls of one run. `RunOptions::default()` runs silently to the horizon.
 #[derive(Default)]
@@ -64,15 +59,24 @@ pub fn run_system(
     scheduler: &mut dyn Scheduler,
     opts: RunOptions<'_>,
 ) -> Result<RunOutput, SimError> {
-    run_inner(name, sys, scheduler, opts, None)
+    let streams = RngStreams::new(sys.seed);
+    let arrivals = Box::new(PoissonUsers::new(&sys, &streams));
+    let channel = Channel::new(&sys, &streams);
+    run_with(name, sys, arrivals, channel, scheduler, opts)
 }
 
-pub(crate) fn run_inner(
+/// Runs a resolved system with the given arrival source and channel (the
+/// seams a test or a replay replaces).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_with<'a>(
     name: &str,
     sys: System,
+    arrivals: Box<dyn ArrivalSource + 'a>,
+    channel: Channel,
     scheduler: &mut dyn Scheduler,
     opts: RunOptions<'_>,
-    script: Option<Script>,
 ) -> Result<RunOutput, SimError> {
     let RunOptions {
         on_instance,
@@ -86,15 +90,14 @@ pub(crate) fn run_inner(
     let hooks = Hooks {
         on_instance: on_instance.map(|f| f as &mut InstanceHook<'_>),
         on_epoch: on_epoch.map(|f| f as &mut EpochHook<'_>),
-        keep_epoch_records,
         stop,
     };
     let horizon_ns = sys.horizon_ns;
     let warmup_ns = sys.warmup_ns;
     let t_c_ns = sys.t_c_ns;
     let gpu_count = sys.gpu_count;
-    let mut model = BaseStation::new(sys, scheduler, hooks, script);
-    let mut engine = Engine::with_capacity(model.sys.users as usize + 64);
+    let mut model = BaseStation::new(sys, arrivals, channel, scheduler, hooks, keep_epoch_records);
+    let mut engine = Engine::with_capacity(model.next_arrival.len() + 64);
     model.prime(&mut engine)?;
     let limits = Limits {
         horizon: Some(SimTime::from_nanos(horizon_ns)),
@@ -109,15 +112,16 @@ pub(crate) fn run_inner(
     }
     let end_ns = summary.now.as_nanos();
     model.finish(end_ns);
-    let counts = model.counts;
+    let m = &mut model.metrics;
+    let counts = m.counts;
     if !counts.identity_holds() {
         return Err(SimError::Accounting { counts });
     }
     let window_s = end_ns.saturating_sub(warmup_ns) as f64 / 1e9;
     let per_window = |x: f64| if window_s > 0.0 { x / window_s } else { 0.0 };
     let per_epoch = |x: f64| {
-        if model.measured_epochs > 0 {
-            x / model.measured_epochs as f64
+        if m.measured_epochs > 0 {
+            x / m.measured_epochs as f64
         } else {
             0.0
         }
@@ -132,29 +136,31 @@ pub(crate) fn run_inner(
         horizon_ns,
         warmup_ns,
         counts,
-        arrived_total: model.arrived_total,
+        arrived_total: m.arrived_total,
         throughput_rps,
         throughput_per_epoch: throughput_rps * t_c_ns as f64 / 1e9,
-        epochs: model.epochs,
-        measured_epochs: model.measured_epochs,
-        mean_batch_size: per_epoch(model.batch_sum as f64),
-        kv_peak_bytes: model.kv_peak_bytes,
+        epochs: m.epochs,
+        measured_epochs: m.measured_epochs,
+        mean_batch_size: per_epoch(m.batch_sum as f64),
+        kv_peak_bytes: m.kv_peak_bytes,
         gpu_busy_ns: model.pool.busy_ns().to_vec(),
         gpu_utilisation: per_window(busy as f64 / 1e9) / gpu_count as f64,
-        uplink_utilisation: per_epoch(model.rho_up_sum),
-        downlink_utilisation: per_epoch(model.rho_down_sum),
-        nodes_total: model.nodes_total,
+        uplink_utilisation: per_epoch(m.rho_up_sum),
+        downlink_utilisation: per_epoch(m.rho_down_sum),
+        nodes_total: m.nodes_total,
         events_processed: summary.counters.processed,
-        hist: std::mem::take(&mut model.hist),
-        epoch_records: std::mem::take(&mut model.records),
+        hist: std::mem::take(&mut m.hist),
+        epoch_records: std::mem::take(&mut m.records),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::base_station::ScriptedArrival;
+    use crate::arrivals::{Scripted, ScriptedArrival};
     use crate::feasibility::{check_batch, check_plan};
+    use crate::instance::Instance;
+    use crate::metrics::EpochRecord;
     use crate::request::Attributes;
     use crate::scenario::QueuePolicy;
     use crate::scheduler::{EpochView, Job, Placement, Plan, SchedulerError, Work};
@@ -297,17 +303,9 @@ mod tests {
             keep_epoch_records: true,
             ..Default::default()
         };
-        run_inner(
-            "t",
-            sys,
-            sched,
-            opts,
-            Some(Script {
-                arrivals,
-                gain: Some(1e-3),
-            }),
-        )
-        .unwrap()
+        let source = Box::new(Scripted::new(sys.users, &arrivals));
+        let channel = Channel::new(&sys, &RngStreams::new(sys.seed)).with_fixed_gain(1e-3);
+        run_with("t", sys, source, channel, sched, opts).unwrap()
     }
 
     fn near(h: &hdrhistogram::Histogram<u64>, v: u64) -> bool {
@@ -558,13 +556,14 @@ mod tests {
             assert_eq!(*k, rec.epoch);
             let inst = Instance::from_ron_str(text).unwrap();
             let gpus = vec![0u64; 20];
+            let single = sc.resolve().unwrap().single_gpu_cost();
             let view = EpochView {
                 epoch: *k,
                 t_k_ns: rec.t_k_ns,
                 instance: &inst,
                 gpus: crate::scheduler::GpuView {
                     count: 20,
-                    flops_per_gpu: 1.33e12,
+                    single_gpu_cost: &*single,
                     memory_per_gpu: 32e9,
                     busy_until_ns: &gpus,
                     compute_start_ns: 0,

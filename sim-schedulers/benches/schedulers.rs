@@ -154,18 +154,19 @@ fn reduction(z_start: ZStart) {
 struct ViewHolder<'a> {
     inst: &'a Instance,
     busy: Vec<u64>,
+    sys: sim_models::scheduler::SystemInfo,
 }
 
 impl ViewHolder<'_> {
     fn view(&self) -> sim_models::scheduler::EpochView<'_> {
-        let sys = paper_system();
+        let sys = &self.sys;
         sim_models::scheduler::EpochView {
             epoch: 0,
             t_k_ns: 0,
             instance: self.inst,
             gpus: sim_models::scheduler::GpuView {
                 count: sys.gpu_count,
-                flops_per_gpu: sys.flops_per_gpu,
+                single_gpu_cost: &*sys.single_gpu_cost,
                 memory_per_gpu: sys.memory_per_gpu,
                 busy_until_ns: &self.busy,
                 compute_start_ns: self.inst.t_u_ns,
@@ -178,6 +179,7 @@ fn sim_models_view(inst: &Instance) -> ViewHolder<'_> {
     ViewHolder {
         inst,
         busy: vec![0; paper_system().gpu_count],
+        sys: paper_system(),
     }
 }
 

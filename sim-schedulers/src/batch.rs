@@ -13,8 +13,35 @@
 //! `a_i` independent of `s'`. All terms are exact integers, so the total equals
 //! the one `sim_models::feasibility::batch_cost` sums request by request.
 
-use sim_models::cost::ModelDims;
+use sim_models::cost::{FlopsCost, ModelDims};
 use sim_models::instance::{Candidate, Instance};
+use sim_models::scheduler::SchedulerError;
+
+/// The paper's FLOP-count cost of `inst`, which the searches here need (their
+/// fast path: time additive in integer FLOPs, MODEL.md §5).
+///
+/// # Errors
+/// A [`SchedulerError`] naming `scheduler` when the instance's cost model is
+/// not the FLOP count.
+pub(crate) fn require_flops<'a>(
+    inst: &'a Instance,
+    scheduler: &str,
+) -> Result<&'a FlopsCost, SchedulerError> {
+    inst.flops_cost().ok_or_else(|| SchedulerError {
+        scheduler: scheduler.to_string(),
+        message: format!(
+            "needs a cost model additive in FLOPs; the instance's is `{}`",
+            inst.cost.name()
+        ),
+    })
+}
+
+/// The FLOP-count cost of an instance whose cost model was checked with
+/// [`require_flops`] when the scheduler was entered.
+pub(crate) fn flops_of(inst: &Instance) -> &FlopsCost {
+    inst.flops_cost()
+        .expect("checked by require_flops on entry to the scheduler")
+}
 
 /// The `s'`-independent decode FLOPs of one request: `L·(n−1)·(8·d_m² + 2·n·d_m + 4·d_m·d_f)`.
 pub(crate) fn decode_base_flops(m: &ModelDims, n: u32) -> u128 {
@@ -106,7 +133,8 @@ impl BatchSums {
         if kv_capacity.is_none_or(|cap| self.kv_tokens() > cap) {
             return false;
         }
-        let t = inst.batch_time_ns(self.flops(&inst.model));
+        let fc = flops_of(inst);
+        let t = fc.time_ns(self.flops(&fc.model));
         // (1g)
         if t > inst.t_c_ns {
             return false;
@@ -116,15 +144,16 @@ impl BatchSums {
     }
 }
 
-/// The largest FLOP total `F` with `inst.batch_time_ns(F) ≤ limit_ns`.
+/// The largest FLOP total `F` whose time `round(β·F/C)` is at most `limit_ns`.
 ///
 /// `batch_time_ns` is non-decreasing in `F` (each step — `u128 → f64`, `·β`,
 /// `/C`, `·1e9`, rounding — is monotone), so `t_batch ≤ X ⇔ flops ≤ flop_limit(X)`:
 /// searches compare integers instead of rounding a time per batch.
 pub(crate) fn flop_limit(inst: &Instance, limit_ns: u64) -> u128 {
-    let ok = |f: u128| inst.batch_time_ns(f) <= limit_ns;
+    let fc = flops_of(inst);
+    let ok = |f: u128| fc.time_ns(f) <= limit_ns;
     // A guess from the inverse formula; the exact answer is found around it.
-    let guess_f = (limit_ns as f64 + 0.5) * 1e-9 * inst.flops / inst.quant.beta;
+    let guess_f = (limit_ns as f64 + 0.5) * 1e-9 * fc.flop_rate / fc.quant.beta;
     let guess = if guess_f.is_finite() && guess_f > 0.0 {
         guess_f as u128 // saturating cast
     } else {
@@ -209,10 +238,10 @@ mod tests {
         let mut s = BatchSums::empty();
         let mut sel = vec![];
         for (k, c) in i.requests.iter().enumerate() {
-            s = s.with(&i.model, c);
+            s = s.with(&flops_of(&i).model, c);
             sel.push(k);
             let cost = batch_cost(&i, &sel);
-            assert_eq!(s.flops(&i.model), cost.flops);
+            assert_eq!(Some(s.flops(&flops_of(&i).model)), cost.flops);
             assert_eq!(s.kv_tokens(), cost.kv_tokens);
             assert_eq!((s.up, s.down), (cost.rho_up_fx, cost.rho_down_fx));
         }
@@ -224,8 +253,8 @@ mod tests {
         let i = inst(vec![]);
         for x in [0u64, 1, 7, 80_000_000, 1_500_000_000, 10_000_000_000_000] {
             let f = flop_limit(&i, x);
-            assert!(i.batch_time_ns(f) <= x, "x = {x}");
-            assert!(i.batch_time_ns(f + 1) > x, "x = {x}");
+            assert!(flops_of(&i).time_ns(f) <= x, "x = {x}");
+            assert!(flops_of(&i).time_ns(f + 1) > x, "x = {x}");
         }
     }
 }

@@ -12,7 +12,7 @@
 //! eligible (`ε ~ U[0, 1] ≥ ΔPPL = 0.02`); prompts and outputs uniform over
 //! {128, 256, 512}; one shared channel gain `g = 10⁻³·Exp(1)` per epoch.
 
-use sim_models::cost::MODEL_PRESETS;
+use sim_models::cost::{FlopsCost, MODEL_PRESETS};
 use sim_models::instance::{Candidate, Instance};
 use sim_models::quant::QuantParams;
 use sim_models::scheduler::SystemInfo;
@@ -47,17 +47,25 @@ impl SplitMix {
     }
 }
 
-/// The paper's pooled system (MODEL.md §2–6 defaults) with no requests.
-pub fn paper_template() -> Instance {
-    Instance {
-        flops: 20.0 * 1.33e12,
-        memory: 20.0 * 32e9,
+/// The paper's cost model (BLOOM-3B, W8A16) on `gpus` pooled Jetson TX2s (1.33 TFLOP/s each).
+pub fn paper_cost(gpus: u32) -> std::sync::Arc<dyn sim_models::cost::CostModel> {
+    FlopsCost {
         model: MODEL_PRESETS[0].dims,
         quant: QuantParams {
             alpha_w: 0.5,
             alpha_kv: 1.0,
             beta: 0.75,
         },
+        flop_rate: gpus as f64 * 1.33e12,
+    }
+    .shared()
+}
+
+/// The paper's pooled system (MODEL.md §2–6 defaults) with no requests.
+pub fn paper_template() -> Instance {
+    Instance {
+        cost: paper_cost(20),
+        memory: 20.0 * 32e9,
         t_u_ns: 250_000_000,
         t_c_ns: 1_500_000_000,
         t_d_ns: 250_000_000,
@@ -70,7 +78,7 @@ pub fn paper_system() -> SystemInfo {
     SystemInfo {
         template: paper_template(),
         gpu_count: 20,
-        flops_per_gpu: 1.33e12,
+        single_gpu_cost: paper_cost(1),
         memory_per_gpu: 32e9,
         max_prompt: 512,
         max_output: 512,

@@ -39,7 +39,16 @@ impl Scheduler for Dftsp {
     }
 
     fn schedule(&mut self, view: &EpochView<'_>) -> Result<Plan, SchedulerError> {
+        crate::batch::require_flops(view.instance, self.name())?;
         let (sel, work) = self.core.solve(view.instance);
         Ok(Plan::pooled(sel, work))
     }
 }
+
+/// This scheduler's row in [`crate::registry::REGISTRY`].
+pub const ENTRY: crate::registry::Entry = crate::registry::Entry {
+    name: "dftsp",
+    description: "the paper's Algorithm 1 (DFTSP): depth-first tree search with pruning over the padding cap; optimal when all users share one channel gain",
+    batches: true,
+    build: |spec, _| Ok(Box::new(Dftsp::new(spec.z_start))),
+};

@@ -64,6 +64,7 @@
 
 use std::cmp::Reverse;
 
+use crate::batch::flops_of;
 use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 
@@ -101,6 +102,7 @@ impl Scheduler for Exact {
     }
 
     fn schedule(&mut self, view: &EpochView<'_>) -> Result<Plan, SchedulerError> {
+        crate::batch::require_flops(view.instance, self.name())?;
         let (sel, work) = self.solve(view.instance);
         Ok(Plan::pooled(sel, work))
     }
@@ -180,7 +182,7 @@ fn level_weights(inst: &Instance, cap: u32, levels: &[u32], wf: &mut Vec<u128>, 
     wf.clear();
     wm.clear();
     for &n in levels {
-        wf.push(inst.model.request_flops(cap, n));
+        wf.push(flops_of(inst).model.request_flops(cap, n));
         wm.push(cap as u64 + n as u64);
     }
 }
@@ -206,7 +208,7 @@ fn shortest_fit(
             break;
         }
     }
-    m <= tok && inst.batch_time_ns(f) <= limit_ns
+    m <= tok && flops_of(inst).time_ns(f) <= limit_ns
 }
 
 /// The core: fills nothing but scratch, returns the selection (unsorted).
@@ -665,6 +667,14 @@ impl Dfs<'_> {
         b.min(t)
     }
 }
+
+/// This scheduler's row in [`crate::registry::REGISTRY`].
+pub const ENTRY: crate::registry::Entry = crate::registry::Entry {
+    name: "exact",
+    description: "the optimum of P1 in every case (per-user gains, binding bandwidth), fast enough for every epoch",
+    batches: true,
+    build: |_, _| Ok(Box::new(Exact::new())),
+};
 
 #[cfg(test)]
 mod tests {

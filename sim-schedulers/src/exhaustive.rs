@@ -12,6 +12,7 @@
 //! whose ascending list of request indices is lexicographically smallest
 //! (it prefers the earliest-arrived requests).
 
+use crate::batch::flops_of;
 use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 
@@ -37,6 +38,7 @@ impl Scheduler for Exhaustive {
     }
 
     fn schedule(&mut self, view: &EpochView<'_>) -> Result<Plan, SchedulerError> {
+        crate::batch::require_flops(view.instance, self.name())?;
         let (sel, work) = solve(view.instance)?;
         Ok(Plan::pooled(sel, work))
     }
@@ -65,7 +67,7 @@ pub fn solve(inst: &Instance) -> Result<(Vec<usize>, Work), SchedulerError> {
     if n == 0 {
         return Ok((vec![], Work::default()));
     }
-    let m = &inst.model;
+    let m = &flops_of(inst).model;
     let reqs: Vec<_> = cand.iter().map(|&i| inst.requests[i]).collect();
 
     // Budget order: rank 0 = largest budget (ties by index), so the highest
@@ -181,6 +183,15 @@ fn lex_smaller(a: u32, b: u32) -> bool {
     let x = a ^ b;
     x != 0 && a & (x & x.wrapping_neg()) != 0
 }
+
+/// This scheduler's row in [`crate::registry::REGISTRY`].
+pub const ENTRY: crate::registry::Entry = crate::registry::Entry {
+    name: "exhaustive",
+    description:
+        "every subset of the candidates; exact ground truth, at most 24 selectable candidates",
+    batches: true,
+    build: |_, _| Ok(Box::new(Exhaustive::new())),
+};
 
 #[cfg(test)]
 mod tests {

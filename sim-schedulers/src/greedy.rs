@@ -2,6 +2,7 @@
 //! (smallest budget `D_i − t_k` first, ties by ascending id), each added if the
 //! batch stays feasible under (1a)–(1d) and (1g).
 
+use crate::batch::flops_of;
 use sim_models::instance::Instance;
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 
@@ -29,7 +30,7 @@ pub fn solve(inst: &Instance) -> (Vec<usize>, Work) {
     let mut sel = vec![];
     let mut work = Work::default();
     for i in order {
-        let trial = sums.with(&inst.model, &inst.requests[i]);
+        let trial = sums.with(&flops_of(inst).model, &inst.requests[i]);
         work.leaves += 1;
         if trial.fits(inst, kv, true) {
             sums = trial;
@@ -46,7 +47,17 @@ impl Scheduler for Greedy {
     }
 
     fn schedule(&mut self, view: &EpochView<'_>) -> Result<Plan, SchedulerError> {
+        crate::batch::require_flops(view.instance, self.name())?;
         let (sel, work) = solve(view.instance);
         Ok(Plan::pooled(sel, work))
     }
 }
+
+/// This scheduler's row in [`crate::registry::REGISTRY`].
+pub const ENTRY: crate::registry::Entry = crate::registry::Entry {
+    name: "greedy",
+    description:
+        "candidates by earliest deadline, each added if the batch stays feasible; a cheap heuristic",
+    batches: true,
+    build: |_, _| Ok(Box::new(Greedy::new())),
+};

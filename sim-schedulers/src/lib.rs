@@ -28,6 +28,6 @@ pub mod tree_search;
 pub mod bench_support;
 
 pub use registry::{
-    build, description, solve_instance, system_for_instance, BuildError, SolveError, BATCHING,
-    DESCRIPTIONS, NAMES,
+    batching, build, description, entry, names, solve_instance, system_for_instance, BuildError,
+    Entry, SolveError, REGISTRY,
 };

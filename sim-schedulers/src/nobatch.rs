@@ -16,7 +16,17 @@ use sim_models::scheduler::{
     EpochView, Job, Placement, Plan, Scheduler, SchedulerError, SystemInfo, Work,
 };
 
-use crate::registry::BuildError;
+/// No batching cannot serve the system: the model's weights do not fit one GPU.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error(
+    "the model does not fit one GPU — resident weights α_w·m1 = {weights} bytes > memory per GPU {memory_per_gpu} bytes"
+)]
+pub struct ModelTooLarge {
+    /// `α_w·m1`, bytes.
+    pub weights: f64,
+    /// One GPU's memory, bytes.
+    pub memory_per_gpu: f64,
+}
 
 /// The no-batching scheduler (MODEL.md §7 NoB). Returns one `Placement::Gpu(g)` job per request.
 #[derive(Clone, Debug)]
@@ -31,10 +41,13 @@ impl NoBatch {
     }
 
     /// Refuses a system whose model weights (`α_w·m1`) do not fit one GPU (MODEL.md §7).
-    pub fn from_system(sys: &SystemInfo, deadline_aware: bool) -> Result<NoBatch, BuildError> {
-        let weights = sys.template.resident_bytes();
+    ///
+    /// # Errors
+    /// [`ModelTooLarge`] when the weights do not fit one GPU.
+    pub fn from_system(sys: &SystemInfo, deadline_aware: bool) -> Result<NoBatch, ModelTooLarge> {
+        let weights = sys.single_gpu_cost.weight_bytes();
         if weights > sys.memory_per_gpu {
-            return Err(BuildError::NoBatchModelTooLarge {
+            return Err(ModelTooLarge {
                 weights,
                 memory_per_gpu: sys.memory_per_gpu,
             });
@@ -89,10 +102,23 @@ impl Scheduler for NoBatch {
     }
 }
 
+/// This scheduler's row in [`crate::registry::REGISTRY`].
+pub const ENTRY: crate::registry::Entry = crate::registry::Entry {
+    name: "nobatch",
+    description:
+        "no batching (NoB): each free GPU runs the first pending request that fits, one at a time",
+    batches: false,
+    build: |spec, sys| {
+        NoBatch::from_system(sys, spec.deadline_aware)
+            .map(|s| Box::new(s) as Box<dyn Scheduler>)
+            .map_err(|e| crate::registry::BuildError::refused("nobatch", e))
+    },
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sim_models::cost::ModelDims;
+    use sim_models::cost::{FlopsCost, ModelDims};
     use sim_models::feasibility::check_plan;
     use sim_models::instance::{Candidate, Instance};
     use sim_models::quant::QuantParams;
@@ -100,20 +126,26 @@ mod tests {
 
     /// Toy model on GPUs of 10⁹ FLOP/s: 1 FLOP = 1 ns; (s=1, n=1) takes 16 ns,
     /// (s=1, n=2) 36 ns; each GPU holds 20 bytes = 5 KV tokens (α_w = 0).
-    fn toy(requests: Vec<Candidate>) -> Instance {
-        Instance {
-            flops: 3e9,
-            memory: 60.0,
+    fn toy_cost(alpha_w: f64, flop_rate: f64) -> FlopsCost {
+        FlopsCost {
             model: ModelDims {
                 layers: 1,
                 d_model: 1,
                 d_ff: 1,
             },
             quant: QuantParams {
-                alpha_w: 0.0,
+                alpha_w,
                 alpha_kv: 1.0,
                 beta: 1.0,
             },
+            flop_rate,
+        }
+    }
+
+    fn toy(requests: Vec<Candidate>) -> Instance {
+        Instance {
+            cost: toy_cost(0.0, 3e9).shared(),
+            memory: 60.0,
             t_u_ns: 100,
             t_c_ns: 1000,
             t_d_ns: 100,
@@ -122,13 +154,14 @@ mod tests {
     }
 
     fn run(inst: &Instance, busy: &[u64], aware: bool) -> Plan {
+        let one_gpu = toy_cost(0.0, 1e9);
         let view = EpochView {
             epoch: 3,
             t_k_ns: 0,
             instance: inst,
             gpus: GpuView {
                 count: busy.len(),
-                flops_per_gpu: 1e9,
+                single_gpu_cost: &one_gpu,
                 memory_per_gpu: 20.0,
                 busy_until_ns: busy,
                 compute_start_ns: 100,
@@ -206,7 +239,7 @@ mod tests {
         let sys = SystemInfo {
             template: toy(vec![]),
             gpu_count: 2,
-            flops_per_gpu: 1e9,
+            single_gpu_cost: toy_cost(0.0, 1e9).shared(),
             memory_per_gpu: 20.0,
             max_prompt: 1,
             max_output: 1,
@@ -214,7 +247,7 @@ mod tests {
         assert!(NoBatch::from_system(&sys, true).is_ok());
         let mut big = sys.clone();
         // Weights α_w·m1 = 1 × 12 bytes (m1 = 8 + 4 for L = d = d_f = 1) > 10 bytes.
-        big.template.quant.alpha_w = 1.0;
+        big.single_gpu_cost = toy_cost(1.0, 1e9).shared();
         big.memory_per_gpu = 10.0;
         let e = NoBatch::from_system(&big, true).unwrap_err();
         assert!(e.to_string().contains("does not fit one GPU"), "{e}");

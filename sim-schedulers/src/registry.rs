@@ -1,8 +1,10 @@
-//! The registry: the name a scenario file or the command line gives
-//! (`dftsp`, `static`, …) mapped to a constructor (MODEL.md §7).
+//! The registry: one table, [`REGISTRY`], with a row per scheduler — the
+//! name a scenario file or the command line gives (`dftsp`, `static`, …), a
+//! description, whether it returns one pooled batch, and its constructor
+//! (MODEL.md §7).
 //!
-//! Adding a scheduler means one file and one line in [`build`] (plus its name
-//! in [`NAMES`] and a line in [`DESCRIPTIONS`]).
+//! Adding a scheduler is one file (the scheduler, its build errors, and an
+//! [`Entry`] named `ENTRY`) and one row in [`REGISTRY`].
 
 use sim_models::instance::Instance;
 use sim_models::scheduler::{
@@ -11,97 +13,97 @@ use sim_models::scheduler::{
 
 use crate::{dftsp, exact, exhaustive, greedy, nobatch, static_batch, tree_search};
 
-/// Every scheduler name, in the order `edgesim list` shows them.
-pub const NAMES: &[&str] = &[
-    "dftsp",
-    "tree-search",
-    "exhaustive",
-    "exact",
-    "greedy",
-    "static",
-    "nobatch",
+/// A scheduler's constructor: its spec (name and options) and the system it serves.
+pub type Build = fn(&SchedulerSpec, &SystemInfo) -> Result<Box<dyn Scheduler>, BuildError>;
+
+/// One row of the registry.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry {
+    /// The name used in scenario files and on the command line.
+    pub name: &'static str,
+    /// One line for `edgesim list`.
+    pub description: &'static str,
+    /// Whether it returns one pooled batch (and so can solve a standalone
+    /// instance: `edgesim solve --scheduler all` runs these, in table order).
+    pub batches: bool,
+    /// Its constructor.
+    pub build: Build,
+}
+
+/// Every scheduler, in the order `edgesim list` shows them.
+pub const REGISTRY: &[Entry] = &[
+    dftsp::ENTRY,
+    tree_search::ENTRY,
+    exhaustive::ENTRY,
+    exact::ENTRY,
+    greedy::ENTRY,
+    static_batch::ENTRY,
+    nobatch::ENTRY,
 ];
 
-/// The schedulers that return one pooled batch and so can solve a standalone
-/// instance (`edgesim solve --scheduler all` runs them in this order).
-pub const BATCHING: &[&str] = &[
-    "dftsp",
-    "tree-search",
-    "exhaustive",
-    "exact",
-    "greedy",
-    "static",
-];
+/// The registry row of `name`, if it is a scheduler.
+pub fn entry(name: &str) -> Option<&'static Entry> {
+    REGISTRY.iter().find(|e| e.name == name)
+}
 
-/// One line per name in [`NAMES`], for `edgesim list`.
-pub const DESCRIPTIONS: &[(&str, &str)] = &[
-    ("dftsp", "the paper's Algorithm 1 (DFTSP): depth-first tree search with pruning over the padding cap; optimal when all users share one channel gain"),
-    ("tree-search", "the same search without pruning: the paper's brute-force benchmark for Table III"),
-    ("exhaustive", "every subset of the candidates; exact ground truth, at most 24 selectable candidates"),
-    ("exact", "the optimum of P1 in every case (per-user gains, binding bandwidth), fast enough for every epoch"),
-    ("greedy", "candidates by earliest deadline, each added if the batch stays feasible; a cheap heuristic"),
-    ("static", "static batching (StB): a fixed batch size b from a worst-case batch, filled in arrival order"),
-    ("nobatch", "no batching (NoB): each free GPU runs the first pending request that fits, one at a time"),
-];
+/// Every scheduler name, in table order.
+pub fn names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|e| e.name).collect()
+}
+
+/// The names of the schedulers that return one pooled batch, in table order.
+pub fn batching() -> Vec<&'static str> {
+    REGISTRY
+        .iter()
+        .filter(|e| e.batches)
+        .map(|e| e.name)
+        .collect()
+}
 
 /// The description of a scheduler name, if it is one.
 pub fn description(name: &str) -> Option<&'static str> {
-    DESCRIPTIONS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, d)| *d)
+    entry(name).map(|e| e.description)
 }
 
 /// Why a scheduler could not be built from a spec (refused "at load").
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum BuildError {
     /// `scheduler.name` is not a known scheduler.
-    #[error("scheduler.name: unknown scheduler `{name}`; valid names: {}", NAMES.join(", "))]
+    #[error("scheduler.name: unknown scheduler `{name}`; valid names: {}", names().join(", "))]
     UnknownName {
         /// The name given.
         name: String,
     },
-    /// Static batching with `b = 0` (MODEL.md §7 StB).
-    #[error(
-        "scheduler `static`: batch size b = 0 — not even one worst-case request (prompt {max_prompt} tokens, output {max_output} tokens) fits the pooled GPUs under (1c) memory and (1g) the compute slot"
-    )]
-    StaticBatchZero {
-        /// The largest prompt length the scenario can draw, tokens.
-        max_prompt: u32,
-        /// The longest output level, tokens.
-        max_output: u32,
-    },
-    /// No batching on a GPU too small for the model (MODEL.md §7 NoB).
-    #[error(
-        "scheduler `nobatch`: the model does not fit one GPU — resident weights α_w·m1 = {weights} bytes > memory per GPU {memory_per_gpu} bytes"
-    )]
-    NoBatchModelTooLarge {
-        /// `α_w·m1`, bytes.
-        weights: f64,
-        /// One GPU's memory, bytes.
-        memory_per_gpu: f64,
+    /// The scheduler refuses the system (its own reason, e.g. static's `b = 0`).
+    #[error("scheduler `{scheduler}`: {message}")]
+    Refused {
+        /// The scheduler's name.
+        scheduler: &'static str,
+        /// Why, from the scheduler's own error.
+        message: String,
     },
 }
 
-/// Builds the scheduler `spec.name` names, with its options, for the system `sys`.
-pub fn build(spec: &SchedulerSpec, sys: &SystemInfo) -> Result<Box<dyn Scheduler>, BuildError> {
-    Ok(match spec.name.as_str() {
-        "dftsp" => Box::new(dftsp::Dftsp::new(spec.z_start)),
-        "tree-search" => Box::new(tree_search::TreeSearch::new(spec.z_start)),
-        "exhaustive" => Box::new(exhaustive::Exhaustive::new()),
-        "greedy" => Box::new(greedy::Greedy::new()),
-        "static" => Box::new(static_batch::StaticBatch::from_system(
-            sys,
-            spec.deadline_aware,
-        )?),
-        "nobatch" => Box::new(nobatch::NoBatch::from_system(sys, spec.deadline_aware)?),
-        "exact" => Box::new(exact::Exact::new()),
-        name => {
-            return Err(BuildError::UnknownName {
-                name: name.to_string(),
-            })
+impl BuildError {
+    /// The refusal of scheduler `scheduler` for the reason `e`.
+    pub fn refused(scheduler: &'static str, e: impl std::fmt::Display) -> BuildError {
+        BuildError::Refused {
+            scheduler,
+            message: e.to_string(),
         }
-    })
+    }
+}
+
+/// Builds the scheduler `spec.name` names, with its options, for the system `sys`.
+///
+/// # Errors
+/// [`BuildError::UnknownName`] for a name not in [`REGISTRY`]; the scheduler's
+/// own refusal otherwise.
+pub fn build(spec: &SchedulerSpec, sys: &SystemInfo) -> Result<Box<dyn Scheduler>, BuildError> {
+    let e = entry(&spec.name).ok_or_else(|| BuildError::UnknownName {
+        name: spec.name.clone(),
+    })?;
+    (e.build)(spec, sys)
 }
 
 /// The system a standalone instance implies when no scenario is known: one
@@ -115,7 +117,7 @@ pub fn system_for_instance(inst: &Instance) -> SystemInfo {
             ..inst.clone()
         },
         gpu_count: 1,
-        flops_per_gpu: inst.flops,
+        single_gpu_cost: inst.cost.clone(),
         memory_per_gpu: inst.memory,
         max_prompt: inst.requests.iter().map(|c| c.prompt).max().unwrap_or(0),
         max_output: inst.requests.iter().map(|c| c.output).max().unwrap_or(0),
@@ -158,7 +160,7 @@ pub fn solve_instance(
         instance: inst,
         gpus: GpuView {
             count: sys.gpu_count,
-            flops_per_gpu: sys.flops_per_gpu,
+            single_gpu_cost: &*sys.single_gpu_cost,
             memory_per_gpu: sys.memory_per_gpu,
             busy_until_ns: &busy,
             compute_start_ns: inst.t_u_ns,
@@ -173,19 +175,19 @@ mod tests {
     use crate::bench_support::paper_system;
 
     #[test]
-    fn every_name_has_a_description_and_batching_is_a_subset() {
-        let described: Vec<&str> = DESCRIPTIONS.iter().map(|(n, _)| *n).collect();
-        assert_eq!(described, NAMES);
-        for b in BATCHING {
-            assert!(NAMES.contains(b), "{b}");
-        }
-        assert!(!BATCHING.contains(&"nobatch"));
+    fn names_are_unique_and_only_nobatch_does_not_batch() {
+        let mut n = names();
+        n.sort_unstable();
+        n.dedup();
+        assert_eq!(n.len(), REGISTRY.len());
+        assert_eq!(batching().len(), REGISTRY.len() - 1);
+        assert!(!batching().contains(&"nobatch"));
     }
 
     #[test]
     fn every_name_builds_on_the_paper_system() {
         let sys = paper_system();
-        for &name in NAMES {
+        for name in names() {
             match build(&SchedulerSpec::named(name), &sys) {
                 Ok(s) => assert_eq!(s.name(), name),
                 Err(e) => panic!("{name}: {e}"),

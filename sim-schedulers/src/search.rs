@@ -47,6 +47,7 @@
 
 use std::cmp::Reverse;
 
+use crate::batch::flops_of;
 use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::{Work, ZStart};
 
@@ -127,8 +128,9 @@ impl SearchCore {
         for &i in &self.selectable {
             let c = &inst.requests[i];
             self.req_flim[i] = time_limit_ns(inst, c.budget_ns).map_or(0, |x| flop_limit(inst, x));
-            let secs =
-                inst.quant.beta * inst.model.request_flops(c.prompt, c.output) as f64 / inst.flops;
+            let secs = flops_of(inst).quant.beta
+                * flops_of(inst).model.request_flops(c.prompt, c.output) as f64
+                / flops_of(inst).flop_rate;
             self.own_cost.push((secs, i));
         }
         let mut caps: Vec<u32> = self
@@ -193,7 +195,7 @@ impl SearchCore {
         let lvl_flops: Vec<u128> = self
             .levels
             .iter()
-            .map(|&o| inst.model.request_flops(cap, o))
+            .map(|&o| flops_of(inst).model.request_flops(cap, o))
             .collect();
         let lvl_tok: Vec<u64> = self.levels.iter().map(|&o| cap as u64 + o as u64).collect();
         // FLOP limit for τ_min = the d-th budget: (1d) and (1g) as one integer bound.
@@ -597,10 +599,12 @@ mod tests {
                         let mut c: Vec<f64> = ranked
                             .iter()
                             .map(|&i| {
-                                inst.quant.beta
-                                    * inst.model.request_flops(reqs[i].prompt, reqs[i].output)
+                                flops_of(inst).quant.beta
+                                    * flops_of(inst)
+                                        .model
+                                        .request_flops(reqs[i].prompt, reqs[i].output)
                                         as f64
-                                    / inst.flops
+                                    / flops_of(inst).flop_rate
                             })
                             .collect();
                         c.sort_by(f64::total_cmp);
@@ -698,9 +702,9 @@ mod tests {
             let r = &inst.requests;
             let flops: u128 = s
                 .iter()
-                .map(|&i| inst.model.request_flops(cap, r[i].output))
+                .map(|&i| flops_of(inst).model.request_flops(cap, r[i].output))
                 .sum();
-            let t = inst.batch_time_ns(flops);
+            let t = flops_of(inst).time_ns(flops);
             let tokens: u64 = s.iter().map(|&i| cap as u64 + r[i].output as u64).sum();
             let up: u64 = s.iter().map(|&i| r[i].rho_up_fx).sum();
             let down: u64 = s.iter().map(|&i| r[i].rho_down_fx).sum();
@@ -740,10 +744,13 @@ mod tests {
             })
             .collect();
         Instance {
-            flops,
+            cost: sim_models::cost::FlopsCost {
+                model,
+                quant,
+                flop_rate: flops,
+            }
+            .shared(),
             memory,
-            model,
-            quant,
             t_u_ns: 200_000_000,
             t_c_ns,
             t_d_ns: 200_000_000,

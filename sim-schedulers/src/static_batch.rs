@@ -9,11 +9,23 @@
 //! batch holds `b`. With `deadline_aware: false` it admits regardless of (1d)
 //! (still checking (1a)–(1c) and (1g)).
 
+use crate::batch::flops_of;
 use sim_models::instance::Instance;
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, SystemInfo, Work};
 
-use crate::batch::{flop_limit, BatchSums};
-use crate::registry::BuildError;
+use crate::batch::BatchSums;
+
+/// Static batching cannot serve the system: not even one worst-case request fits (`b = 0`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "batch size b = 0 — not even one worst-case request (prompt {max_prompt} tokens, output {max_output} tokens) fits the pooled GPUs under (1c) memory and (1g) the compute slot"
+)]
+pub struct StaticBatchZero {
+    /// The largest prompt length the scenario can draw, tokens.
+    pub max_prompt: u32,
+    /// The longest output level, tokens.
+    pub max_output: u32,
+}
 
 /// The static-batching scheduler (MODEL.md §7 StB).
 #[derive(Clone, Debug)]
@@ -32,13 +44,23 @@ pub fn batch_size(template: &Instance, max_prompt: u32, max_output: u32) -> u64 
     // (1c): b·(s + N_K) ≤ token capacity.
     let tokens = max_prompt as u64 + max_output as u64;
     let b_mem = kv_cap.checked_div(tokens).unwrap_or(u64::MAX);
-    // (1g): t_batch(b·f) ≤ T_C ⇔ b·f ≤ F(T_C), FLOPs exact (MODEL.md §5).
-    let f = template.model.request_flops(max_prompt, max_output);
-    let b_time = flop_limit(template, template.t_c_ns)
-        .checked_div(f)
-        .unwrap_or(u128::MAX)
-        .min(u64::MAX as u128) as u64;
-    b_mem.min(b_time)
+    // (1g): t_batch of b worst-case requests ≤ T_C, from the cost model. The
+    // time is non-decreasing in b, so bisect for the largest b ≤ b_mem.
+    let fits =
+        |b: u64| template.cost.batch_time_ns(max_prompt, &[(max_output, b)]) <= template.t_c_ns;
+    if fits(b_mem) {
+        return b_mem;
+    }
+    let (mut lo, mut hi) = (0u64, b_mem); // fits(lo): the empty batch takes 0 ns
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 impl StaticBatch {
@@ -48,10 +70,16 @@ impl StaticBatch {
     }
 
     /// Derives `b` from the system ([`batch_size`]); refuses `b = 0` (MODEL.md §7).
-    pub fn from_system(sys: &SystemInfo, deadline_aware: bool) -> Result<StaticBatch, BuildError> {
+    ///
+    /// # Errors
+    /// [`StaticBatchZero`] when `b = 0`.
+    pub fn from_system(
+        sys: &SystemInfo,
+        deadline_aware: bool,
+    ) -> Result<StaticBatch, StaticBatchZero> {
         let b = batch_size(&sys.template, sys.max_prompt, sys.max_output);
         if b == 0 {
-            return Err(BuildError::StaticBatchZero {
+            return Err(StaticBatchZero {
                 max_prompt: sys.max_prompt,
                 max_output: sys.max_output,
             });
@@ -75,7 +103,7 @@ impl StaticBatch {
             if sums.count >= self.b {
                 break;
             }
-            let trial = sums.with(&inst.model, c);
+            let trial = sums.with(&flops_of(inst).model, c);
             work.leaves += 1;
             if trial.fits(inst, kv, self.deadline_aware) {
                 sums = trial;
@@ -92,10 +120,23 @@ impl Scheduler for StaticBatch {
     }
 
     fn schedule(&mut self, view: &EpochView<'_>) -> Result<Plan, SchedulerError> {
+        crate::batch::require_flops(view.instance, self.name())?;
         let (sel, work) = self.solve(view.instance);
         Ok(Plan::pooled(sel, work))
     }
 }
+
+/// This scheduler's row in [`crate::registry::REGISTRY`].
+pub const ENTRY: crate::registry::Entry = crate::registry::Entry {
+    name: "static",
+    description: "static batching (StB): a fixed batch size b from a worst-case batch, filled in arrival order",
+    batches: true,
+    build: |spec, sys| {
+        StaticBatch::from_system(sys, spec.deadline_aware)
+            .map(|s| Box::new(s) as Box<dyn Scheduler>)
+            .map_err(|e| crate::registry::BuildError::refused("static", e))
+    },
+};
 
 #[cfg(test)]
 mod tests {
@@ -119,7 +160,11 @@ mod tests {
         // b = min(10, 2026) = 10.
         let sys = paper_system();
         assert_eq!(
-            sys.template.model.request_flops(512, 512),
+            sys.template
+                .flops_cost()
+                .unwrap()
+                .model
+                .request_flops(512, 512),
             5_028_210_278_400
         );
         assert_eq!(batch_size(&sys.template, 512, 512), 10);
@@ -146,18 +191,21 @@ mod tests {
     /// (see tests/hand_built.rs); T_U = T_D = 100 ns, T_C = 100 ns.
     fn toy(requests: Vec<Candidate>) -> Instance {
         Instance {
-            flops: 1e9,
+            cost: sim_models::cost::FlopsCost {
+                model: ModelDims {
+                    layers: 1,
+                    d_model: 1,
+                    d_ff: 1,
+                },
+                quant: QuantParams {
+                    alpha_w: 0.0,
+                    alpha_kv: 1.0,
+                    beta: 1.0,
+                },
+                flop_rate: 1e9,
+            }
+            .shared(),
             memory: 1e9,
-            model: ModelDims {
-                layers: 1,
-                d_model: 1,
-                d_ff: 1,
-            },
-            quant: QuantParams {
-                alpha_w: 0.0,
-                alpha_kv: 1.0,
-                beta: 1.0,
-            },
             t_u_ns: 100,
             t_c_ns: 100,
             t_d_ns: 100,

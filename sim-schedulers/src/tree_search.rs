@@ -33,7 +33,16 @@ impl Scheduler for TreeSearch {
     }
 
     fn schedule(&mut self, view: &EpochView<'_>) -> Result<Plan, SchedulerError> {
+        crate::batch::require_flops(view.instance, self.name())?;
         let (sel, work) = self.core.solve(view.instance);
         Ok(Plan::pooled(sel, work))
     }
 }
+
+/// This scheduler's row in [`crate::registry::REGISTRY`].
+pub const ENTRY: crate::registry::Entry = crate::registry::Entry {
+    name: "tree-search",
+    description: "the same search without pruning: the paper's brute-force benchmark for Table III",
+    batches: true,
+    build: |spec, _| Ok(Box::new(TreeSearch::new(spec.z_start))),
+};

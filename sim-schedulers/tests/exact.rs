@@ -336,7 +336,12 @@ fn milp_threshold_optimum(inst: &Instance) -> usize {
             };
             let one = RHO_ONE as u128;
             let req = |i: usize| &inst.requests[i];
-            let fl = |i: usize| inst.model.request_flops(cap, req(i).output);
+            let fl = |i: usize| {
+                inst.flops_cost()
+                    .unwrap()
+                    .model
+                    .request_flops(cap, req(i).output)
+            };
             type Weight<'a> = Box<dyn Fn(usize) -> u128 + 'a>;
             let weights: [(Weight, u128); 7] = [
                 (Box::new(fl), f_lim_int),
@@ -414,7 +419,9 @@ fn milp_threshold_optimum(inst: &Instance) -> usize {
                     Expression::from(0.0),
                 );
                 for (&v, k) in x.iter().zip(&classes) {
-                    flops += (inst.model.request_flops(cap, k.0) as f64 / f_lim) * v;
+                    flops += (inst.flops_cost().unwrap().model.request_flops(cap, k.0) as f64
+                        / f_lim)
+                        * v;
                     tokens += ((cap + k.0) as f64) * v;
                     up += (k.1 as f64 / RHO_ONE as f64) * v;
                     down += (k.2 as f64 / RHO_ONE as f64) * v;

@@ -17,25 +17,28 @@ use sim_models::quant::QuantParams;
 use sim_models::scheduler::{SchedulerSpec, ZStart};
 use sim_schedulers::dftsp::Dftsp;
 use sim_schedulers::tree_search::TreeSearch;
-use sim_schedulers::{exhaustive, greedy, solve_instance, BATCHING};
+use sim_schedulers::{batching, exhaustive, greedy, solve_instance};
 
 const PLENTY: i64 = 200 + 1_000_000;
 const RHO: f64 = 1e-6;
 
 fn toy(t_c_ns: u64, memory: f64, requests: Vec<Candidate>) -> Instance {
     Instance {
-        flops: 1e9,
+        cost: sim_models::cost::FlopsCost {
+            model: ModelDims {
+                layers: 1,
+                d_model: 1,
+                d_ff: 1,
+            },
+            quant: QuantParams {
+                alpha_w: 0.0,
+                alpha_kv: 1.0,
+                beta: 1.0,
+            },
+            flop_rate: 1e9,
+        }
+        .shared(),
         memory,
-        model: ModelDims {
-            layers: 1,
-            d_model: 1,
-            d_ff: 1,
-        },
-        quant: QuantParams {
-            alpha_w: 0.0,
-            alpha_kv: 1.0,
-            beta: 1.0,
-        },
         t_u_ns: 100,
         t_c_ns,
         t_d_ns: 100,
@@ -141,7 +144,7 @@ fn the_optimum_is_zero() {
     ];
     let inst = toy(1000, 1e9, reqs);
     expect(&inst, &[], &[], &[]);
-    for name in BATCHING.iter().chain(&["nobatch"]) {
+    for name in batching().into_iter().chain(["nobatch"]) {
         if let Ok((plan, _)) = solve_instance(&SchedulerSpec::named(name), &inst, None) {
             assert!(plan.jobs.is_empty(), "{name}: {plan:?}");
         }
@@ -153,7 +156,7 @@ fn the_empty_instance() {
     // No requests: every scheduler returns no job and enters no node.
     let inst = toy(1000, 1e9, vec![]);
     expect(&inst, &[], &[], &[]);
-    for name in BATCHING.iter().chain(&["nobatch"]) {
+    for name in batching().into_iter().chain(["nobatch"]) {
         if let Ok((plan, _)) = solve_instance(&SchedulerSpec::named(name), &inst, None) {
             assert!(plan.jobs.is_empty(), "{name}");
             assert_eq!(plan.work.nodes, 0, "{name}");

@@ -86,13 +86,18 @@ fn check_static_and_nobatch(inst: &Instance) {
         Err(e) => assert!(e.to_string().contains("b = 0"), "{e}"),
     }
     let busy = [0u64, 10 * inst.t_u_ns + 1, 0, 0];
+    let pooled = *inst.flops_cost().unwrap();
+    let one_gpu = sim_models::cost::FlopsCost {
+        flop_rate: pooled.flop_rate / 4.0,
+        ..pooled
+    };
     let view = EpochView {
         epoch: 0,
         t_k_ns: 0,
         instance: inst,
         gpus: GpuView {
             count: 4,
-            flops_per_gpu: inst.flops / 4.0,
+            single_gpu_cost: &one_gpu,
             memory_per_gpu: inst.memory / 4.0,
             busy_until_ns: &busy,
             compute_start_ns: inst.t_u_ns,

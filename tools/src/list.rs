@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use sim_models::cost::MODEL_PRESETS;
 use sim_models::quant::QUANT_PRESETS;
-use sim_schedulers::{description, BATCHING, NAMES};
+use sim_schedulers::{batching, description, names};
 
 /// The text `edgesim list` prints.
 pub fn text() -> String {
@@ -13,8 +13,8 @@ pub fn text() -> String {
         s,
         "Schedulers (scheduler.name; * = can solve a standalone instance):"
     );
-    for name in NAMES {
-        let star = if BATCHING.contains(name) { "*" } else { " " };
+    for name in names() {
+        let star = if batching().contains(&name) { "*" } else { " " };
         let _ = writeln!(s, "  {star}{name:<12} {}", description(name).unwrap_or(""));
     }
     let _ = writeln!(s, "\nModel presets (model: Preset(\"NAME\")):");

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde::Serialize;
 use sim_models::scheduler::ZStart;
-use sim_schedulers::{BATCHING, NAMES};
+use sim_schedulers::batching;
 
 use crate::failure::bad_input;
 use crate::solve::{read_instance, solve_one, ZStartArg};
@@ -68,16 +68,16 @@ fn instance_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 /// Checks the scheduler names: known, batching, no repeats.
 fn check_names(names: &[String]) -> anyhow::Result<()> {
     for (i, n) in names.iter().enumerate() {
-        if !NAMES.contains(&n.as_str()) {
+        if !sim_schedulers::names().contains(&n.as_str()) {
             return Err(bad_input(format!(
                 "--scheduler: unknown scheduler `{n}`; valid: {}",
-                BATCHING.join(", ")
+                batching().join(", ")
             )));
         }
-        if !BATCHING.contains(&n.as_str()) {
+        if !batching().contains(&n.as_str()) {
             return Err(bad_input(format!(
                 "--scheduler: `{n}` does not return one pooled batch, so it cannot solve a standalone instance; batching schedulers: {}",
-                BATCHING.join(", ")
+                batching().join(", ")
             )));
         }
         if names[..i].contains(n) {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sim_models::feasibility::batch_cost;
 use sim_models::instance::{Instance, InstanceError};
 use sim_models::scheduler::{SchedulerSpec, ZStart};
-use sim_schedulers::{SolveError, BATCHING, NAMES};
+use sim_schedulers::{batching, names, SolveError};
 
 use crate::failure::bad_input;
 
@@ -118,8 +118,8 @@ pub fn run(a: &SolveArgs) -> anyhow::Result<Vec<String>> {
     let inst = read_instance(&a.instance)?;
     let z = ZStart::from(a.z_start);
     if a.scheduler == "all" {
-        return Ok(BATCHING
-            .iter()
+        return Ok(batching()
+            .into_iter()
             .map(|name| match solve_one(&inst, name, z) {
                 Ok(v) => to_json(&v),
                 Err(e) => serde_json::to_string(&Refusal {
@@ -130,18 +130,18 @@ pub fn run(a: &SolveArgs) -> anyhow::Result<Vec<String>> {
             })
             .collect());
     }
-    if !NAMES.contains(&a.scheduler.as_str()) {
+    if !names().contains(&a.scheduler.as_str()) {
         return Err(bad_input(format!(
             "--scheduler: unknown scheduler `{}`; valid: all, {}",
             a.scheduler,
-            NAMES.join(", ")
+            names().join(", ")
         )));
     }
-    if !BATCHING.contains(&a.scheduler.as_str()) {
+    if !batching().contains(&a.scheduler.as_str()) {
         return Err(bad_input(format!(
             "--scheduler: `{}` does not return one pooled batch, so it cannot solve a standalone instance; batching schedulers: {}",
             a.scheduler,
-            BATCHING.join(", ")
+            batching().join(", ")
         )));
     }
     let v = solve_one(&inst, &a.scheduler, z)

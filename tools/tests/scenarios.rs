@@ -103,7 +103,7 @@ fn shipped_scenarios_validate() {
 fn list_and_bench() {
     let (code, out, _) = edgesim(&["list"]);
     assert_eq!(code, 0);
-    for name in sim_schedulers::NAMES {
+    for name in sim_schedulers::names() {
         assert!(out.contains(name), "{name}");
     }
     for name in [

@@ -80,7 +80,7 @@ fn all_prints_one_object_per_batching_scheduler() {
         .lines()
         .map(|l| json(l)["scheduler"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(names, sim_schedulers::BATCHING);
+    assert_eq!(names, sim_schedulers::batching());
     for l in out.lines() {
         let v = json(l);
         // Every scheduler either answers or says why not; the optimal ones agree.

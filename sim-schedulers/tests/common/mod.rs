@@ -11,7 +11,7 @@
 use good_lp::{microlp, variable, Expression, ProblemVariables, Solution, SolverModel};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sim_models::cost::MODEL_PRESETS;
+use sim_models::cost::{FlopsCost, MODEL_PRESETS};
 use sim_models::feasibility::check_batch;
 use sim_models::instance::{Candidate, Instance, RHO_ONE};
 use sim_models::quant::QuantParams;
@@ -106,10 +106,13 @@ pub fn random_instance(seed: u64, p: GenParams) -> Instance {
         requests.push(Candidate::new(id, s, o, budget_ns, rho_up, rho_down));
     }
     Instance {
-        flops,
+        cost: FlopsCost {
+            model,
+            quant,
+            flop_rate: flops,
+        }
+        .shared(),
         memory,
-        model,
-        quant,
         t_u_ns,
         t_c_ns,
         t_d_ns,
@@ -150,7 +153,7 @@ pub fn flops_within(inst: &Instance, x_ns: u64) -> u128 {
     let (mut lo, mut hi) = (0u128, 1u128 << 100); // t(lo) ≤ x < t(hi)
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        if inst.batch_time_ns(mid) <= x_ns {
+        if inst.flops_cost().unwrap().time_ns(mid) <= x_ns {
             lo = mid;
         } else {
             hi = mid;
@@ -217,11 +220,22 @@ pub fn milp_optimum(inst: &Instance) -> MilpAnswer {
         };
         let members: Vec<usize> = members
             .into_iter()
-            .filter(|&i| inst.model.request_flops(cap, inst.requests[i].output) <= limit_of(i))
+            .filter(|&i| {
+                inst.flops_cost()
+                    .unwrap()
+                    .model
+                    .request_flops(cap, inst.requests[i].output)
+                    <= limit_of(i)
+            })
             .collect();
         let f: Vec<u128> = members
             .iter()
-            .map(|&i| inst.model.request_flops(cap, inst.requests[i].output))
+            .map(|&i| {
+                inst.flops_cost()
+                    .unwrap()
+                    .model
+                    .request_flops(cap, inst.requests[i].output)
+            })
             .collect();
         let f_all: u128 = f.iter().sum();
         let mut vars = ProblemVariables::new();

@@ -1,4 +1,5 @@
-//! Inference cost of a batch: memory and compute time (MODEL.md §5, paper §II-B).
+//! The paper's cost model (MODEL.md §5, paper §II-B): memory and compute
+//! time of a batch from exact FLOP counts, `t = β·FLOPs/C`.
 //!
 //! Every FLOP count here is an exact integer (`u128`), so that the sum over a
 //! batch does not depend on the order in which requests are added: a search
@@ -8,6 +9,19 @@
 //! the nearest ns once (MODEL.md §4).
 
 use serde::{Deserialize, Serialize};
+
+use super::{CostModel, CostSpec, LevelCounts};
+use crate::quant::QuantParams;
+
+/// Largest token count a prompt or output may have (keeps every FLOP count exact
+/// in `u128` and every time finite in ns; see [`ModelDims::check`]).
+pub const MAX_TOKENS: u32 = 1_000_000;
+/// Largest layer count a model may have (see [`ModelDims::check`]).
+pub const MAX_LAYERS: u32 = 10_000;
+/// Largest hidden size `d_m` a model may have (see [`ModelDims::check`]).
+pub const MAX_D_MODEL: u32 = 1_000_000;
+/// Largest FFN size `d_f` a model may have (see [`ModelDims::check`]).
+pub const MAX_D_FF: u32 = 10_000_000;
 
 /// Transformer dimensions of a decoder-only LLM (MODEL.md §5, paper Table I).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +83,33 @@ pub fn model_preset(name: &str) -> Option<&'static ModelPreset> {
 }
 
 impl ModelDims {
+    /// Checks the dimensions against the bounds that keep every FLOP count of
+    /// a batch exact in `u128`: with `L ≤ 10⁴`, `d_m ≤ 10⁶`, `d_f ≤ 10⁷` and
+    /// prompts and outputs of at most 10⁶ tokens, one request's FLOPs are at most
+    /// `L·(8·s·d_m² + 4·s²·d_m + 4·s·d_m·d_f) + L·n·(8·d_m² + 4·(s+n)·d_m + 4·d_m·d_f)
+    /// < 10⁴·(8·10¹⁸ + 4·10¹⁸ + 4·10¹⁹) + 10⁴·10⁶·(8·10¹² + 8·10¹² + 4·10¹³) < 10²⁴`,
+    /// so 10¹⁴ requests still sum below `u128::MAX ≈ 3.4·10³⁸`.
+    ///
+    /// # Errors
+    /// The name of the offending field (`layers`, `d_model`, `d_ff`) and why.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        for (field, v, max) in [
+            ("layers", self.layers, MAX_LAYERS),
+            ("d_model", self.d_model, MAX_D_MODEL),
+            ("d_ff", self.d_ff, MAX_D_FF),
+        ] {
+            if v > max {
+                return Err((field, format!("{v} is above the largest supported, {max}")));
+            }
+        }
+        for (field, v) in [("layers", self.layers), ("d_model", self.d_model)] {
+            if v == 0 {
+                return Err((field, "must be ≥ 1".to_string()));
+            }
+        }
+        Ok(())
+    }
+
     /// `m1 = L·(8·d_m² + 4·d_m·d_f)`, the fp16 weight bytes (MODEL.md §5).
     pub fn weight_bytes(&self) -> f64 {
         let (l, d, f) = self.wide();
@@ -116,6 +157,78 @@ impl ModelDims {
 
     fn wide(&self) -> (u128, u128, u128) {
         (self.layers as u128, self.d_model as u128, self.d_ff as u128)
+    }
+}
+
+/// The paper's cost model on one hardware instance: a model, its
+/// quantization and a FLOP rate `C` (MODEL.md §5). Time is additive in FLOPs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FlopsCost {
+    /// Model dimensions.
+    pub model: ModelDims,
+    /// Quantization factors `α_w`, `α_kv`, `β`.
+    pub quant: QuantParams,
+    /// `C`, FLOP/s of the hardware the batch runs on (pooled: `G·c`).
+    pub flop_rate: f64,
+}
+
+impl FlopsCost {
+    /// This model as the shared cost model of an instance or a system.
+    pub fn shared(self) -> std::sync::Arc<dyn CostModel> {
+        std::sync::Arc::new(self)
+    }
+
+    /// `round(β·flops/C)` ns, for an exact FLOP total (MODEL.md §4–5).
+    pub fn time_ns(&self, flops: u128) -> u64 {
+        batch_time_ns(flops, self.quant.beta, self.flop_rate)
+    }
+
+    /// Exact FLOP total of a batch padded to `s_pad` with `levels` requests per output length.
+    pub fn batch_flops(&self, s_pad: u32, levels: &LevelCounts) -> u128 {
+        // Saturating: a count so large that its FLOPs leave u128 takes "forever".
+        levels.iter().fold(0u128, |acc, &(n, c)| {
+            acc.saturating_add((c as u128).saturating_mul(self.model.request_flops(s_pad, n)))
+        })
+    }
+}
+
+impl CostModel for FlopsCost {
+    fn name(&self) -> &'static str {
+        "Flops"
+    }
+
+    fn weight_bytes(&self) -> f64 {
+        self.quant.alpha_w * self.model.weight_bytes()
+    }
+
+    fn kv_bytes_per_token(&self) -> f64 {
+        self.quant.alpha_kv * self.model.kv_bytes_per_token()
+    }
+
+    fn batch_time_ns(&self, s_pad: u32, levels: &LevelCounts) -> u64 {
+        self.time_ns(self.batch_flops(s_pad, levels))
+    }
+
+    fn first_token_ns(&self, s_pad: u32, levels: &LevelCounts) -> u64 {
+        let count: u128 = levels.iter().map(|l| l.1 as u128).sum();
+        self.time_ns(count.saturating_mul(self.model.initial_flops(s_pad)))
+    }
+
+    fn finish_ns(&self, s_pad: u32, levels: &LevelCounts, n: u32) -> u64 {
+        // Request i runs decode iterations 1 … min(n_i, n) − 1 by then.
+        let flops = levels.iter().fold(0u128, |acc, &(ni, c)| {
+            let one = self.model.initial_flops(s_pad) + self.model.decode_flops(s_pad, ni.min(n));
+            acc.saturating_add((c as u128).saturating_mul(one))
+        });
+        self.time_ns(flops)
+    }
+
+    fn flops(&self) -> Option<&FlopsCost> {
+        Some(self)
+    }
+
+    fn spec(&self) -> CostSpec {
+        CostSpec::Flops(*self)
     }
 }
 
