@@ -23,7 +23,7 @@ use std::sync::Arc;
 use crate::cost::{self, CostModel, CostSpec, FlopsCost, ModelDims};
 use crate::instance::Instance;
 use crate::quant::{self, QuantParams};
-use crate::scheduler::{SchedulerSpec, SystemInfo, ZStart};
+use crate::scheduler::{SchedulerSpec, SystemInfo};
 
 /// The paper's setting (MODEL.md §2–6): the text of `scenarios/default.ron`.
 pub const DEFAULT_SCENARIO_RON: &str = include_str!("../../scenarios/default.ron");
@@ -995,6 +995,9 @@ impl Scenario {
             path: path.to_string(),
             message,
         };
+        if let Some(key) = path.strip_prefix("scheduler.").filter(|k| *k != "name") {
+            return self.scheduler.set_option_ron(key, value).map_err(err);
+        }
         macro_rules! table {
             ($($p:literal => $($f:ident).+ ;)*) => {
                 match path {
@@ -1044,8 +1047,6 @@ impl Scenario {
             "accuracy_admission" => accuracy_admission;
             "scheduler" => scheduler;
             "scheduler.name" => scheduler.name;
-            "scheduler.z_start" => scheduler.z_start;
-            "scheduler.deadline_aware" => scheduler.deadline_aware;
         }
         Ok(())
     }
@@ -1135,7 +1136,6 @@ plain_override!(
     Slots,
     QueuePolicy,
     Gpus,
-    ZStart,
     SchedulerSpec
 );
 
@@ -1355,7 +1355,10 @@ mod tests {
         s.set("scheduler.name", "static").unwrap();
         s.set("scheduler.deadline_aware", "false").unwrap();
         assert_eq!(s.scheduler.name, "static");
-        assert!(!s.scheduler.deadline_aware);
+        assert_eq!(
+            s.scheduler.options["deadline_aware"],
+            serde_json::json!(false)
+        );
         s.set("scheduler.name", "\"nobatch\"").unwrap();
         assert_eq!(s.scheduler.name, "nobatch");
         s.set("requests.latency", "Uniform(lo: 0.5, hi: 0.75)")
@@ -1372,7 +1375,7 @@ mod tests {
         s.set("queue", "DropUnscheduled").unwrap();
         assert_eq!(s.queue, QueuePolicy::DropUnscheduled);
         s.set("scheduler.z_start", "All").unwrap();
-        assert_eq!(s.scheduler.z_start, ZStart::All);
+        assert_eq!(s.scheduler.options["z_start"], serde_json::json!("All"));
         s.set("slots", "(t_c: 1.0)").unwrap();
         assert_eq!((s.slots.t_u, s.slots.t_c), (0.25, 1.0));
         s.validate().unwrap();

@@ -138,32 +138,19 @@ pub fn schedule_timed(
     Ok((plan, start.elapsed().as_nanos() as u64))
 }
 
-/// Where dftsp and tree-search start `z` (MODEL.md §7).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum ZStart {
-    /// At `z_max`, the per-cap upper bound (the default **[decision]**).
-    #[default]
-    Bound,
-    /// At the cap's candidate count, as the paper's Algorithm 1 line 2.
-    All,
-}
-
 /// Which scheduler a scenario uses, with its options (MODEL.md §7).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// In a file: `(name: "dftsp", z_start: All)` — the name, then the
+/// scheduler's own options, which this crate does not know: each scheduler
+/// (in `sim-schedulers`) reads them into its own options type with
+/// [`SchedulerSpec::options`], refusing unknown ones. Enum values keep their
+/// variant names (`All` is kept as `"All"`), so they read back either way.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SchedulerSpec {
     /// Registry name: `dftsp`, `tree-search`, `exhaustive`, `exact`, `greedy`, `static`, `nobatch`.
     pub name: String,
-    /// dftsp / tree-search: where `z` starts.
-    #[serde(default)]
-    pub z_start: ZStart,
-    /// static / nobatch: admit only requests that can meet their deadline (1d).
-    #[serde(default = "default_true")]
-    pub deadline_aware: bool,
-}
-
-fn default_true() -> bool {
-    true
+    /// The scheduler's options, by name (e.g. `z_start`, `deadline_aware`).
+    pub options: serde_json::Map<String, serde_json::Value>,
 }
 
 impl SchedulerSpec {
@@ -171,8 +158,140 @@ impl SchedulerSpec {
     pub fn named(name: &str) -> SchedulerSpec {
         SchedulerSpec {
             name: name.to_string(),
-            z_start: ZStart::Bound,
-            deadline_aware: true,
+            options: serde_json::Map::new(),
+        }
+    }
+
+    /// This spec with option `key` set to `value` (any serializable value:
+    /// `true`, `3.5`, an enum variant).
+    ///
+    /// # Panics
+    /// If `value` does not serialize to JSON (a bug in the caller's type).
+    pub fn with_option(mut self, key: &str, value: impl serde::Serialize) -> SchedulerSpec {
+        let v = serde_json::to_value(value).expect("an option value serializes");
+        self.options.insert(key.to_string(), v);
+        self
+    }
+
+    /// Sets option `key` from RON text (`All`, `false`, `0.5`, `Uniform(lo: 1, hi: 2)`;
+    /// a bare word that is not RON is taken as a string).
+    ///
+    /// # Errors
+    /// The text is not a RON value.
+    pub fn set_option_ron(&mut self, key: &str, text: &str) -> Result<(), String> {
+        let v = ron_option_value(text)?;
+        self.options.insert(key.to_string(), v);
+        Ok(())
+    }
+
+    /// The options read into the scheduler's own type `T` (which should deny
+    /// unknown fields).
+    ///
+    /// # Errors
+    /// One line naming the option's path (`scheduler.z_start: unknown variant …`).
+    pub fn options<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
+        let v = serde_json::Value::Object(self.options.clone());
+        serde_path_to_error::deserialize(v).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if path == "." {
+                format!("scheduler: {inner}")
+            } else {
+                format!("scheduler.{path}: {inner}")
+            }
+        })
+    }
+}
+
+/// An option value as read from any format: serde first buffers an untagged
+/// value, and `ron` answers that buffer with enum variants by name (`All` is
+/// kept as `"All"`, `Uniform(lo: 1, hi: 2)` as `{"Uniform": {…}}`), so the
+/// scheduler's own types read them back.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum OptionValue {
+    Any(serde_json::Value),
+}
+
+impl<'de> serde::Deserialize<'de> for SchedulerSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = SchedulerSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a scheduler: (name: \"dftsp\", <option>: <value>, …)")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut name = None;
+                let mut options = serde_json::Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "name" {
+                        if name.is_some() {
+                            return Err(serde::de::Error::duplicate_field("name"));
+                        }
+                        name = Some(map.next_value::<String>()?);
+                    } else {
+                        let OptionValue::Any(v) = map.next_value()?;
+                        if options.insert(key.clone(), v).is_some() {
+                            return Err(serde::de::Error::custom(format!(
+                                "duplicate option `{key}`"
+                            )));
+                        }
+                    }
+                }
+                let name = name.ok_or_else(|| serde::de::Error::missing_field("name"))?;
+                Ok(SchedulerSpec { name, options })
+            }
+        }
+        // A struct with no fixed fields beyond `name`: RON's `( … )` syntax.
+        d.deserialize_struct("SchedulerSpec", &["name"], Fields)
+    }
+}
+
+impl serde::Serialize for SchedulerSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        // RON's `( … )` form needs static field names: option names are
+        // interned once each (a handful per run, never freed).
+        let mut st = s.serialize_struct("SchedulerSpec", 1 + self.options.len())?;
+        st.serialize_field("name", &self.name)?;
+        for (k, v) in &self.options {
+            st.serialize_field(intern(k), v)?;
+        }
+        st.end()
+    }
+}
+
+/// A `'static` copy of an option name, made once per distinct name.
+fn intern(key: &str) -> &'static str {
+    static NAMES: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(k) = names.get(key) {
+        return k;
+    }
+    let k: &'static str = Box::leak(key.to_string().into_boxed_str());
+    names.insert(k);
+    k
+}
+
+/// One option value from RON text, enum variants kept by name.
+fn ron_option_value(text: &str) -> Result<serde_json::Value, String> {
+    match ron::from_str::<OptionValue>(text) {
+        Ok(OptionValue::Any(v)) => Ok(v),
+        Err(e) => {
+            let t = text.trim();
+            let word = !t.is_empty()
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
+            if word {
+                Ok(serde_json::Value::String(t.to_string()))
+            } else {
+                Err(format!("`{text}`: {}", e.code))
+            }
         }
     }
 }

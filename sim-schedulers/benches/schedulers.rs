@@ -12,9 +12,10 @@ use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use sim_models::instance::Instance;
-use sim_models::scheduler::{SchedulerSpec, ZStart};
+use sim_models::scheduler::SchedulerSpec;
 use sim_schedulers::bench_support::{paper_epoch, paper_system};
 use sim_schedulers::build;
+use sim_schedulers::options::ZStart;
 
 const RATES: [f64; 5] = [10.0, 50.0, 100.0, 200.0, 250.0];
 const SEEDS: u64 = 12;
@@ -122,7 +123,7 @@ fn summary(spec: &SchedulerSpec) -> Vec<f64> {
         println!(
             "{:<12} z_start={:<5} λ={:>3}: queue {:>4} batch {:>3} | median solve {:>10.1} µs | median nodes {:>11} | {:>8.2e} nodes/s",
             spec.name,
-            format!("{:?}", spec.z_start),
+            spec.options.get("z_start").and_then(|v| v.as_str()).unwrap_or("Bound"),
             lambda,
             median(&mut queue),
             median(&mut batch),
@@ -137,10 +138,8 @@ fn summary(spec: &SchedulerSpec) -> Vec<f64> {
 
 /// Table III: the node reduction of dftsp against tree-search, same epochs.
 fn reduction(z_start: ZStart) {
-    let mut d = SchedulerSpec::named("dftsp");
-    d.z_start = z_start;
-    let mut t = SchedulerSpec::named("tree-search");
-    t.z_start = z_start;
+    let d = SchedulerSpec::named("dftsp").with_option("z_start", z_start);
+    let t = SchedulerSpec::named("tree-search").with_option("z_start", z_start);
     let (dn, tn) = (summary(&d), summary(&t));
     for (k, lambda) in RATES.iter().enumerate() {
         println!(

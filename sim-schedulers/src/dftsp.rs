@@ -8,8 +8,11 @@
 //! since every leaf is checked against every constraint at the cap `s'` and the
 //! batch then runs padded to its own longest prompt, which only costs less.
 
+use crate::registry::{BuildError, Entry};
 use sim_models::instance::Instance;
-use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work, ZStart};
+use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
+
+use crate::options::ZStart;
 
 use crate::search::SearchCore;
 
@@ -46,9 +49,12 @@ impl Scheduler for Dftsp {
 }
 
 /// This scheduler's row in [`crate::registry::REGISTRY`].
-pub const ENTRY: crate::registry::Entry = crate::registry::Entry {
+pub const ENTRY: Entry = Entry {
     name: "dftsp",
     description: "the paper's Algorithm 1 (DFTSP): depth-first tree search with pruning over the padding cap; optimal when all users share one channel gain",
     batches: true,
-    build: |spec, _| Ok(Box::new(Dftsp::new(spec.z_start))),
+    build: |spec, _| {
+        let o: crate::options::SearchOptions = spec.options().map_err(BuildError::Options)?;
+        Ok(Box::new(Dftsp::new(o.z_start)))
+    },
 };

@@ -65,6 +65,7 @@
 use std::cmp::Reverse;
 
 use crate::batch::flops_of;
+use crate::registry::{BuildError, Entry};
 use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 
@@ -669,11 +670,14 @@ impl Dfs<'_> {
 }
 
 /// This scheduler's row in [`crate::registry::REGISTRY`].
-pub const ENTRY: crate::registry::Entry = crate::registry::Entry {
+pub const ENTRY: Entry = Entry {
     name: "exact",
     description: "the optimum of P1 in every case (per-user gains, binding bandwidth), fast enough for every epoch",
     batches: true,
-    build: |_, _| Ok(Box::new(Exact::new())),
+    build: |spec, _| {
+        let _: crate::options::NoOptions = spec.options().map_err(BuildError::Options)?;
+        Ok(Box::new(Exact::new()))
+    },
 };
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 //! (it prefers the earliest-arrived requests).
 
 use crate::batch::flops_of;
+use crate::registry::{BuildError, Entry};
 use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 
@@ -185,12 +186,15 @@ fn lex_smaller(a: u32, b: u32) -> bool {
 }
 
 /// This scheduler's row in [`crate::registry::REGISTRY`].
-pub const ENTRY: crate::registry::Entry = crate::registry::Entry {
+pub const ENTRY: Entry = Entry {
     name: "exhaustive",
     description:
         "every subset of the candidates; exact ground truth, at most 24 selectable candidates",
     batches: true,
-    build: |_, _| Ok(Box::new(Exhaustive::new())),
+    build: |spec, _| {
+        let _: crate::options::NoOptions = spec.options().map_err(BuildError::Options)?;
+        Ok(Box::new(Exhaustive::new()))
+    },
 };
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! batch stays feasible under (1a)–(1d) and (1g).
 
 use crate::batch::flops_of;
+use crate::registry::{BuildError, Entry};
 use sim_models::instance::Instance;
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 
@@ -54,10 +55,13 @@ impl Scheduler for Greedy {
 }
 
 /// This scheduler's row in [`crate::registry::REGISTRY`].
-pub const ENTRY: crate::registry::Entry = crate::registry::Entry {
+pub const ENTRY: Entry = Entry {
     name: "greedy",
     description:
         "candidates by earliest deadline, each added if the batch stays feasible; a cheap heuristic",
     batches: true,
-    build: |_, _| Ok(Box::new(Greedy::new())),
+    build: |spec, _| {
+        let _: crate::options::NoOptions = spec.options().map_err(BuildError::Options)?;
+        Ok(Box::new(Greedy::new()))
+    },
 };

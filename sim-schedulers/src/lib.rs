@@ -19,6 +19,7 @@ pub mod exact;
 pub mod exhaustive;
 pub mod greedy;
 pub mod nobatch;
+pub mod options;
 pub mod registry;
 mod search;
 pub mod static_batch;

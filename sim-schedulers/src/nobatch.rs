@@ -10,6 +10,7 @@
 //!
 //! [`GpuView::is_free`]: sim_models::scheduler::GpuView::is_free
 
+use crate::registry::{BuildError, Entry};
 use sim_models::feasibility::single_cost;
 use sim_models::instance::RHO_ONE;
 use sim_models::scheduler::{
@@ -103,15 +104,16 @@ impl Scheduler for NoBatch {
 }
 
 /// This scheduler's row in [`crate::registry::REGISTRY`].
-pub const ENTRY: crate::registry::Entry = crate::registry::Entry {
+pub const ENTRY: Entry = Entry {
     name: "nobatch",
     description:
         "no batching (NoB): each free GPU runs the first pending request that fits, one at a time",
     batches: false,
     build: |spec, sys| {
-        NoBatch::from_system(sys, spec.deadline_aware)
+        let o: crate::options::AdmissionOptions = spec.options().map_err(BuildError::Options)?;
+        NoBatch::from_system(sys, o.deadline_aware)
             .map(|s| Box::new(s) as Box<dyn Scheduler>)
-            .map_err(|e| crate::registry::BuildError::refused("nobatch", e))
+            .map_err(|e| BuildError::refused("nobatch", e))
     },
 };
 

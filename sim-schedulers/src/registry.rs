@@ -74,6 +74,9 @@ pub enum BuildError {
         /// The name given.
         name: String,
     },
+    /// An option the scheduler does not have, or a value of the wrong type.
+    #[error("{0}")]
+    Options(String),
     /// The scheduler refuses the system (its own reason, e.g. static's `b = 0`).
     #[error("scheduler `{scheduler}`: {message}")]
     Refused {

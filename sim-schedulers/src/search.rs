@@ -49,7 +49,9 @@ use std::cmp::Reverse;
 
 use crate::batch::flops_of;
 use sim_models::instance::{Instance, RHO_ONE};
-use sim_models::scheduler::{Work, ZStart};
+use sim_models::scheduler::Work;
+
+use crate::options::ZStart;
 
 use crate::batch::{flop_limit, time_limit_ns};
 

@@ -10,6 +10,7 @@
 //! (still checking (1a)–(1c) and (1g)).
 
 use crate::batch::flops_of;
+use crate::registry::{BuildError, Entry};
 use sim_models::instance::Instance;
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, SystemInfo, Work};
 
@@ -127,14 +128,15 @@ impl Scheduler for StaticBatch {
 }
 
 /// This scheduler's row in [`crate::registry::REGISTRY`].
-pub const ENTRY: crate::registry::Entry = crate::registry::Entry {
+pub const ENTRY: Entry = Entry {
     name: "static",
     description: "static batching (StB): a fixed batch size b from a worst-case batch, filled in arrival order",
     batches: true,
     build: |spec, sys| {
-        StaticBatch::from_system(sys, spec.deadline_aware)
+        let o: crate::options::AdmissionOptions = spec.options().map_err(BuildError::Options)?;
+        StaticBatch::from_system(sys, o.deadline_aware)
             .map(|s| Box::new(s) as Box<dyn Scheduler>)
-            .map_err(|e| crate::registry::BuildError::refused("static", e))
+            .map_err(|e| BuildError::refused("static", e))
     },
 };
 

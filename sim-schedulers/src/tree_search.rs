@@ -2,8 +2,11 @@
 //! paper's brute-force benchmark of Table III (MODEL.md §7). Same trees, same
 //! order, same answer as `dftsp`; more nodes (dead leaves included).
 
+use crate::registry::{BuildError, Entry};
 use sim_models::instance::Instance;
-use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work, ZStart};
+use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
+
+use crate::options::ZStart;
 
 use crate::search::SearchCore;
 
@@ -40,9 +43,12 @@ impl Scheduler for TreeSearch {
 }
 
 /// This scheduler's row in [`crate::registry::REGISTRY`].
-pub const ENTRY: crate::registry::Entry = crate::registry::Entry {
+pub const ENTRY: Entry = Entry {
     name: "tree-search",
     description: "the same search without pruning: the paper's brute-force benchmark for Table III",
     batches: true,
-    build: |spec, _| Ok(Box::new(TreeSearch::new(spec.z_start))),
+    build: |spec, _| {
+        let o: crate::options::SearchOptions = spec.options().map_err(BuildError::Options)?;
+        Ok(Box::new(TreeSearch::new(o.z_start)))
+    },
 };

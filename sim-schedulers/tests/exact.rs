@@ -19,9 +19,9 @@ use proptest::test_runner::{Config, RngSeed, TestRunner};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sim_models::instance::{Candidate, Instance, RHO_ONE};
-use sim_models::scheduler::ZStart;
 use sim_schedulers::dftsp::Dftsp;
 use sim_schedulers::exact::Exact;
+use sim_schedulers::options::ZStart;
 use sim_schedulers::{exhaustive, greedy};
 
 fn runner(cases: u32, seed: u64) -> TestRunner {

@@ -14,8 +14,9 @@
 use sim_models::cost::ModelDims;
 use sim_models::instance::{Candidate, Instance};
 use sim_models::quant::QuantParams;
-use sim_models::scheduler::{SchedulerSpec, ZStart};
+use sim_models::scheduler::SchedulerSpec;
 use sim_schedulers::dftsp::Dftsp;
+use sim_schedulers::options::ZStart;
 use sim_schedulers::tree_search::TreeSearch;
 use sim_schedulers::{batching, exhaustive, greedy, solve_instance};
 

@@ -8,8 +8,9 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 use sim_models::feasibility::check_plan;
 use sim_models::instance::Instance;
-use sim_models::scheduler::{EpochView, GpuView, SchedulerSpec, ZStart};
+use sim_models::scheduler::{EpochView, GpuView, SchedulerSpec};
 use sim_schedulers::dftsp::Dftsp;
+use sim_schedulers::options::ZStart;
 use sim_schedulers::tree_search::TreeSearch;
 use sim_schedulers::{exhaustive, greedy, solve_instance};
 

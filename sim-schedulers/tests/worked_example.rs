@@ -1,8 +1,9 @@
 //! The hand-counted node example of MODEL.md §7 (`examples/dftsp-nodes.ron`).
 
 use sim_models::instance::Instance;
-use sim_models::scheduler::{SchedulerSpec, ZStart};
+use sim_models::scheduler::SchedulerSpec;
 use sim_schedulers::dftsp::Dftsp;
+use sim_schedulers::options::ZStart;
 use sim_schedulers::solve_instance;
 use sim_schedulers::tree_search::TreeSearch;
 

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde::Serialize;
-use sim_models::scheduler::ZStart;
 use sim_schedulers::batching;
+use sim_schedulers::options::ZStart;
 
 use crate::failure::bad_input;
 use crate::solve::{read_instance, solve_one, ZStartArg};

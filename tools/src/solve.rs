@@ -7,7 +7,8 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 use sim_models::feasibility::batch_cost;
 use sim_models::instance::{Instance, InstanceError};
-use sim_models::scheduler::{SchedulerSpec, ZStart};
+use sim_models::scheduler::SchedulerSpec;
+use sim_schedulers::options::ZStart;
 use sim_schedulers::{batching, names, SolveError};
 
 use crate::failure::bad_input;
@@ -78,9 +79,10 @@ pub struct Answer {
 
 /// The answer of one scheduler on `inst` (MODEL.md §10), or the error.
 pub fn solve_one(inst: &Instance, name: &str, z_start: ZStart) -> Result<Answer, SolveError> {
-    let spec = SchedulerSpec {
-        z_start,
-        ..SchedulerSpec::named(name)
+    // Only the search schedulers have the option; the others refuse unknown options.
+    let spec = match name {
+        "dftsp" | "tree-search" => SchedulerSpec::named(name).with_option("z_start", z_start),
+        _ => SchedulerSpec::named(name),
     };
     let (plan, solve_ns) = sim_schedulers::solve_instance(&spec, inst, None)?;
     let sel = plan.selected();
