@@ -107,8 +107,9 @@ impl Sampler {
 pub struct User {
     /// Arrival rate `λ/U`, requests/s (0: never arrives).
     rate: f64,
-    /// The instant of the last arrival drawn, ns.
-    last_ns: u64,
+    /// The instant of the last arrival drawn: the exact `f64` sum of the
+    /// gaps since 0, s (rounded to ns only when an instant is given out).
+    last_s: f64,
     arrivals: StreamRng,
     attributes: StreamRng,
 }
@@ -139,29 +140,30 @@ impl User {
     pub fn new(streams: &RngStreams, u: u32, rate: f64) -> User {
         User {
             rate,
-            last_ns: 0,
+            last_s: 0.0,
             arrivals: streams.stream(&format!("user/{u}/arrivals")),
             attributes: streams.stream(&format!("user/{u}/requests")),
         }
     }
 
-    /// The next inter-arrival gap, ns (`Exp(λ/U)`, by inversion), or `None` if the rate is 0.
-    pub fn next_gap_ns(&mut self) -> Option<u64> {
+    /// The next inter-arrival gap, s (`Exp(λ/U)`, by inversion), or `None` if the rate is 0.
+    fn next_gap_s(&mut self) -> Option<f64> {
         if self.rate <= 0.0 {
             return None;
         }
         // 1 − u ∈ (0, 1], so the logarithm is finite.
         let u: f64 = self.arrivals.random();
-        let secs = -(1.0 - u).ln() / self.rate;
-        Some(secs_to_ns_saturating(secs))
+        Some(-(1.0 - u).ln() / self.rate)
     }
 
-    /// The instant of this user's next arrival, ns (the previous one plus a
-    /// gap), or `None` if the rate is 0.
+    /// The instant of this user's next arrival, ns, or `None` if the rate is 0.
+    ///
+    /// The instant is the sum of the `f64` gaps since 0, rounded once to the
+    /// nearest ns (MODEL.md §2, §12) — never a sum of rounded gaps, which
+    /// would bias the rate when gaps are a few ns.
     pub fn next_arrival_ns(&mut self) -> Option<u64> {
-        let gap = self.next_gap_ns()?;
-        self.last_ns = self.last_ns.saturating_add(gap);
-        Some(self.last_ns)
+        self.last_s += self.next_gap_s()?;
+        Some(secs_to_ns_saturating(self.last_s))
     }
 
     /// Draws a request's attributes, always in the order `s, n, τ, ε`
@@ -222,10 +224,29 @@ mod tests {
         let streams = RngStreams::new(9);
         let mut u = User::new(&streams, 3, 2.0);
         let n = 100_000;
-        let total: u64 = (0..n).map(|_| u.next_gap_ns().unwrap()).sum();
-        // Mean 1/2 s = 5e8 ns; the standard error of the mean is 5e8/√n ≈ 1.6e6 ns.
-        let mean = total as f64 / n as f64;
+        let last = (0..n).map(|_| u.next_arrival_ns().unwrap()).last().unwrap();
+        // Mean gap 1/2 s = 5e8 ns; the standard error of the mean is 5e8/√n ≈ 1.6e6 ns.
+        let mean = last as f64 / n as f64;
         assert!((mean - 5e8).abs() < 4.0 * 1.6e6, "{mean}");
-        assert_eq!(User::new(&streams, 0, 0.0).next_gap_ns(), None);
+        assert_eq!(User::new(&streams, 0, 0.0).next_arrival_ns(), None);
+    }
+
+    #[test]
+    fn a_very_high_rate_keeps_its_mean_count() {
+        // λ = 10⁹ req/s: gaps are ~1 ns, so rounding each gap would bias the
+        // count (a gap below 0.5 ns rounds to 0, one of 1.4 ns to 1). Rounding
+        // the instant once keeps the count of arrivals in [0, T] Poisson(λT):
+        // T = 10⁻³ s → mean 10⁶, standard deviation 10³.
+        let streams = RngStreams::new(4);
+        let mut u = User::new(&streams, 0, 1e9);
+        let horizon_ns = 1_000_000;
+        let mut count = 0u64;
+        let mut prev = 0;
+        while let Some(t) = u.next_arrival_ns().filter(|&t| t <= horizon_ns) {
+            assert!(t >= prev, "instants never go back");
+            prev = t;
+            count += 1;
+        }
+        assert!((count as f64 - 1e6).abs() < 5e3, "{count}");
     }
 }
