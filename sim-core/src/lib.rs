@@ -53,6 +53,8 @@
 //! ```
 
 #![warn(missing_docs)]
+#![deny(missing_docs)]
+#![deny(clippy::missing_errors_doc)]
 
 pub mod engine;
 pub mod hold;

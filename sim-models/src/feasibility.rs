@@ -93,6 +93,10 @@ pub fn batch_cost(inst: &Instance, sel: &[usize]) -> BatchCost {
 }
 
 /// Checks a batch on the pooled GPUs against (1a)–(1d) and (1g) on its own.
+///
+/// # Errors
+/// The first [`Violation`] found: a bad or repeated index, an empty batch,
+/// memory (1c), the compute slot (1g), a deadline (1d), bandwidth (1a)/(1b).
 pub fn check_batch(inst: &Instance, sel: &[usize]) -> Result<BatchCost, Violation> {
     check_distinct(inst, sel)?;
     if sel.is_empty() {

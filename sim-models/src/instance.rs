@@ -178,6 +178,10 @@ impl Instance {
     }
 
     /// Parses and validates an instance file (MODEL.md §10).
+    ///
+    /// # Errors
+    /// [`InstanceError::Parse`] with the line and column for text that is not
+    /// an instance; [`InstanceError::Invalid`] naming the field for a value out of range.
     pub fn from_ron_str(text: &str) -> Result<Instance, InstanceError> {
         let file: InstanceFile = ron::from_str(text).map_err(|e| InstanceError::Parse {
             line: e.span.start.line,
@@ -322,6 +326,9 @@ pub fn secs_to_ns_i64(secs: f64) -> Option<i64> {
 
 impl InstanceFile {
     /// Checks every field and converts to the in-memory [`Instance`].
+    ///
+    /// # Errors
+    /// [`InstanceError::Invalid`] naming the first field out of range.
     pub fn validate(self) -> Result<Instance, InstanceError> {
         positive("flops", self.flops)?;
         positive("memory", self.memory)?;

@@ -21,6 +21,8 @@
 //!
 //! This crate owns no scheduling policy (see `sim-schedulers`) and no command line.
 
+#![deny(missing_docs)]
+
 pub mod arrivals;
 pub mod base_station;
 pub mod channel;

@@ -125,10 +125,17 @@ pub trait Scheduler: Send {
     fn name(&self) -> &str;
 
     /// Decides which requests run this epoch. Must be deterministic.
+    ///
+    /// # Errors
+    /// A [`SchedulerError`] when it cannot answer (e.g. exhaustive on too many
+    /// candidates); the run stops with it.
     fn schedule(&mut self, view: &EpochView<'_>) -> Result<Plan, SchedulerError>;
 }
 
 /// Calls `s.schedule(view)` and measures its wall time in ns.
+///
+/// # Errors
+/// The scheduler's own error.
 pub fn schedule_timed(
     s: &mut dyn Scheduler,
     view: &EpochView<'_>,

@@ -53,6 +53,9 @@ pub fn run(
 }
 
 /// Runs an already resolved system ([`Scenario::resolve`]).
+///
+/// # Errors
+/// As [`run`], but for the scenario check.
 pub fn run_system(
     name: &str,
     sys: System,

@@ -47,8 +47,11 @@ impl Scheduler for Exhaustive {
 
 /// The best subset of `inst` (indices into `inst.requests`, ascending) and the work done.
 ///
-/// Errors when more than [`MAX_CANDIDATES`] requests are selectable.
+/// # Errors
+/// A [`SchedulerError`] when more than [`MAX_CANDIDATES`] requests are
+/// selectable, or when the cost model is not additive in FLOPs.
 pub fn solve(inst: &Instance) -> Result<(Vec<usize>, Work), SchedulerError> {
+    crate::batch::require_flops(inst, "exhaustive")?;
     // Candidates in index (= id) order; only selectable ones can be in a feasible batch.
     let cand: Vec<usize> = (0..inst.requests.len())
         .filter(|&i| inst.selectable(&inst.requests[i]))

@@ -13,6 +13,9 @@
 //! base station (and every test) judges plans with
 //! `sim_models::feasibility::check_plan` / `check_batch`.
 
+#![deny(missing_docs)]
+#![deny(clippy::missing_errors_doc)]
+
 mod batch;
 pub mod dftsp;
 pub mod exact;

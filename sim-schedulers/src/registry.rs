@@ -142,6 +142,10 @@ pub enum SolveError {
 /// names: builds it for `sys` (or [`system_for_instance`]), hands it an epoch
 /// view at `t_k = 0` with every GPU free, and returns its plan and the wall
 /// time of the call in ns (measured by `schedule_timed`).
+///
+/// # Errors
+/// [`SolveError::Build`] if the scheduler cannot be built (unknown name, bad
+/// option, refused system); [`SolveError::Schedule`] if it cannot answer.
 pub fn solve_instance(
     spec: &SchedulerSpec,
     inst: &Instance,
