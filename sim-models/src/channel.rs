@@ -5,7 +5,7 @@
 //! Each user draws its gain from its own stream `user/{u}/channel`, one draw
 //! per epoch whether it has a request or not.
 
-use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
 use sim_core::{RngStreams, StreamRng};
 
 use crate::scenario::System;
@@ -79,9 +79,8 @@ impl Channel {
             return;
         }
         for u in 0..self.streams.len() {
-            let x: f64 = self.streams[u].random();
-            // Exp(1) by inversion; 1 − x ∈ (0, 1].
-            self.set_gain(u, self.path_loss * -(1.0 - x).ln());
+            let x: f64 = Exp1.sample(&mut self.streams[u]);
+            self.set_gain(u, self.path_loss * x);
         }
     }
 

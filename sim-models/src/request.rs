@@ -7,7 +7,10 @@
 //! integer ns, each gap rounded once to the nearest ns; `τ_i` is rounded to
 //! the nearest ns, so the deadline `D_i = a_i + τ_i` is an exact instant.
 
+use rand::distr::weighted::WeightedIndex;
+use rand::distr::Uniform;
 use rand::RngExt;
+use rand_distr::{Distribution, Exp};
 use sim_core::{RngStreams, StreamRng};
 
 use crate::cost::secs_to_ns_saturating;
@@ -45,41 +48,46 @@ pub struct Attributes {
     pub tolerance: f64,
 }
 
-/// A [`Dist`] ready to draw from.
+/// A [`Dist`] ready to draw from, with `rand`'s distributions.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Sampler {
     /// Equally likely values.
     Uniform(Vec<f64>),
-    /// Values with cumulative weights (last = total).
-    Weighted(Vec<f64>, Vec<f64>),
+    /// Values with probabilities proportional to their weights.
+    Weighted(Vec<f64>, WeightedIndex<f64>),
     /// A continuous range `[lo, hi]`.
-    Range(f64, f64),
+    Range(Uniform<f64>),
     /// Every integer in `[lo, hi]`.
-    IntRange(u32, u32),
+    IntRange(Uniform<u32>),
     /// A constant (draws nothing).
     Fixed(f64),
 }
 
 impl Sampler {
-    /// A sampler for `dist`; `integer` selects integer draws for a `Uniform` range.
+    /// A sampler for `dist` (checked by `Scenario::validate`: weights
+    /// non-negative and not all zero, `lo ≤ hi`, finite); `integer` selects
+    /// integer draws for a `Uniform` range.
+    ///
+    /// # Panics
+    /// On a distribution that validation refuses (a bug in the caller).
     pub fn new(dist: &Dist, integer: bool) -> Sampler {
         match dist {
             Dist::Choice { values, weights } if weights.is_empty() => {
                 Sampler::Uniform(values.clone())
             }
             Dist::Choice { values, weights } => {
-                let mut acc = 0.0;
-                let cum = weights
-                    .iter()
-                    .map(|w| {
-                        acc += w;
-                        acc
-                    })
-                    .collect();
-                Sampler::Weighted(values.clone(), cum)
+                // Scaled by the largest weight so that their sum cannot overflow.
+                let top = weights.iter().copied().fold(0.0, f64::max);
+                let scaled = weights.iter().map(|w| w / top);
+                let index = WeightedIndex::new(scaled).expect("validated: weights ≥ 0, not all 0");
+                Sampler::Weighted(values.clone(), index)
             }
-            Dist::Uniform { lo, hi } if integer => Sampler::IntRange(*lo as u32, *hi as u32),
-            Dist::Uniform { lo, hi } => Sampler::Range(*lo, *hi),
+            Dist::Uniform { lo, hi } if integer => Sampler::IntRange(
+                Uniform::new_inclusive(*lo as u32, *hi as u32).expect("validated: lo ≤ hi"),
+            ),
+            Dist::Uniform { lo, hi } => {
+                Sampler::Range(Uniform::new_inclusive(*lo, *hi).expect("validated: lo ≤ hi"))
+            }
             Dist::Fixed(v) => Sampler::Fixed(*v),
         }
     }
@@ -88,15 +96,9 @@ impl Sampler {
     pub fn draw(&self, rng: &mut StreamRng) -> f64 {
         match self {
             Sampler::Uniform(v) => v[rng.random_range(0..v.len())],
-            Sampler::Weighted(v, cum) => {
-                let total = *cum.last().expect("validated: at least one value");
-                let u = rng.random::<f64>() * total;
-                // The first value whose cumulative weight exceeds u (zero weights are never drawn).
-                let i = cum.partition_point(|&c| c <= u).min(v.len() - 1);
-                v[i]
-            }
-            Sampler::Range(lo, hi) => lo + (hi - lo) * rng.random::<f64>(),
-            Sampler::IntRange(lo, hi) => rng.random_range(*lo..=*hi) as f64,
+            Sampler::Weighted(v, index) => v[index.sample(rng)],
+            Sampler::Range(u) => u.sample(rng),
+            Sampler::IntRange(u) => u.sample(rng) as f64,
             Sampler::Fixed(v) => *v,
         }
     }
@@ -105,8 +107,8 @@ impl Sampler {
 /// One user as a request source (MODEL.md §2).
 #[derive(Clone, Debug)]
 pub struct User {
-    /// Arrival rate `λ/U`, requests/s (0: never arrives).
-    rate: f64,
+    /// Inter-arrival gaps `Exp(λ/U)`, s; `None` when the rate is 0 (never arrives).
+    gaps: Option<Exp<f64>>,
     /// The instant of the last arrival drawn: the exact `f64` sum of the
     /// gaps since 0, s (rounded to ns only when an instant is given out).
     last_s: f64,
@@ -139,21 +141,16 @@ impl User {
     /// User `u` of a run with the given streams and per-user rate.
     pub fn new(streams: &RngStreams, u: u32, rate: f64) -> User {
         User {
-            rate,
+            gaps: Exp::new(rate).ok().filter(|_| rate > 0.0),
             last_s: 0.0,
             arrivals: streams.stream(&format!("user/{u}/arrivals")),
             attributes: streams.stream(&format!("user/{u}/requests")),
         }
     }
 
-    /// The next inter-arrival gap, s (`Exp(λ/U)`, by inversion), or `None` if the rate is 0.
+    /// The next inter-arrival gap, s (`Exp(λ/U)`), or `None` if the rate is 0.
     fn next_gap_s(&mut self) -> Option<f64> {
-        if self.rate <= 0.0 {
-            return None;
-        }
-        // 1 − u ∈ (0, 1], so the logarithm is finite.
-        let u: f64 = self.arrivals.random();
-        Some(-(1.0 - u).ln() / self.rate)
+        Some(self.gaps?.sample(&mut self.arrivals))
     }
 
     /// The instant of this user's next arrival, ns, or `None` if the rate is 0.
