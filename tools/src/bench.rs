@@ -30,7 +30,7 @@ pub fn run(target: &BenchTarget) -> anyhow::Result<serde_json::Value> {
     match target {
         BenchTarget::Engine(a) => {
             if a.population == 0 {
-                return Err(crate::failure::bad_input(
+                return Err(tools::failure::bad_input(
                     "--population must be ≥ 1 (HOLD keeps N events pending)",
                 ));
             }

@@ -12,6 +12,10 @@ use anyhow::Context;
 
 /// Writes `contents` to `path` atomically (temporary name + rename), creating
 /// the parent directory if needed.
+///
+/// # Errors
+///
+/// The directory cannot be created or the file cannot be written.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -47,8 +51,45 @@ pub fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(temp_name(name))
 }
 
+/// Writes `value` as pretty JSON with a final newline, atomically.
+///
+/// # Errors
+///
+/// The file cannot be written.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
+    let mut json = serde_json::to_string_pretty(value)
+        .with_context(|| format!("serializing {}", path.display()))?;
+    json.push('\n');
+    write_atomic(path, json.as_bytes())
+}
+
+/// The default output directory of a scenario: `out/<name>/`, with any
+/// character other than letters, digits, `-`, `_` and `.` replaced by `_`.
+pub fn default_out(name: &str) -> PathBuf {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let safe = if safe.is_empty() || safe.chars().all(|c| c == '.') {
+        "scenario".to_string()
+    } else {
+        safe
+    };
+    PathBuf::from("out").join(safe)
+}
+
 /// Reads a file to a string, with the file name in the error (a file that
 /// cannot be read is the user's input being wrong: exit status 2).
+///
+/// # Errors
+///
+/// Bad input naming the file when it cannot be read.
 pub fn read_input(path: &Path) -> anyhow::Result<String> {
     fs::read_to_string(path)
         .map_err(|e| crate::failure::bad_input(format!("cannot read {}: {e}", path.display())))

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use crate::failure::bad_input;
-use crate::sweep::{point_paths, write_manifest, Manifest};
-use crate::{files, results};
+use tools::failure::bad_input;
+use tools::sweep_dir::{point_paths, read_manifest, write_manifest, Manifest};
+use tools::{files, results};
 
 /// Options of `merge`.
 #[derive(Debug, Args)]
@@ -21,17 +21,6 @@ pub struct MergeArgs {
     /// Output directory [default: out/<scenario name>/].
     #[arg(long)]
     pub out: Option<PathBuf>,
-}
-
-fn read_manifest(dir: &std::path::Path) -> anyhow::Result<Manifest> {
-    let p = dir.join("sweep.json");
-    let text = std::fs::read_to_string(&p).map_err(|e| {
-        bad_input(format!(
-            "cannot read {}: {e} (not a sweep directory?)",
-            p.display()
-        ))
-    })?;
-    serde_json::from_str(&text).map_err(|e| bad_input(format!("{}: {e}", p.display())))
 }
 
 /// Merges; returns the output directory and the number of points.
@@ -93,7 +82,7 @@ pub fn run(a: &MergeArgs) -> anyhow::Result<(PathBuf, usize)> {
     let out = a
         .out
         .clone()
-        .unwrap_or_else(|| crate::run::default_out(&first.scenario_name));
+        .unwrap_or_else(|| files::default_out(&first.scenario_name));
     for (&i, src) in &owner {
         let (sj, sh) = point_paths(src, i);
         let (dj, dh) = point_paths(&out, i);

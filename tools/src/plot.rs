@@ -20,8 +20,8 @@ use anyhow::Context;
 use clap::Args;
 use plotters::prelude::*;
 
-use crate::failure::bad_input;
-use crate::table::Table;
+use tools::failure::bad_input;
+use tools::table::Table;
 
 /// Options of `plot`.
 #[derive(Debug, Args)]
@@ -309,7 +309,7 @@ fn padded_range(lo: f64, hi: f64) -> (f64, f64) {
 
 /// Draws the chart to `a.output` (written atomically).
 pub fn run(a: &PlotArgs) -> anyhow::Result<()> {
-    let text = crate::files::read_input(&a.csv)?;
+    let text = tools::files::read_input(&a.csv)?;
     let table = Table::parse(&text).map_err(|e| bad_input(format!("{}: {e}", a.csv.display())))?;
     let data = chart_data(&table, a).with_context(|| format!("plotting {}", a.csv.display()))?;
     if data.lines.iter().all(|l| l.points.is_empty()) {
@@ -320,7 +320,7 @@ pub fn run(a: &PlotArgs) -> anyhow::Result<()> {
         )));
     }
     let svg = render(&data, a)?;
-    crate::files::write_atomic(&a.output, svg.as_bytes())
+    tools::files::write_atomic(&a.output, svg.as_bytes())
 }
 
 /// The chart with every y (and error-bar end) replaced by its `log10`, for
@@ -566,7 +566,7 @@ mod tests {
         }
         let t = Table::parse("x,y\n1,0\n2,3\n").unwrap();
         let e = render(&chart_data(&t, &a).unwrap(), &a).unwrap_err();
-        assert_eq!(crate::failure::exit_code(&e), 2);
+        assert_eq!(tools::failure::exit_code(&e), 2);
         assert!(e.to_string().contains("--log-y"), "{e}");
     }
 

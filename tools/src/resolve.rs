@@ -13,9 +13,9 @@ use serde::Serialize;
 use sim_models::scheduler::ZStart;
 use sim_schedulers::{BATCHING, NAMES};
 
-use crate::failure::bad_input;
 use crate::solve::{read_instance, solve_one, ZStartArg};
-use crate::table::Table;
+use tools::failure::bad_input;
+use tools::table::Table;
 
 /// Options of `resolve`.
 #[derive(Debug, Args)]
@@ -255,7 +255,7 @@ pub fn run(a: &ResolveArgs) -> anyhow::Result<Vec<String>> {
         table.rows.push(row);
     }
     if let Some(out) = &a.output {
-        crate::files::write_atomic(out, table.to_csv().as_bytes())?;
+        tools::files::write_atomic(out, table.to_csv().as_bytes())?;
     }
 
     let mut lines = Vec::new();
@@ -355,7 +355,7 @@ mod tests {
         assert!(check_names(&v(&["dftsp", "tree-search"])).is_ok());
         for bad in [&["nope"][..], &["nobatch"], &["dftsp", "dftsp"]] {
             let e = check_names(&v(bad)).unwrap_err();
-            assert_eq!(crate::failure::exit_code(&e), 2, "{e}");
+            assert_eq!(tools::failure::exit_code(&e), 2, "{e}");
         }
     }
 }

@@ -16,10 +16,9 @@ use std::path::Path;
 use anyhow::{anyhow, Context};
 use hdrhistogram::Histogram;
 
-use crate::failure::bad_input;
 use crate::stats::estimate;
-use crate::summary::Summary;
-use crate::sweep::{point_paths, tag, Manifest, PointFile};
+use crate::summary::{Quantiles, Summary};
+use crate::sweep_dir::{read_point, tag, Manifest};
 use crate::table::{num, Table};
 
 /// A metric of one replication.
@@ -144,31 +143,12 @@ pub fn param_cell(value: &str) -> String {
     }
 }
 
-/// Reads one point's files.
-pub fn read_point(
-    dir: &Path,
-    index: usize,
-) -> anyhow::Result<(PointFile, crate::histograms::Tagged)> {
-    let (jp, hp) = point_paths(dir, index);
-    let text = std::fs::read_to_string(&jp)
-        .map_err(|e| bad_input(format!("cannot read {}: {e}", jp.display())))?;
-    let file: PointFile =
-        serde_json::from_str(&text).map_err(|e| bad_input(format!("{}: {e}", jp.display())))?;
-    if file.index != index {
-        return Err(bad_input(format!(
-            "{}: holds point {}, expected {index}",
-            jp.display(),
-            file.index
-        )));
-    }
-    let bytes =
-        std::fs::read(&hp).map_err(|e| bad_input(format!("cannot read {}: {e}", hp.display())))?;
-    let hists = crate::histograms::read_hlog(&bytes)
-        .map_err(|e| bad_input(format!("{}: {e:#}", hp.display())))?;
-    Ok((file, hists))
-}
-
 /// The table for the points in `dir` described by `m` (every point of the grid must be there).
+///
+/// # Errors
+///
+/// A point file that is missing or malformed (bad input), or that does not
+/// match the manifest (replication count, axes, histograms).
 pub fn table(dir: &Path, m: &Manifest) -> anyhow::Result<Table> {
     let mut header = vec!["point".to_string()];
     header.extend(m.axes.iter().cloned());
@@ -220,7 +200,7 @@ pub fn table(dir: &Path, m: &Manifest) -> anyhow::Result<Table> {
                     .map_err(|e| anyhow!("point {index}: pooling latency: {e:?}"))?,
             }
         }
-        let q = crate::summary::Quantiles::of_ns(
+        let q = Quantiles::of_ns(
             &pooled.unwrap_or_else(|| Histogram::new(3).expect("3 significant digits is valid")),
         );
         row.push(q.count.to_string());
@@ -233,6 +213,10 @@ pub fn table(dir: &Path, m: &Manifest) -> anyhow::Result<Table> {
 }
 
 /// Writes `dir/results.csv`.
+///
+/// # Errors
+///
+/// Those of [`table`], and a file that cannot be written.
 pub fn write(dir: &Path, m: &Manifest) -> anyhow::Result<()> {
     let t = table(dir, m)
         .with_context(|| format!("computing {}", dir.join("results.csv").display()))?;

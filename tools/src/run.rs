@@ -6,19 +6,20 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
 use sim_core::ProgressReport;
 use sim_models::instance::Instance;
 use sim_models::simulation::{EpochHook, InstanceHook};
-use sim_models::{EpochRecord, RunOptions, RunOutput, Scenario};
+use sim_models::{EpochRecord, RunOptions, Scenario};
+use tools::run_dir::{epoch_row, write_outputs, EPOCH_COLUMNS};
+use tools::summary::Summary;
+use tools::{files, scenario_file as load};
 
-use crate::histograms::{self, Interval, KINDS};
+use crate::interrupt;
 use crate::progress::RunBar;
-use crate::summary::Summary;
-use crate::{files, interrupt, load};
 
 /// Options of `run`.
 #[derive(Debug, Args)]
@@ -42,72 +43,6 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
-/// The default output directory of a scenario: `out/<name>/`, with any
-/// character other than letters, digits, `-`, `_` and `.` replaced by `_`.
-pub fn default_out(name: &str) -> PathBuf {
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let safe = if safe.is_empty() || safe.chars().all(|c| c == '.') {
-        "scenario".to_string()
-    } else {
-        safe
-    };
-    PathBuf::from("out").join(safe)
-}
-
-/// Header of `epochs.csv` (one row per epoch, MODEL.md §8).
-pub const EPOCH_COLUMNS: &[&str] = &[
-    "epoch",
-    "t_k_s",
-    "queue_len",
-    "batch_size",
-    "jobs",
-    "s_pad",
-    "t_batch_s",
-    "kv_peak_bytes",
-    "rho_up",
-    "rho_down",
-    "nodes",
-    "leaves",
-    "solve_ns",
-    "expired",
-    "dropped",
-    "violations",
-    "selected",
-];
-
-fn epoch_row(r: &EpochRecord) -> String {
-    let ids: Vec<String> = r.selected.iter().map(|i| i.to_string()).collect();
-    format!(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-        r.epoch,
-        r.t_k_ns as f64 / 1e9,
-        r.queue_len,
-        r.batch_size,
-        r.jobs,
-        r.s_pad,
-        r.t_batch_ns as f64 / 1e9,
-        r.kv_peak_bytes,
-        r.rho_up,
-        r.rho_down,
-        r.nodes,
-        r.leaves,
-        r.solve_ns,
-        r.expired,
-        r.dropped,
-        r.violations,
-        ids.join(" "),
-    )
-}
-
 /// What `run` did.
 pub struct Outcome {
     /// The printed summary.
@@ -120,7 +55,10 @@ pub struct Outcome {
 pub fn run(a: &RunArgs) -> anyhow::Result<Outcome> {
     let origin = load::origin(a.scenario.as_deref());
     let scenario = load::scenario(a.scenario.as_ref(), &a.set, a.seed)?;
-    let dir = a.out.clone().unwrap_or_else(|| default_out(&scenario.name));
+    let dir = a
+        .out
+        .clone()
+        .unwrap_or_else(|| files::default_out(&scenario.name));
     simulate(&scenario, &origin, &dir, a.dump_instances, a.quiet)
 }
 
@@ -222,36 +160,4 @@ fn simulate(
         summary,
         dir: dir.to_path_buf(),
     })
-}
-
-/// Writes the histograms (`.hlog`, `.hgrm`) and, last, `summary.json`.
-fn write_outputs(
-    out: &RunOutput,
-    seed: u64,
-    wall: Duration,
-    dir: &Path,
-) -> anyhow::Result<Summary> {
-    let start = Duration::from_nanos(out.warmup_ns);
-    let length = Duration::from_nanos(out.end_ns.saturating_sub(out.warmup_ns));
-    for k in &KINDS {
-        let h = (k.get)(&out.hist);
-        let log = histograms::hlog(
-            k.title,
-            k.unit,
-            &[Interval {
-                tag: None,
-                start,
-                length,
-                histogram: h,
-            }],
-        )?;
-        files::write_atomic(&dir.join(format!("{}.hlog", k.name)), &log)?;
-        let text = histograms::hgrm(h, k.title, k.unit);
-        files::write_atomic(&dir.join(format!("{}.hgrm", k.name)), text.as_bytes())?;
-    }
-    let summary = Summary::new(out, seed, Some(wall.as_secs_f64()));
-    let mut json = serde_json::to_string_pretty(&summary).expect("a summary always serializes");
-    json.push('\n');
-    files::write_atomic(&dir.join("summary.json"), json.as_bytes())?;
-    Ok(summary)
 }

@@ -10,7 +10,7 @@ use sim_models::instance::{Instance, InstanceError};
 use sim_models::scheduler::{SchedulerSpec, ZStart};
 use sim_schedulers::{SolveError, BATCHING, NAMES};
 
-use crate::failure::bad_input;
+use tools::failure::bad_input;
 
 /// Where dftsp and tree-search start `z` (MODEL.md §7).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -46,7 +46,7 @@ pub struct SolveArgs {
 /// Reads and validates an instance file; errors name the file and the line
 /// and column (syntax) or the field (meaning), and are bad input (exit 2).
 pub fn read_instance(path: &Path) -> anyhow::Result<Instance> {
-    let text = crate::files::read_input(path)?;
+    let text = tools::files::read_input(path)?;
     Instance::from_ron_str(&text).map_err(|e| match e {
         InstanceError::Parse {
             line,
