@@ -19,7 +19,7 @@ use hdrhistogram::Histogram;
 use crate::stats::estimate;
 use crate::summary::{Quantiles, Summary};
 use crate::sweep_dir::{read_point, tag, Manifest};
-use crate::table::{num, Table};
+use crate::table::Num;
 
 /// A metric of one replication.
 pub struct Metric {
@@ -143,15 +143,49 @@ pub fn param_cell(value: &str) -> String {
     }
 }
 
-/// The table for the points in `dir` described by `m` (every point of the grid must be there).
-///
-/// # Errors
-///
-/// A point file that is missing or malformed (bad input), or that does not
-/// match the manifest (replication count, axes, histograms).
-pub fn table(dir: &Path, m: &Manifest) -> anyhow::Result<Table> {
+/// One row of `results.csv`, serialized as a CSV record in column order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResultsRow {
+    /// Point index.
+    pub point: usize,
+    /// One cell per axis ([`param_cell`]).
+    pub params: Vec<String>,
+    /// Replications of the point.
+    pub replications: usize,
+    /// One estimate per [`METRICS`] entry, in that order.
+    pub estimates: Vec<crate::stats::Estimate>,
+    /// Values in the pooled latency histogram, count.
+    pub pooled_count: u64,
+    /// Its mean, p50, p90, p99 and max, s (NaN when empty).
+    pub pooled: [f64; 5],
+}
+
+impl serde::Serialize for ResultsRow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(None)?;
+        seq.serialize_element(&self.point)?;
+        for p in &self.params {
+            seq.serialize_element(p)?;
+        }
+        seq.serialize_element(&self.replications)?;
+        for e in &self.estimates {
+            for x in [e.mean, e.ci_lo, e.ci_hi] {
+                seq.serialize_element(&Num(x))?;
+            }
+        }
+        seq.serialize_element(&self.pooled_count)?;
+        for x in self.pooled {
+            seq.serialize_element(&Num(x))?;
+        }
+        seq.end()
+    }
+}
+
+/// The header of `results.csv` for a sweep with these axes.
+pub fn header(axes: &[String]) -> Vec<String> {
     let mut header = vec!["point".to_string()];
-    header.extend(m.axes.iter().cloned());
+    header.extend(axes.iter().cloned());
     header.push("replications".into());
     for metric in METRICS {
         for suffix in ["mean", "ci_lo", "ci_hi"] {
@@ -159,7 +193,17 @@ pub fn table(dir: &Path, m: &Manifest) -> anyhow::Result<Table> {
         }
     }
     header.extend(POOLED.iter().map(|s| s.to_string()));
-    let mut t = Table::new(header);
+    header
+}
+
+/// The rows for the points in `dir` described by `m` (every point of the grid must be there).
+///
+/// # Errors
+///
+/// A point file that is missing or malformed (bad input), or that does not
+/// match the manifest (replication count, axes, histograms).
+pub fn rows(dir: &Path, m: &Manifest) -> anyhow::Result<Vec<ResultsRow>> {
+    let mut rows = Vec::with_capacity(m.points);
     for index in 0..m.points {
         let (file, hists) = read_point(dir, index)?;
         let reps = &file.replications;
@@ -170,21 +214,19 @@ pub fn table(dir: &Path, m: &Manifest) -> anyhow::Result<Table> {
                 m.replications
             ));
         }
-        let mut row = vec![index.to_string()];
+        let mut params = Vec::with_capacity(m.axes.len());
         for axis in &m.axes {
             let p = file
                 .params
                 .iter()
                 .find(|p| &p.path == axis)
                 .ok_or_else(|| anyhow!("point {index} has no value for axis `{axis}`"))?;
-            row.push(param_cell(&p.value));
+            params.push(param_cell(&p.value));
         }
-        row.push(reps.len().to_string());
-        for metric in METRICS {
-            let xs: Vec<f64> = reps.iter().map(metric.of).collect();
-            let e = estimate(&xs);
-            row.extend([num(e.mean), num(e.ci_lo), num(e.ci_hi)]);
-        }
+        let estimates = METRICS
+            .iter()
+            .map(|metric| estimate(&reps.iter().map(metric.of).collect::<Vec<f64>>()))
+            .collect();
         // Pool the replications' latency histograms.
         let mut pooled: Option<Histogram<u64>> = None;
         for r in 0..reps.len() {
@@ -203,24 +245,37 @@ pub fn table(dir: &Path, m: &Manifest) -> anyhow::Result<Table> {
         let q = Quantiles::of_ns(
             &pooled.unwrap_or_else(|| Histogram::new(3).expect("3 significant digits is valid")),
         );
-        row.push(q.count.to_string());
-        for v in [q.mean, q.p50, q.p90, q.p99, q.max] {
-            row.push(num(opt(v)));
-        }
-        t.rows.push(row);
+        rows.push(ResultsRow {
+            point: index,
+            params,
+            replications: reps.len(),
+            estimates,
+            pooled_count: q.count,
+            pooled: [q.mean, q.p50, q.p90, q.p99, q.max].map(opt),
+        });
     }
-    Ok(t)
+    Ok(rows)
+}
+
+/// The CSV text of `results.csv` for the points in `dir` described by `m`.
+///
+/// # Errors
+///
+/// Those of [`rows`].
+pub fn csv_text(dir: &Path, m: &Manifest) -> anyhow::Result<String> {
+    let rows = rows(dir, m)?;
+    Ok(crate::table::to_csv(&header(&m.axes), &rows)?)
 }
 
 /// Writes `dir/results.csv`.
 ///
 /// # Errors
 ///
-/// Those of [`table`], and a file that cannot be written.
+/// Those of [`rows`], and a file that cannot be written.
 pub fn write(dir: &Path, m: &Manifest) -> anyhow::Result<()> {
-    let t = table(dir, m)
+    let text = csv_text(dir, m)
         .with_context(|| format!("computing {}", dir.join("results.csv").display()))?;
-    crate::files::write_atomic(&dir.join("results.csv"), t.to_csv().as_bytes())
+    crate::files::write_atomic(&dir.join("results.csv"), text.as_bytes())
 }
 
 #[cfg(test)]

@@ -2,8 +2,7 @@
 //! output directory (docs/cli.md lists them).
 
 use std::cell::{Cell, RefCell};
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::fs;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -14,7 +13,7 @@ use sim_core::ProgressReport;
 use sim_models::instance::Instance;
 use sim_models::simulation::{EpochHook, InstanceHook};
 use sim_models::{EpochRecord, RunOptions, Scenario};
-use tools::run_dir::{epoch_row, write_outputs, EPOCH_COLUMNS};
+use tools::run_dir::{write_outputs, EpochsFile};
 use tools::summary::Summary;
 use tools::{files, scenario_file as load};
 
@@ -78,18 +77,11 @@ fn simulate(
     let stop = interrupt::stop_flag();
 
     // epochs.csv is streamed to a temporary file and renamed once complete.
-    let epochs_path = dir.join("epochs.csv");
-    let epochs_tmp = files::temp_path(&epochs_path);
-    let epochs_file =
-        File::create(&epochs_tmp).with_context(|| format!("creating {}", epochs_tmp.display()))?;
-    let writer = RefCell::new(BufWriter::new(epochs_file));
+    let writer = RefCell::new(EpochsFile::create(dir)?);
     let failure: RefCell<Option<anyhow::Error>> = RefCell::new(None);
     let fail = |e: anyhow::Error| {
         failure.borrow_mut().get_or_insert(e);
     };
-    if let Err(e) = writeln!(writer.borrow_mut(), "{}", EPOCH_COLUMNS.join(",")) {
-        fail(anyhow::Error::new(e).context(format!("writing {}", epochs_tmp.display())));
-    }
     let instances_dir = dir.join("instances");
     if dump_instances {
         // Instances of an earlier run in the same directory would be misleading.
@@ -103,8 +95,8 @@ fn simulate(
     let mut on_epoch = |r: &EpochRecord| {
         epochs.set(epochs.get() + 1);
         on_time.set(r.on_time_so_far);
-        if let Err(e) = writer.borrow_mut().write_all(epoch_row(r).as_bytes()) {
-            fail(anyhow::Error::new(e).context(format!("writing {}", epochs_tmp.display())));
+        if let Err(e) = writer.borrow_mut().push(r) {
+            fail(e);
         }
     };
     let mut on_instance = |k: u64, inst: &Instance| {
@@ -137,24 +129,11 @@ fn simulate(
     let result = sim_models::run(scenario, scheduler.as_mut(), opts);
     let wall = t0.elapsed();
     bar.finish();
-    let out = match result {
-        Ok(out) => out,
-        Err(e) => {
-            let _ = fs::remove_file(&epochs_tmp);
-            return Err(anyhow::Error::new(e).context(format!("simulating {origin}")));
-        }
-    };
+    let out = result.with_context(|| format!("simulating {origin}"))?;
     if let Some(e) = failure.into_inner() {
-        let _ = fs::remove_file(&epochs_tmp);
         return Err(e);
     }
-    let mut w = writer.into_inner();
-    w.flush()
-        .and_then(|_| w.get_ref().sync_all())
-        .with_context(|| format!("writing {}", epochs_tmp.display()))?;
-    drop(w);
-    fs::rename(&epochs_tmp, &epochs_path)
-        .with_context(|| format!("writing {}", epochs_path.display()))?;
+    writer.into_inner().commit()?;
     let summary = write_outputs(&out, scenario.seed, wall, dir)?;
     Ok(Outcome {
         summary,

@@ -4,11 +4,14 @@
 use std::path::Path;
 use std::time::Duration;
 
+use anyhow::Context;
+use serde::Serialize;
 use sim_models::{EpochRecord, RunOutput};
 
-use crate::files;
+use crate::files::{self, AtomicFile};
 use crate::histograms::{self, Interval, KINDS};
 use crate::summary::Summary;
+use crate::table::{self, Num};
 
 /// Header of `epochs.csv` (one row per epoch, MODEL.md §8).
 pub const EPOCH_COLUMNS: &[&str] = &[
@@ -31,29 +34,114 @@ pub const EPOCH_COLUMNS: &[&str] = &[
     "selected",
 ];
 
-/// One line of `epochs.csv` for `r`, newline included.
-pub fn epoch_row(r: &EpochRecord) -> String {
-    let ids: Vec<String> = r.selected.iter().map(|i| i.to_string()).collect();
-    format!(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-        r.epoch,
-        r.t_k_ns as f64 / 1e9,
-        r.queue_len,
-        r.batch_size,
-        r.jobs,
-        r.s_pad,
-        r.t_batch_ns as f64 / 1e9,
-        r.kv_peak_bytes,
-        r.rho_up,
-        r.rho_down,
-        r.nodes,
-        r.leaves,
-        r.solve_ns,
-        r.expired,
-        r.dropped,
-        r.violations,
-        ids.join(" "),
-    )
+/// One row of `epochs.csv`, in [`EPOCH_COLUMNS`] order (times in s).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EpochRow {
+    /// `k`.
+    pub epoch: u64,
+    /// `t_k`, s.
+    pub t_k_s: Num,
+    /// Requests handed to the scheduler.
+    pub queue_len: u64,
+    /// Requests started.
+    pub batch_size: u64,
+    /// Jobs started.
+    pub jobs: u64,
+    /// Padded prompt length, tokens.
+    pub s_pad: u32,
+    /// Compute time, s.
+    pub t_batch_s: Num,
+    /// Highest KV occupancy brought by a job started, bytes.
+    pub kv_peak_bytes: Num,
+    /// `Σ ρU`, fraction.
+    pub rho_up: Num,
+    /// `Σ ρD`, fraction.
+    pub rho_down: Num,
+    /// Search nodes visited.
+    pub nodes: u64,
+    /// Leaves checked.
+    pub leaves: u64,
+    /// Scheduler wall time, ns.
+    pub solve_ns: u64,
+    /// Requests dropped as unable to meet their deadline.
+    pub expired: u64,
+    /// Requests dropped unscheduled.
+    pub dropped: u64,
+    /// Jobs refused by the plan check.
+    pub violations: u64,
+    /// Ids started, ascending, separated by spaces.
+    pub selected: String,
+}
+
+impl From<&EpochRecord> for EpochRow {
+    fn from(r: &EpochRecord) -> EpochRow {
+        let ids: Vec<String> = r.selected.iter().map(|i| i.to_string()).collect();
+        EpochRow {
+            epoch: r.epoch,
+            t_k_s: Num(r.t_k_ns as f64 / 1e9),
+            queue_len: r.queue_len,
+            batch_size: r.batch_size,
+            jobs: r.jobs,
+            s_pad: r.s_pad,
+            t_batch_s: Num(r.t_batch_ns as f64 / 1e9),
+            kv_peak_bytes: Num(r.kv_peak_bytes),
+            rho_up: Num(r.rho_up),
+            rho_down: Num(r.rho_down),
+            nodes: r.nodes,
+            leaves: r.leaves,
+            solve_ns: r.solve_ns,
+            expired: r.expired,
+            dropped: r.dropped,
+            violations: r.violations,
+            selected: ids.join(" "),
+        }
+    }
+}
+
+/// `epochs.csv` being streamed, one row per epoch, under a temporary name
+/// until [`EpochsFile::commit`]; dropped uncommitted, it leaves nothing.
+pub struct EpochsFile {
+    csv: csv::Writer<AtomicFile>,
+}
+
+impl EpochsFile {
+    /// Starts `dir/epochs.csv` with its header.
+    ///
+    /// # Errors
+    ///
+    /// The temporary file cannot be created or written.
+    pub fn create(dir: &Path) -> anyhow::Result<EpochsFile> {
+        let path = dir.join("epochs.csv");
+        let mut csv = table::writer(AtomicFile::create(&path)?);
+        csv.write_record(EPOCH_COLUMNS)
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(EpochsFile { csv })
+    }
+
+    /// Appends the row of `r`.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be written.
+    pub fn push(&mut self, r: &EpochRecord) -> anyhow::Result<()> {
+        self.csv
+            .serialize(EpochRow::from(r))
+            .context("writing epochs.csv")
+    }
+
+    /// Flushes, fsyncs and renames the file into place.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be written.
+    pub fn commit(self) -> anyhow::Result<()> {
+        let file = self
+            .csv
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .context("writing epochs.csv")?;
+        file.commit()
+    }
 }
 
 /// Writes the histograms (`.hlog`, `.hgrm`) of `out` into `dir` and, last,
