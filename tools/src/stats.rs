@@ -64,6 +64,57 @@ pub fn student_t_quantile(p: f64, dof: f64) -> f64 {
     }
 }
 
+/// Order statistics and moments of a sample.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spread {
+    /// Sample size.
+    pub n: usize,
+    /// Arithmetic mean.
+    pub mean: f64,
+    /// Sample standard deviation (divisor n − 1; 0 when n = 1).
+    pub std: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Median (mean of the two middle values when n is even).
+    pub median: f64,
+    /// 99th percentile, nearest rank: the ⌈0.99·n⌉-th smallest value.
+    pub p99: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+/// The [`Spread`] of `xs`, `None` if it is empty.
+pub fn spread(xs: &[f64]) -> Option<Spread> {
+    let n = xs.len();
+    if n == 0 {
+        return None;
+    }
+    let mut s = xs.to_vec();
+    s.sort_by(|a, b| a.total_cmp(b));
+    let mean = s.iter().sum::<f64>() / n as f64;
+    let std = if n > 1 {
+        (s.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
+    } else {
+        0.0
+    };
+    let median = if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        0.5 * (s[n / 2 - 1] + s[n / 2])
+    };
+    // Nearest rank ⌈0.99·n⌉ (1-based), in integers: ⌈99n/100⌉.
+    let rank = (99 * n).div_ceil(100).max(1);
+    Some(Spread {
+        n,
+        mean,
+        std,
+        min: s[0],
+        median,
+        p99: s[rank - 1],
+        max: s[n - 1],
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +172,27 @@ mod tests {
         // Identical values: zero-width interval.
         let flat = estimate(&[2.5; 4]);
         assert_eq!((flat.ci_lo, flat.ci_hi), (2.5, 2.5));
+    }
+
+    #[test]
+    fn spread_of_small_samples() {
+        // 1..=4: mean 2.5, s² = (2.25 + 0.25 + 0.25 + 2.25)/3 = 5/3, median (2+3)/2,
+        // p99 rank ⌈3.96⌉ = 4 → 4.
+        let s = spread(&[4.0, 1.0, 3.0, 2.0]).unwrap();
+        assert_eq!(
+            (s.n, s.mean, s.median, s.min, s.max, s.p99),
+            (4, 2.5, 2.5, 1.0, 4.0, 4.0)
+        );
+        assert!((s.std - (5.0f64 / 3.0).sqrt()).abs() < 1e-15);
+        // 1..=200: p99 rank ⌈198⌉ = 198 → 198; median (100+101)/2.
+        let xs: Vec<f64> = (1..=200).map(f64::from).collect();
+        let s = spread(&xs).unwrap();
+        assert_eq!((s.p99, s.median), (198.0, 100.5));
+        // 1..=101: p99 rank ⌈99.99⌉ = 100.
+        let xs: Vec<f64> = (1..=101).map(f64::from).collect();
+        assert_eq!(spread(&xs).unwrap().p99, 100.0);
+        let one = spread(&[7.0]).unwrap();
+        assert_eq!((one.std, one.p99, one.median), (0.0, 7.0, 7.0));
+        assert!(spread(&[]).is_none());
     }
 }
