@@ -152,7 +152,7 @@ fn main() -> ExitCode {
         Ok(Done::Ok) => ExitCode::SUCCESS,
         Ok(Done::Interrupted) => ExitCode::from(interrupt::INTERRUPTED),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", tools::failure::message(&e));
             ExitCode::from(tools::failure::exit_code(&e))
         }
     }

@@ -227,24 +227,20 @@ pub fn rows(dir: &Path, m: &Manifest) -> anyhow::Result<Vec<ResultsRow>> {
             .iter()
             .map(|metric| estimate(&reps.iter().map(metric.of).collect::<Vec<f64>>()))
             .collect();
-        // Pool the replications' latency histograms.
-        let mut pooled: Option<Histogram<u64>> = None;
+        // Pool the replications' latency histograms into one that resizes to
+        // cover them all (a histogram read back from a log has a fixed range).
+        let mut pooled = Histogram::<u64>::new(3).expect("3 significant digits is valid");
         for r in 0..reps.len() {
             let want = tag("latency", r);
             let (_, h) = hists
                 .iter()
                 .find(|(t, _)| t.as_deref() == Some(want.as_str()))
                 .ok_or_else(|| anyhow!("point {index}: no `{want}` histogram"))?;
-            match &mut pooled {
-                None => pooled = Some(h.clone()),
-                Some(p) => p
-                    .add(h)
-                    .map_err(|e| anyhow!("point {index}: pooling latency: {e:?}"))?,
-            }
+            pooled
+                .add(h)
+                .map_err(|e| anyhow!("point {index}: pooling latency: {e:?}"))?;
         }
-        let q = Quantiles::of_ns(
-            &pooled.unwrap_or_else(|| Histogram::new(3).expect("3 significant digits is valid")),
-        );
+        let q = Quantiles::of_ns(&pooled);
         rows.push(ResultsRow {
             point: index,
             params,

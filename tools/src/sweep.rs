@@ -5,7 +5,7 @@
 //! - the grid is the Cartesian product of the `sweep.grid` axes, the first
 //!   axis outermost; points are numbered from 0 in that order;
 //! - replication `r` of every point runs with master seed `seed + r` (the
-//!   point's scenario seed, wrapping), so points share random numbers
+//!   point's scenario seed; an overflow is refused at load), so points share random numbers
 //!   (common random numbers) and nothing depends on `--jobs` or `--shard`;
 //! - `--shard K/N` runs the points whose index `i` has `i mod N = K − 1`
 //!   (round robin, which spreads slow and fast points evenly);
@@ -59,7 +59,8 @@ fn parse_shard(s: &str) -> Result<Shard, String> {
 
 fn run_rep(point: &Point, rep: u32, origin: &str) -> anyhow::Result<Option<Replication>> {
     let mut s = point.scenario.clone();
-    s.seed = s.seed.wrapping_add(rep as u64);
+    // `Grid::new` checked that seed + replications − 1 fits in a u64.
+    s.seed += u64::from(rep);
     let mut scheduler = load::scheduler(&s, origin)?;
     let opts = RunOptions {
         stop: Some(interrupt::stop_flag()),

@@ -3,6 +3,8 @@
 //!
 //! - the grid is the Cartesian product of the `sweep.grid` axes, the first
 //!   axis outermost; points are numbered from 0 in that order;
+//! - replication `r` of a point runs with seed `seed + r`, which must not
+//!   overflow (checked here, at load);
 //! - `--shard K/N` holds the points whose index `i` has `i mod N = K − 1`
 //!   (round robin, which spreads slow and fast points evenly).
 
@@ -96,7 +98,8 @@ impl Grid {
     ///
     /// Bad input (exit status 2) naming `origin` and the field: no `sweep`
     /// section, an axis given twice, a value that does not apply or is out
-    /// of range at some point, a scheduler that refuses some point.
+    /// of range at some point, a scheduler that refuses some point, a seed
+    /// for which `seed + replications − 1` overflows `u64`.
     pub fn new(base: &Scenario, origin: &str) -> anyhow::Result<Grid> {
         let spec = base
             .sweep
@@ -144,6 +147,17 @@ impl Grid {
                 .validate()
                 .map_err(|e| scenario_file::scenario_error(&at, e))?;
             scenario_file::scheduler(&point.scenario, &at)?;
+            let seed = point.scenario.seed;
+            if seed
+                .checked_add(u64::from(spec.replications.saturating_sub(1)))
+                .is_none()
+            {
+                return Err(bad_input(format!(
+                    "{at}: field `seed`: {seed} + sweep.replications ({}) − 1 overflows u64 \
+                     (replication r runs with seed + r)",
+                    spec.replications
+                )));
+            }
             points.push(point);
         }
         Ok(Grid {
