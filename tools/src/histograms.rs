@@ -52,6 +52,10 @@ pub const COUNT: Unit = Unit {
 pub struct Kind {
     /// File stem: `latency` → `latency.hlog`, `latency.hgrm`.
     pub name: &'static str,
+    /// Its interval log's file name in a run's directory.
+    pub hlog_file: &'static str,
+    /// Its percentile distribution's file name in a run's directory.
+    pub hgrm_file: &'static str,
     /// What it measures, for the file headers.
     pub title: &'static str,
     /// Unit of the `.hgrm` Value column.
@@ -66,6 +70,8 @@ pub struct Kind {
 pub const KINDS: [Kind; 7] = [
     Kind {
         name: "latency",
+        hlog_file: "latency.hlog",
+        hgrm_file: "latency.hgrm",
         title: "end-to-end latency (delivery - arrival) of delivered cohort requests",
         unit: MILLISECONDS,
         host_dependent: false,
@@ -73,6 +79,8 @@ pub const KINDS: [Kind; 7] = [
     },
     Kind {
         name: "waiting",
+        hlog_file: "waiting.hlog",
+        hgrm_file: "waiting.hgrm",
         title: "waiting time (t_k - arrival) of scheduled cohort requests",
         unit: MILLISECONDS,
         host_dependent: false,
@@ -80,6 +88,8 @@ pub const KINDS: [Kind; 7] = [
     },
     Kind {
         name: "first_token",
+        hlog_file: "first_token.hlog",
+        hgrm_file: "first_token.hgrm",
         title: "first token (end of the initial stage - arrival)",
         unit: MILLISECONDS,
         host_dependent: false,
@@ -87,6 +97,8 @@ pub const KINDS: [Kind; 7] = [
     },
     Kind {
         name: "slack",
+        hlog_file: "slack.hlog",
+        hgrm_file: "slack.hgrm",
         title: "slack (deadline - delivery) of on-time requests",
         unit: MILLISECONDS,
         host_dependent: false,
@@ -94,6 +106,8 @@ pub const KINDS: [Kind; 7] = [
     },
     Kind {
         name: "lateness",
+        hlog_file: "lateness.hlog",
+        hgrm_file: "lateness.hgrm",
         title: "lateness (delivery - deadline) of late requests",
         unit: MILLISECONDS,
         host_dependent: false,
@@ -101,6 +115,8 @@ pub const KINDS: [Kind; 7] = [
     },
     Kind {
         name: "batch_size",
+        hlog_file: "batch_size.hlog",
+        hgrm_file: "batch_size.hgrm",
         title: "requests started per measured epoch (empty epochs included)",
         unit: COUNT,
         host_dependent: false,
@@ -108,6 +124,8 @@ pub const KINDS: [Kind; 7] = [
     },
     Kind {
         name: "solve_time",
+        hlog_file: "solve_time.hlog",
+        hgrm_file: "solve_time.hgrm",
         title: "scheduler wall time per epoch (host-dependent)",
         unit: MILLISECONDS,
         host_dependent: true,

@@ -16,7 +16,8 @@
 //! - [`stats`]: means and Student-t confidence intervals over replications;
 //! - [`results`]: a sweep's `results.csv`, from its point files only;
 //! - [`table`]: CSV tables (written for `results.csv`, read by `plot`);
-//! - [`files`]: atomic file writes and input reads.
+//! - [`files`]: atomic file writes and input reads;
+//! - [`out_dir`]: one process per output directory, and no stale outputs.
 //!
 //! It owns no model logic: that is `sim-models` and `sim-schedulers`. It
 //! does not print, parse arguments or handle signals: that is the binary.
@@ -25,6 +26,7 @@
 pub mod failure;
 pub mod files;
 pub mod histograms;
+pub mod out_dir;
 pub mod results;
 pub mod run_dir;
 pub mod scenario_file;

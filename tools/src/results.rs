@@ -14,6 +14,8 @@
 use std::path::Path;
 
 use anyhow::{anyhow, Context};
+
+use crate::failure::bad_input;
 use hdrhistogram::Histogram;
 
 use crate::stats::estimate;
@@ -203,16 +205,33 @@ pub fn header(axes: &[String]) -> Vec<String> {
 /// A point file that is missing or malformed (bad input), or that does not
 /// match the manifest (replication count, axes, histograms).
 pub fn rows(dir: &Path, m: &Manifest) -> anyhow::Result<Vec<ResultsRow>> {
+    rows_from(m, |_| dir)
+}
+
+/// The rows for the points described by `m`, point `i` read from the
+/// directory `dir_of(i)` (`merge` reads each from its shard).
+///
+/// # Errors
+///
+/// Bad input naming the point file: one that is missing or malformed, or
+/// that does not match the manifest (replication count, axes, histograms).
+pub fn rows_from<'a>(
+    m: &Manifest,
+    dir_of: impl Fn(usize) -> &'a Path,
+) -> anyhow::Result<Vec<ResultsRow>> {
     let mut rows = Vec::with_capacity(m.points);
     for index in 0..m.points {
+        let dir = dir_of(index);
         let (file, hists) = read_point(dir, index)?;
+        let at = crate::sweep_dir::point_paths(dir, index).0;
+        let at = at.display();
         let reps = &file.replications;
         if reps.len() != m.replications as usize {
-            return Err(anyhow!(
-                "point {index} has {} replications, the sweep {}",
+            return Err(bad_input(format!(
+                "{at}: point {index} has {} replications, the sweep {}",
                 reps.len(),
                 m.replications
-            ));
+            )));
         }
         let mut params = Vec::with_capacity(m.axes.len());
         for axis in &m.axes {
@@ -220,7 +239,7 @@ pub fn rows(dir: &Path, m: &Manifest) -> anyhow::Result<Vec<ResultsRow>> {
                 .params
                 .iter()
                 .find(|p| &p.path == axis)
-                .ok_or_else(|| anyhow!("point {index} has no value for axis `{axis}`"))?;
+                .ok_or_else(|| bad_input(format!("{at}: no value for axis `{axis}`")))?;
             params.push(param_cell(&p.value));
         }
         let estimates = METRICS
@@ -235,7 +254,7 @@ pub fn rows(dir: &Path, m: &Manifest) -> anyhow::Result<Vec<ResultsRow>> {
             let (_, h) = hists
                 .iter()
                 .find(|(t, _)| t.as_deref() == Some(want.as_str()))
-                .ok_or_else(|| anyhow!("point {index}: no `{want}` histogram"))?;
+                .ok_or_else(|| bad_input(format!("{at}: no `{want}` histogram in its .hlog")))?;
             pooled
                 .add(h)
                 .map_err(|e| anyhow!("point {index}: pooling latency: {e:?}"))?;
@@ -261,6 +280,16 @@ pub fn rows(dir: &Path, m: &Manifest) -> anyhow::Result<Vec<ResultsRow>> {
 pub fn csv_text(dir: &Path, m: &Manifest) -> anyhow::Result<String> {
     let rows = rows(dir, m)?;
     Ok(crate::table::to_csv(&header(&m.axes), &rows)?)
+}
+
+/// Writes `rows` (of the sweep `m`) as `dir/results.csv`.
+///
+/// # Errors
+///
+/// The file cannot be written.
+pub fn write_rows(dir: &Path, m: &Manifest, rows: &[ResultsRow]) -> anyhow::Result<()> {
+    let text = crate::table::to_csv(&header(&m.axes), rows)?;
+    crate::files::write_atomic(&dir.join("results.csv"), text.as_bytes())
 }
 
 /// Writes `dir/results.csv`.

@@ -13,9 +13,10 @@ use sim_core::ProgressReport;
 use sim_models::instance::Instance;
 use sim_models::simulation::{EpochHook, InstanceHook};
 use sim_models::{EpochRecord, RunOptions, Scenario};
+use tools::out_dir::{self, DirLock};
 use tools::run_dir::{write_outputs, EpochsFile};
 use tools::summary::Summary;
-use tools::{files, scenario_file as load};
+use tools::{files, run_dir, scenario_file as load};
 
 use crate::interrupt;
 use crate::progress::RunBar;
@@ -57,7 +58,7 @@ pub fn run(a: &RunArgs) -> anyhow::Result<Outcome> {
     let dir = a
         .out
         .clone()
-        .unwrap_or_else(|| files::default_out(&scenario.name));
+        .unwrap_or_else(|| load::default_out(a.scenario.as_deref(), &scenario));
     simulate(&scenario, &origin, &dir, a.dump_instances, a.quiet)
 }
 
@@ -73,8 +74,12 @@ fn simulate(
         .resolve()
         .map_err(|e| load::scenario_error(origin, e))?
         .horizon_ns;
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let stop = interrupt::stop_flag();
+    // Every input is checked: hold the directory, then clear what an earlier
+    // run left there (summary.json first), so that no file of it can be taken
+    // for this run's.
+    let _lock = DirLock::acquire(dir)?;
+    out_dir::remove_outputs(dir, &run_dir::owned_names())?;
 
     // epochs.csv is streamed to a temporary file and renamed once complete.
     let writer = RefCell::new(EpochsFile::create(dir)?);
@@ -84,8 +89,6 @@ fn simulate(
     };
     let instances_dir = dir.join("instances");
     if dump_instances {
-        // Instances of an earlier run in the same directory would be misleading.
-        let _ = fs::remove_dir_all(&instances_dir);
         fs::create_dir_all(&instances_dir)
             .with_context(|| format!("creating {}", instances_dir.display()))?;
     }

@@ -144,6 +144,17 @@ impl EpochsFile {
     }
 }
 
+/// The files and directories a run owns in its output directory, in the
+/// order to remove them (`summary.json`, which says a run finished, first).
+pub fn owned_names() -> Vec<&'static str> {
+    let mut names = vec!["summary.json", "epochs.csv", "instances"];
+    for k in &KINDS {
+        names.push(k.hlog_file);
+        names.push(k.hgrm_file);
+    }
+    names
+}
+
 /// Writes the histograms (`.hlog`, `.hgrm`) of `out` into `dir` and, last,
 /// `summary.json`; returns the summary.
 ///
@@ -170,9 +181,9 @@ pub fn write_outputs(
                 histogram: h,
             }],
         )?;
-        files::write_atomic(&dir.join(format!("{}.hlog", k.name)), &log)?;
+        files::write_atomic(&dir.join(k.hlog_file), &log)?;
         let text = histograms::hgrm(h, k.title, k.unit);
-        files::write_atomic(&dir.join(format!("{}.hgrm", k.name)), text.as_bytes())?;
+        files::write_atomic(&dir.join(k.hgrm_file), text.as_bytes())?;
     }
     let summary = Summary::new(out, seed, Some(wall.as_secs_f64()));
     files::write_json(&dir.join("summary.json"), &summary)?;

@@ -18,6 +18,19 @@ pub fn origin(path: Option<&Path>) -> String {
     }
 }
 
+/// The default output directory of scenario `s` read from `path`:
+/// `out/<name>/` ([`crate::files::default_out`]), except that a scenario
+/// that keeps the default name `default` (it sets none) read from a file
+/// goes to `out/<file stem>/`, so unnamed scenarios of different files do
+/// not overwrite each other. The built-in default keeps `out/default/`.
+pub fn default_out(path: Option<&Path>, s: &Scenario) -> PathBuf {
+    let stem = path
+        .filter(|_| s.name == Scenario::default().name)
+        .and_then(|p| p.file_stem())
+        .map(|x| x.to_string_lossy().into_owned());
+    crate::files::default_out(stem.as_deref().unwrap_or(&s.name))
+}
+
 /// A scenario error as bad input, with the file (and line/column or field).
 pub fn scenario_error(origin: &str, e: ScenarioError) -> anyhow::Error {
     match e {

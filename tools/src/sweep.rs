@@ -23,10 +23,11 @@ use clap::Args;
 use rayon::prelude::*;
 use sim_models::RunOptions;
 use tools::failure::bad_input;
+use tools::out_dir::DirLock;
 use tools::summary::Summary;
-use tools::sweep_dir::{kept_kinds, write_manifest, write_point, Manifest, Replication};
+use tools::sweep_dir::{self, kept_kinds, write_manifest, write_point, Manifest, Replication};
 use tools::sweep_grid::{Grid, Point, Shard};
-use tools::{files, results, scenario_file as load};
+use tools::{results, scenario_file as load};
 
 use crate::interrupt;
 use crate::progress::CountBar;
@@ -103,7 +104,7 @@ pub fn run(a: &SweepArgs) -> anyhow::Result<Outcome> {
     let base = load::scenario(Some(&a.scenario), &a.set, None)?;
     let grid = Grid::new(&base, &origin)?;
     let dir = a.out.clone().unwrap_or_else(|| {
-        let d = files::default_out(&base.name);
+        let d = load::default_out(Some(&a.scenario), &base);
         match a.shard {
             Some(s) => d.join(format!("shard-{}-of-{}", s.k, s.n)),
             None => d,
@@ -125,9 +126,21 @@ pub fn run(a: &SweepArgs) -> anyhow::Result<Outcome> {
         .collect();
     // The handler is installed before anything is written.
     let stop = interrupt::stop_flag();
-    std::fs::create_dir_all(dir.join("points"))
-        .with_context(|| format!("creating {}", dir.join("points").display()))?;
     let reps = grid.replications;
+    let mut manifest = Manifest {
+        scenario_name: base.name.clone(),
+        scenario: base.to_ron_string(),
+        axes: grid.axes.clone(),
+        replications: reps,
+        points: grid.points.len(),
+        shard: a.shard,
+        complete: false,
+        point_indices: Vec::new(),
+    };
+    // Every input is checked: hold the directory and mark it incomplete
+    // before anything else is written or removed.
+    let _lock = DirLock::acquire(&dir)?;
+    sweep_dir::start(&dir, &manifest)?;
     let bar = CountBar::new(
         mine.len() as u64 * reps as u64,
         crate::progress::wanted(a.quiet),
@@ -171,21 +184,14 @@ pub fn run(a: &SweepArgs) -> anyhow::Result<Outcome> {
     }
     bar.finish();
     let interrupted = stop.load(Ordering::SeqCst) && done.len() < mine.len();
-    let manifest = Manifest {
-        scenario_name: base.name.clone(),
-        scenario: base.to_ron_string(),
-        axes: grid.axes.clone(),
-        replications: reps,
-        points: grid.points.len(),
-        shard: a.shard,
-        complete: !interrupted,
-        point_indices: done.clone(),
-    };
-    write_manifest(&dir, &manifest)?;
+    manifest.point_indices = done.clone();
     let whole = !interrupted && done.len() == grid.points.len();
     if whole {
         results::write(&dir, &manifest)?;
     }
+    // Last: the manifest says complete only once everything is written.
+    manifest.complete = !interrupted;
+    write_manifest(&dir, &manifest)?;
     Ok(Outcome {
         dir,
         points: done.len(),

@@ -123,6 +123,25 @@ pub fn write_point(dir: &Path, point: &Point, reps: &[Replication]) -> anyhow::R
     files::write_json(&json_path, &file)
 }
 
+/// Makes `dir` honest before a sweep or merge writes into it: writes the
+/// manifest `m` (which must say `complete: false` and list no point), then
+/// removes the `results.csv` and `points/` an earlier sweep left, and
+/// creates `points/` empty. Whatever happens next, nothing of the earlier
+/// sweep can be mistaken for this one's.
+///
+/// # Errors
+///
+/// A file that cannot be written or removed.
+pub fn start(dir: &Path, m: &Manifest) -> anyhow::Result<()> {
+    debug_assert!(!m.complete && m.point_indices.is_empty());
+    write_manifest(dir, m)?;
+    crate::out_dir::remove_outputs(dir, &["results.csv", "points"])?;
+    let points = dir.join("points");
+    std::fs::create_dir_all(&points)
+        .map_err(anyhow::Error::new)
+        .map_err(|e| e.context(format!("creating {}", points.display())))
+}
+
 /// Writes `dir/sweep.json`.
 ///
 /// # Errors

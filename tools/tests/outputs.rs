@@ -82,3 +82,189 @@ fn a_scheduler_refusal_is_said_once() {
     let e = stderr(&o);
     assert_eq!(e.matches("scheduler exhaustive").count(), 1, "{e}");
 }
+
+const SMALL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/small-sweep.ron");
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_sweep_clears_what_an_earlier_sweep_left() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s");
+    // What an interrupted larger sweep would leave: a results.csv, point files
+    // beyond the new grid, a manifest saying complete.
+    std::fs::create_dir_all(out.join("points")).unwrap();
+    for f in [
+        "results.csv",
+        "points/p0007.json",
+        "points/p0007.hlog",
+        "sweep.json",
+    ] {
+        std::fs::write(out.join(f), "stale").unwrap();
+    }
+    let f = file(
+        tmp.path(),
+        "one.ron",
+        r#"(horizon: 4.0, arrivals: (rate: 5.0), sweep: Some((replications: 1, grid: [(path: "arrivals.rate", values: [5.0])])))"#,
+    );
+    let o = edgesim(&["sweep", p(&f), "-q", "--out", p(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(names(&out.join("points")), ["p0000.hlog", "p0000.json"]);
+    assert_eq!(names(&out), ["points", "results.csv", "sweep.json"]);
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+}
+
+#[test]
+fn a_killed_sweep_leaves_an_incomplete_manifest_that_merge_refuses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("s");
+    let o = edgesim(&["sweep", SMALL, "-q", "--out", p(&dir)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Sweep again, far longer, into the same directory, and SIGKILL it.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_edgesim"))
+        .args([
+            "sweep",
+            SMALL,
+            "--set",
+            "horizon=1e6",
+            "--jobs",
+            "1",
+            "-q",
+            "--out",
+        ])
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let m = dir.join("sweep.json");
+    loop {
+        let text = std::fs::read_to_string(&m).unwrap_or_default();
+        if text.contains("\"complete\": false") {
+            break;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the sweep ended");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!dir.join("results.csv").exists());
+    let o = edgesim(&["merge", p(&dir), "--out", p(&tmp.path().join("m"))]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("incomplete"), "{}", stderr(&o));
+    assert!(!tmp.path().join("m").exists(), "nothing written");
+    // Its lock is stale (the holder is dead): the next sweep takes it over.
+    let o = edgesim(&["sweep", SMALL, "-q", "--out", p(&dir)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!dir.join("edgesim.lock").exists());
+}
+
+#[test]
+fn a_directory_held_by_a_live_process_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("o");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("summary.json"), "earlier").unwrap();
+    // This test process is alive and "holds" the directory.
+    std::fs::write(
+        out.join("edgesim.lock"),
+        format!("{}\n", std::process::id()),
+    )
+    .unwrap();
+    for args in [
+        vec!["run", "--set", "horizon=2", "-q", "--out", p(&out)],
+        vec!["sweep", SMALL, "-q", "--out", p(&out)],
+    ] {
+        let o = edgesim(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains("in use") && e.contains(&std::process::id().to_string()),
+            "{e}"
+        );
+    }
+    // Nothing of the directory was touched.
+    assert_eq!(names(&out), ["edgesim.lock", "summary.json"]);
+    // A lock of a dead process is taken over and removed at the end.
+    std::fs::write(out.join("edgesim.lock"), "4294967295\n").unwrap();
+    let o = edgesim(&["run", "--set", "horizon=2", "-q", "--out", p(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!out.join("edgesim.lock").exists());
+}
+
+#[test]
+fn a_failing_run_leaves_no_temporary_and_no_earlier_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("o");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("summary.json"), "earlier").unwrap();
+    let f = file(
+        tmp.path(),
+        "ex.ron",
+        r#"(horizon: 10.0, arrivals: (rate: 300.0), scheduler: (name: "exhaustive"))"#,
+    );
+    let o = edgesim(&["run", p(&f), "-q", "--out", p(&out)]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(names(&out).is_empty(), "{:?}", names(&out));
+}
+
+#[test]
+fn merge_refuses_other_sweeps_and_repeated_directories() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let shard = |k: &str, out: &str, set: &[&str]| {
+        let mut args = vec!["sweep", SMALL, "--shard", k, "-q", "--out"];
+        let o = p(&t.join(out)).to_string();
+        args.push(&o);
+        args.extend_from_slice(set);
+        let r = edgesim(&args);
+        assert!(r.status.success(), "{}", stderr(&r));
+    };
+    shard("1/2", "s1", &[]);
+    shard("2/2", "s2", &[]);
+    shard("2/2", "other", &["--set", "horizon=9"]);
+    let m = p(&t.join("m")).to_string();
+    let o = edgesim(&["merge", p(&t.join("s1")), p(&t.join("other")), "--out", &m]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("different sweeps"), "{}", stderr(&o));
+    let s1 = p(&t.join("s1")).to_string();
+    let dot = format!("{}/./s1", t.display());
+    for dup in [[s1.as_str(), s1.as_str()], [s1.as_str(), dot.as_str()]] {
+        let o = edgesim(&["merge", dup[0], dup[1], "--out", &m]);
+        assert_eq!(o.status.code(), Some(2), "{dup:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("same directory"), "{}", stderr(&o));
+    }
+    // A merge into one of its inputs is refused too.
+    let o = edgesim(&["merge", &s1, p(&t.join("s2")), "--out", &s1]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!t.join("m").exists());
+    // A corrupt point file is bad input, found before anything is written.
+    std::fs::write(t.join("s2/points/p0001.json"), "{").unwrap();
+    let o = edgesim(&["merge", &s1, p(&t.join("s2")), "--out", &m]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("p0001.json"), "{}", stderr(&o));
+    assert!(!t.join("m").exists());
+}
+
+#[test]
+fn an_unnamed_scenario_writes_to_its_file_stem() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = file(tmp.path(), "short-one.ron", "(horizon: 2.0)");
+    let o = Command::new(env!("CARGO_BIN_EXE_edgesim"))
+        .args(["run", "-q"])
+        .arg(&f)
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(tmp.path().join("out/short-one/summary.json").exists());
+    assert!(!tmp.path().join("out/default").exists());
+}
