@@ -8,7 +8,7 @@
 //! `M_ci_hi` — the mean over replications and its 95 % Student-t
 //! confidence interval (empty cells when undefined: one replication, or a
 //! replication with no value, e.g. no delivered request); then
-//! `latency_pooled_*`: percentiles of the latency histogram pooled over
+//! `latency_pooled_*`: HdrHistogram's percentiles of the latency histogram pooled over
 //! the replications (their HdrHistograms added, not their percentiles averaged).
 
 use std::path::Path;
@@ -47,39 +47,39 @@ fn ratio(a: u64, b: u64) -> f64 {
 pub const METRICS: &[Metric] = &[
     Metric {
         name: "throughput_rps",
-        of: |s| s.throughput_rps,
+        of: |s| opt(s.throughput_rps),
     },
     Metric {
         name: "throughput_per_epoch",
-        of: |s| s.throughput_per_epoch,
+        of: |s| opt(s.throughput_per_epoch),
     },
     Metric {
         name: "on_time_fraction",
         of: |s| ratio(s.on_time, s.arrived),
     },
     Metric {
-        name: "latency_mean_s",
-        of: |s| opt(s.latency_s.mean),
+        name: "latency_mean_hdr_s",
+        of: |s| opt(s.latency_s.as_ref().map(|q| q.mean_hdr)),
     },
     Metric {
-        name: "latency_p50_s",
-        of: |s| opt(s.latency_s.p50),
+        name: "latency_p50_hdr_s",
+        of: |s| opt(s.latency_s.as_ref().map(|q| q.p50_hdr)),
     },
     Metric {
-        name: "latency_p90_s",
-        of: |s| opt(s.latency_s.p90),
+        name: "latency_p90_hdr_s",
+        of: |s| opt(s.latency_s.as_ref().map(|q| q.p90_hdr)),
     },
     Metric {
-        name: "latency_p99_s",
-        of: |s| opt(s.latency_s.p99),
+        name: "latency_p99_hdr_s",
+        of: |s| opt(s.latency_s.as_ref().map(|q| q.p99_hdr)),
     },
     Metric {
-        name: "waiting_mean_s",
-        of: |s| opt(s.waiting_s.mean),
+        name: "waiting_mean_hdr_s",
+        of: |s| opt(s.waiting_s.as_ref().map(|q| q.mean_hdr)),
     },
     Metric {
         name: "mean_batch_size",
-        of: |s| s.mean_batch_size,
+        of: |s| opt(s.mean_batch_size),
     },
     Metric {
         name: "nodes_per_epoch",
@@ -91,7 +91,7 @@ pub const METRICS: &[Metric] = &[
     },
     Metric {
         name: "gpu_utilisation",
-        of: |s| s.gpu_utilisation,
+        of: |s| opt(s.gpu_utilisation),
     },
     Metric {
         name: "arrived",
@@ -122,11 +122,11 @@ pub const METRICS: &[Metric] = &[
 /// Pooled-latency columns.
 pub const POOLED: &[&str] = &[
     "latency_pooled_count",
-    "latency_pooled_mean_s",
-    "latency_pooled_p50_s",
-    "latency_pooled_p90_s",
-    "latency_pooled_p99_s",
-    "latency_pooled_max_s",
+    "latency_pooled_mean_hdr_s",
+    "latency_pooled_p50_hdr_s",
+    "latency_pooled_p90_hdr_s",
+    "latency_pooled_p99_hdr_s",
+    "latency_pooled_max_hdr_s",
 ];
 
 /// A parameter value as a CSV cell: the RON text, with a plain quoted
@@ -260,13 +260,17 @@ pub fn rows_from<'a>(
                 .map_err(|e| anyhow!("point {index}: pooling latency: {e:?}"))?;
         }
         let q = Quantiles::of_ns(&pooled);
+        let pooled_count = q.as_ref().map_or(0, |q| q.count);
+        let pooled = q.map_or([f64::NAN; 5], |q| {
+            [q.mean_hdr, q.p50_hdr, q.p90_hdr, q.p99_hdr, q.max_hdr]
+        });
         rows.push(ResultsRow {
             point: index,
             params,
             replications: reps.len(),
             estimates,
-            pooled_count: q.count,
-            pooled: [q.mean, q.p50, q.p90, q.p99, q.max].map(opt),
+            pooled_count,
+            pooled,
         });
     }
     Ok(rows)

@@ -1,8 +1,10 @@
 //! Issue 10 on the tools side, end to end: sweeps that pool histograms of
 //! different ranges, seeds that would overflow, and error messages.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 fn edgesim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_edgesim"))
@@ -267,4 +269,53 @@ fn an_unnamed_scenario_writes_to_its_file_stem() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(tmp.path().join("out/short-one/summary.json").exists());
     assert!(!tmp.path().join("out/default").exists());
+}
+
+#[test]
+fn a_run_stopped_in_its_warm_up_measured_nothing_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("w");
+    // A warm-up far longer than the test waits.
+    let child = Command::new(env!("CARGO_BIN_EXE_edgesim"))
+        .args([
+            "run",
+            "--set",
+            "horizon=1e6",
+            "--set",
+            "warmup=9e5",
+            "-q",
+            "--out",
+        ])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !dir.join("edgesim.lock").exists() {
+        assert!(t0.elapsed().as_secs() < 20, "the run did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let out = common::interrupt_and_wait(child);
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert!(s["end_s"].as_f64().unwrap() < 9e5);
+    for k in [
+        "throughput_rps",
+        "throughput_per_epoch",
+        "mean_batch_size",
+        "gpu_utilisation",
+        "uplink_utilisation",
+        "downlink_utilisation",
+        "latency_s",
+        "waiting_s",
+        "first_token_s",
+    ] {
+        assert!(s[k].is_null(), "{k}: {}", s[k]);
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("throughput not measured"), "{text}");
+    assert!(!text.contains("0.000 req/s"), "{text}");
 }
