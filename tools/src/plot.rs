@@ -178,6 +178,11 @@ pub fn chart_data(t: &Table, a: &PlotArgs) -> anyhow::Result<ChartData> {
         }
     };
     if let Some(f) = &a.x_field {
+        if f.trim().is_empty() {
+            return Err(bad_input(
+                "--x-field: empty field name (give the name before `:` in the x cells, e.g. `hi`)",
+            ));
+        }
         if let Some(r) = t.rows.iter().find(|r| field_num(&r[xi], f).is_none()) {
             return Err(bad_input(format!(
                 "--x-field {f}: no number after `{f}:` in `{}`",
@@ -377,6 +382,15 @@ pub fn render(data: &ChartData, a: &PlotArgs) -> anyhow::Result<String> {
     } else {
         padded_range(y0, y1)
     };
+    // An axis whose padded range overflows (values near ±f64::MAX) cannot be
+    // drawn: plotters would loop forever looking for its ticks.
+    for (axis, lo, hi) in [("x", x0, x1), ("y", y0, y1)] {
+        if !(lo.is_finite() && hi.is_finite() && (hi - lo).is_finite() && hi > lo) {
+            return Err(bad_input(format!(
+                "the {axis} values are too large to draw: the {axis} axis would span [{lo}, {hi}]"
+            )));
+        }
+    }
     let title = a.title.clone().unwrap_or_else(|| {
         a.csv
             .file_name()
@@ -517,6 +531,30 @@ mod tests {
         assert_eq!(d.lines[1].points[0], (5.0, 3.0, Some((2.5, 3.5))));
         let e = chart_data(&t, &args("nope", &["tp_mean"], &[])).unwrap_err();
         assert!(e.to_string().contains("no column `nope`"), "{e}");
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_draw_instead_of_hanging() {
+        // y up to f64::MAX: the padded axis overflows.
+        let t = Table::parse("x,y\n1,1\n2,1.79e308\n").unwrap();
+        let a = args("x", &["y"], &[]);
+        let e = render(&chart_data(&t, &a).unwrap(), &a).unwrap_err();
+        assert_eq!(tools::failure::exit_code(&e), 2);
+        assert!(e.to_string().contains("too large"), "{e}");
+        // x from −MAX to MAX: the span overflows.
+        let t = Table::parse("x,y\n-1.7e308,1\n1.7e308,2\n").unwrap();
+        assert!(render(&chart_data(&t, &a).unwrap(), &a).is_err());
+        // Large but drawable values still give a chart.
+        let t = Table::parse("x,y\n1,1.7e308\n2,1.79e308\n").unwrap();
+        assert!(render(&chart_data(&t, &a).unwrap(), &a).is_ok());
+        // An empty --x-field is refused, not searched for.
+        let t = Table::parse("x,y\n\"Uniform(lo: 1, hi: 2)\",1\n").unwrap();
+        let mut a = args("x", &["y"], &[]);
+        for f in ["", " "] {
+            a.x_field = Some(f.into());
+            let e = chart_data(&t, &a).unwrap_err();
+            assert_eq!(tools::failure::exit_code(&e), 2, "{e}");
+        }
     }
 
     #[test]
