@@ -319,3 +319,32 @@ fn a_run_stopped_in_its_warm_up_measured_nothing_and_says_so() {
     assert!(text.contains("throughput not measured"), "{text}");
     assert!(!text.contains("0.000 req/s"), "{text}");
 }
+
+#[test]
+fn bench_engine_prints_its_keys_in_the_documented_order() {
+    let o = edgesim(&["bench", "engine", "--events", "2000", "--population", "10"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let line = String::from_utf8(o.stdout).unwrap();
+    // The order docs/cli.md shows.
+    let keys = [
+        "benchmark",
+        "population",
+        "events",
+        "seed",
+        "engine_events_per_s",
+        "bare_heap_events_per_s",
+        "ratio",
+        "rounds",
+        "engine_wall_s",
+        "bare_heap_wall_s",
+        "checksum",
+    ];
+    let at: Vec<usize> = keys
+        .iter()
+        .map(|k| {
+            line.find(&format!("\"{k}\":"))
+                .unwrap_or_else(|| panic!("{k}: {line}"))
+        })
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{line}");
+}
