@@ -264,6 +264,11 @@ pub struct Interval<'a> {
 }
 
 /// An interval log holding `intervals`, with a leading comment `title`.
+///
+/// # Errors
+///
+/// A tag that an interval log cannot hold (a `,`, space or newline), or a
+/// histogram that does not serialize.
 pub fn hlog(title: &str, unit: Unit, intervals: &[Interval<'_>]) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut serializer = V2DeflateSerializer::new();
@@ -292,6 +297,10 @@ pub fn hlog(title: &str, unit: Unit, intervals: &[Interval<'_>]) -> anyhow::Resu
 pub type Tagged = Vec<(Option<String>, Histogram<u64>)>;
 
 /// The tagged histograms of an interval log, in file order.
+///
+/// # Errors
+///
+/// A malformed log line, bad base64, or a histogram that does not deserialize.
 pub fn read_hlog(bytes: &[u8]) -> anyhow::Result<Tagged> {
     let mut out = Vec::new();
     let mut deserializer = Deserializer::new();

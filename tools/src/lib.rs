@@ -21,7 +21,7 @@
 //!
 //! It owns no model logic: that is `sim-models` and `sim-schedulers`. It
 //! does not print, parse arguments or handle signals: that is the binary.
-#![deny(missing_docs)]
+#![deny(missing_docs, clippy::missing_errors_doc)]
 
 pub mod failure;
 pub mod files;

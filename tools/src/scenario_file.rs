@@ -48,6 +48,12 @@ pub fn scenario_error(origin: &str, e: ScenarioError) -> anyhow::Error {
 
 /// Reads `path` (or the built-in default), applies `sets` (`path=value`) and
 /// `seed`, and range-checks the result.
+///
+/// # Errors
+///
+/// Bad input (exit status 2): the file cannot be read, does not parse (with
+/// its line and column), an override names no field or does not parse, or a
+/// value is out of range (naming the field).
 pub fn scenario(
     path: Option<&PathBuf>,
     sets: &[String],
@@ -71,12 +77,20 @@ pub fn scenario(
 }
 
 /// What a scheduler may know of the scenario's system (already validated).
+///
+/// # Errors
+///
+/// Bad input naming the field when the system cannot be resolved.
 pub fn system_info(s: &Scenario, origin: &str) -> anyhow::Result<SystemInfo> {
     s.system_info().map_err(|e| scenario_error(origin, e))
 }
 
 /// Builds the scenario's scheduler; a refusal at load (unknown name, static
 /// with b = 0, nobatch with a model too large for one GPU) is bad input.
+///
+/// # Errors
+///
+/// Bad input (exit status 2) naming `origin` when the scheduler refuses the scenario.
 pub fn scheduler(
     s: &Scenario,
     origin: &str,
