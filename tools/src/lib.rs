@@ -16,6 +16,7 @@
 //! - [`stats`]: means and Student-t confidence intervals over replications;
 //! - [`results`]: a sweep's `results.csv`, from its point files only;
 //! - [`table`]: CSV tables (written for `results.csv`, read by `plot`);
+//! - [`chart`]: line charts (SVG) of CSV columns, for `plot`;
 //! - [`files`]: atomic file writes and input reads;
 //! - [`out_dir`]: one process per output directory, and no stale outputs.
 //!
@@ -23,6 +24,7 @@
 //! does not print, parse arguments or handle signals: that is the binary.
 #![deny(missing_docs, clippy::missing_errors_doc)]
 
+pub mod chart;
 pub mod failure;
 pub mod files;
 pub mod histograms;
