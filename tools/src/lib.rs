@@ -6,6 +6,8 @@
 //! - [`failure`]: bad input (exit status 2) against any other failure;
 //! - [`scenario_file`]: reading a scenario file (or the built-in default),
 //!   its overrides and checks, and building its scheduler;
+//! - [`instance_file`]: reading a standalone scheduling instance and one
+//!   scheduler's answer on it;
 //! - [`sweep_grid`]: the points of a scenario's `sweep` section and the
 //!   shards that split them;
 //! - [`summary`]: what one run measured (`summary.json`);
@@ -28,6 +30,7 @@ pub mod chart;
 pub mod failure;
 pub mod files;
 pub mod histograms;
+pub mod instance_file;
 pub mod out_dir;
 pub mod results;
 pub mod run_dir;

@@ -4,7 +4,7 @@
 //! dftsp against tree-search Table III's node reduction (MODEL.md §7, §9).
 //!
 //! Glue: the solving is `sim_schedulers::solve_instance` (through
-//! [`crate::solve::solve_one`]); the statistics are `tools::stats::spread`.
+//! `tools::instance_file::solve_one`); the statistics are `tools::stats::spread`.
 
 use std::path::{Path, PathBuf};
 
@@ -13,8 +13,9 @@ use serde::Serialize;
 use sim_models::scheduler::ZStart;
 use sim_schedulers::{BATCHING, NAMES};
 
-use crate::solve::{read_instance, solve_one, ZStartArg};
+use crate::solve::ZStartArg;
 use tools::failure::bad_input;
+use tools::instance_file::{read_instance, solve_one};
 use tools::stats::spread;
 use tools::table::Table;
 

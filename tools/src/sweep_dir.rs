@@ -123,19 +123,22 @@ pub fn write_point(dir: &Path, point: &Point, reps: &[Replication]) -> anyhow::R
     files::write_json(&json_path, &file)
 }
 
-/// Makes `dir` honest before a sweep or merge writes into it: writes the
-/// manifest `m` (which must say `complete: false` and list no point), then
-/// removes the `results.csv` and `points/` an earlier sweep left, and
-/// creates `points/` empty. Whatever happens next, nothing of the earlier
-/// sweep can be mistaken for this one's.
+/// Makes `dir` honest before a sweep or merge writes into it: removes the
+/// `results.csv` an earlier sweep left, writes the manifest `m` (which must
+/// say `complete: false` and list no point), then removes the earlier
+/// `points/` and creates it empty. Stopped at any step, the directory holds
+/// either the earlier sweep (whole, without its `results.csv`) or one
+/// marked incomplete: nothing of the earlier sweep can be mistaken for this
+/// one's, and no `results.csv` sits beside point files it was not computed from.
 ///
 /// # Errors
 ///
 /// A file that cannot be written or removed.
 pub fn start(dir: &Path, m: &Manifest) -> anyhow::Result<()> {
     debug_assert!(!m.complete && m.point_indices.is_empty());
+    crate::out_dir::remove_outputs(dir, &["results.csv"])?;
     write_manifest(dir, m)?;
-    crate::out_dir::remove_outputs(dir, &["results.csv", "points"])?;
+    crate::out_dir::remove_outputs(dir, &["points"])?;
     let points = dir.join("points");
     std::fs::create_dir_all(&points)
         .map_err(anyhow::Error::new)
