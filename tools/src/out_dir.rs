@@ -7,7 +7,9 @@
 //!   left by a process that died (SIGKILL, a crash) is taken over. The lock
 //!   file is created with its contents in one step (written to a temporary
 //!   file, then linked into place without replacing anything), so nobody
-//!   ever reads a half-written PID. Released (removed) on drop.
+//!   ever reads a half-written PID. Released (removed) on drop. Once it is
+//!   taken, the temporary files a killed writer left in the directory are
+//!   removed.
 //! - [`remove_outputs`]: removes the files and directories a command owns
 //!   in its output directory before it writes new ones.
 
@@ -63,7 +65,11 @@ impl DirLock {
             writeln!(tmp, "{}", std::process::id())
                 .with_context(|| format!("writing {}", path.display()))?;
             match tmp.persist_noclobber(&path) {
-                Ok(_) => return Ok(DirLock { path }),
+                Ok(_) => {
+                    let lock = DirLock { path };
+                    remove_stale_temporaries(dir)?;
+                    return Ok(lock);
+                }
                 Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {}
                 Err(e) => {
                     return Err(e.error).with_context(|| format!("creating {}", path.display()))
@@ -96,6 +102,28 @@ impl Drop for DirLock {
     fn drop(&mut self) {
         let _ = fs::remove_file(&self.path);
     }
+}
+
+/// Removes the temporary files (`.NAME.XXXXXX.tmp`, [`crate::files`]) that
+/// a process killed outright (SIGKILL, a second Ctrl-C) left in `dir`. Call
+/// it while holding `dir`'s [`DirLock`]: no live process is writing them.
+///
+/// # Errors
+///
+/// One cannot be removed.
+pub fn remove_stale_temporaries(dir: &Path) -> anyhow::Result<()> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.ends_with(".tmp") && e.path().is_file() {
+            fs::remove_file(e.path())
+                .with_context(|| format!("removing the stale {}", e.path().display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Removes `names` (files or directories) under `dir`, those that exist.
@@ -142,6 +170,15 @@ mod tests {
         assert_eq!(pid, std::process::id());
         drop(l);
         assert_eq!(fs::read_dir(&d).unwrap().count(), 0);
+        // A killed writer's temporary file is removed when the lock is taken.
+        fs::write(d.join(".epochs.csv.AbC123.tmp"), "half").unwrap();
+        fs::write(d.join("kept.tmp"), "not ours").unwrap();
+        drop(DirLock::acquire(&d).unwrap());
+        let left: Vec<_> = fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("kept.tmp")]);
     }
 
     #[test]
