@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, Context};
+use anyhow::Context;
 
 use crate::failure::bad_input;
 use hdrhistogram::Histogram;
@@ -223,8 +223,8 @@ pub fn rows_from<'a>(
     for index in 0..m.points {
         let dir = dir_of(index);
         let (file, hists) = read_point(dir, index)?;
-        let at = crate::sweep_dir::point_paths(dir, index).0;
-        let at = at.display();
+        let (json_path, hlog_path) = crate::sweep_dir::point_paths(dir, index);
+        let (at, hlog_at) = (json_path.display(), hlog_path.display());
         let reps = &file.replications;
         if reps.len() != m.replications as usize {
             return Err(bad_input(format!(
@@ -254,10 +254,10 @@ pub fn rows_from<'a>(
             let (_, h) = hists
                 .iter()
                 .find(|(t, _)| t.as_deref() == Some(want.as_str()))
-                .ok_or_else(|| bad_input(format!("{at}: no `{want}` histogram in its .hlog")))?;
+                .ok_or_else(|| bad_input(format!("{hlog_at}: no `{want}` histogram")))?;
             pooled
                 .add(h)
-                .map_err(|e| anyhow!("point {index}: pooling latency: {e:?}"))?;
+                .map_err(|e| bad_input(format!("{hlog_at}: cannot pool `{want}`: {e:?}")))?;
         }
         let q = Quantiles::of_ns(&pooled);
         let pooled_count = q.as_ref().map_or(0, |q| q.count);
