@@ -6,7 +6,7 @@
 //! - `points/pNNNN.hlog`: its latency, waiting, first-token, slack and
 //!   lateness histograms, one interval per replication, tagged `KIND.repR`.
 //!
-//! `results.csv` is computed from the point files only (`crate::results`),
+//! `results.csv` is computed from the point files only (the `results` module),
 //! so a merged set of shards gives the same bytes as an unsharded sweep.
 
 use std::path::{Path, PathBuf};
