@@ -348,3 +348,33 @@ fn bench_engine_prints_its_keys_in_the_documented_order() {
         .collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "{line}");
 }
+
+#[test]
+fn a_second_run_into_a_live_run_s_directory_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("busy");
+    let child = Command::new(env!("CARGO_BIN_EXE_edgesim"))
+        .args(["run", "--set", "horizon=1e6", "-q", "--out"])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !dir.join("edgesim.lock").exists() {
+        assert!(t0.elapsed().as_secs() < 20, "the run did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = child.id().to_string();
+    let o = edgesim(&["run", "--set", "horizon=2", "-q", "--out", p(&dir)]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains(&pid) && e.contains("in use"), "{e}");
+    let out = common::interrupt_and_wait(child);
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    // The first run's files are its own, and its lock is gone.
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["partial"], true);
+    assert!(!dir.join("edgesim.lock").exists());
+}
