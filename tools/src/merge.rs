@@ -36,6 +36,21 @@ fn canonical(d: &Path) -> anyhow::Result<PathBuf> {
         .map_err(|e| bad_input(format!("cannot read directory {}: {e}", d.display())))
 }
 
+/// Where `merge` writes without `--out`: the directory that holds the shard
+/// `first` when it is a default shard directory (`…/NAME/shard-K-of-N/`, as
+/// `sweep --shard` names them, so the merge lands where the unsharded sweep
+/// would write), else `out/<scenario name>/`.
+fn default_out(first: &Path, m: &Manifest) -> PathBuf {
+    let shard_dir = m
+        .shard
+        .map(|s| format!("shard-{}-of-{}", s.k, s.n))
+        .is_some_and(|n| first.file_name().is_some_and(|f| f == n.as_str()));
+    match first.parent() {
+        Some(p) if shard_dir && !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => files::default_out(&m.scenario_name),
+    }
+}
+
 /// Merges; returns the output directory and the number of points.
 pub fn run(a: &MergeArgs) -> anyhow::Result<(PathBuf, usize)> {
     // Inputs: every directory once, every manifest readable and alike.
@@ -103,7 +118,7 @@ pub fn run(a: &MergeArgs) -> anyhow::Result<(PathBuf, usize)> {
     let out = a
         .out
         .clone()
-        .unwrap_or_else(|| files::default_out(&first.scenario_name));
+        .unwrap_or_else(|| default_out(first_dir, first));
     if let Ok(c) = out.canonicalize() {
         if let Some((d, _, _)) = manifests.iter().find(|(_, dc, _)| *dc == c) {
             return Err(bad_input(format!(

@@ -378,3 +378,32 @@ fn a_second_run_into_a_live_run_s_directory_is_refused() {
     assert_eq!(s["partial"], true);
     assert!(!dir.join("edgesim.lock").exists());
 }
+
+#[test]
+fn merge_without_out_lands_where_the_unsharded_sweep_would() {
+    // An unnamed scenario's shards go to out/<file stem>/shard-K-of-N/; merged
+    // without --out they land in out/<file stem>/, not out/default/.
+    let tmp = tempfile::tempdir().unwrap();
+    let f = file(
+        tmp.path(),
+        "two-points.ron",
+        r#"(horizon: 4.0, sweep: Some((replications: 1, grid: [(path: "arrivals.rate", values: [5.0, 6.0])])))"#,
+    );
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_edgesim"))
+            .args(args)
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    };
+    run(&["sweep", p(&f), "-q", "--shard", "1/2"]);
+    run(&["sweep", p(&f), "-q", "--shard", "2/2"]);
+    run(&[
+        "merge",
+        "out/two-points/shard-1-of-2",
+        "out/two-points/shard-2-of-2",
+    ]);
+    assert!(tmp.path().join("out/two-points/results.csv").exists());
+    assert!(!tmp.path().join("out/default").exists());
+}
