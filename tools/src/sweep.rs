@@ -1,19 +1,12 @@
 //! `edgesim sweep`: every point of a scenario's `sweep` grid × every
-//! replication, in parallel, with per-point files that `merge` can combine.
+//! replication, in parallel on a private rayon pool, written as per-point
+//! files that `merge` can combine (docs/cli.md has the full description).
 //!
-//! Semantics (docs/cli.md has the full description):
-//! - the grid is the Cartesian product of the `sweep.grid` axes, the first
-//!   axis outermost; points are numbered from 0 in that order;
-//! - replication `r` of every point runs with master seed `seed + r` (the
-//!   point's scenario seed; an overflow is refused at load), so points share random numbers
-//!   (common random numbers) and nothing depends on `--jobs` or `--shard`;
-//! - `--shard K/N` runs the points whose index `i` has `i mod N = K − 1`
-//!   (round robin, which spreads slow and fast points evenly);
-//! - each point gets `points/pNNNN.json` (its parameters and one summary per
-//!   replication) and `points/pNNNN.hlog` (its latency, waiting, first-token,
-//!   slack and lateness histograms, one interval per replication, tagged
-//!   `KIND.repR`); `results.csv` is computed from those files only, so a
-//!   merged set of shards gives the same bytes as an unsharded sweep.
+//! Glue: the grid and its checks are `tools::sweep_grid`, the directory
+//! format `tools::sweep_dir`, `results.csv` `tools::results`. Here: the
+//! flags, the waves of runs, Ctrl-C and the progress bar. Replication `r`
+//! of every point runs with master seed `seed + r` (common random numbers),
+//! so nothing depends on `--jobs` or `--shard`.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
