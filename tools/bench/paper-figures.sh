@@ -20,7 +20,7 @@ sweep fig5a
 
 sweep fig5a-bandwidth
 "$E" plot "$FIG/fig5a-bandwidth.csv" --x arrivals.rate --y throughput_per_epoch_mean --series model --series scheduler.name \
-  --title "Fig. 5(a), bandwidth-limited (B = 20 kHz): throughput vs arrival rate" --x-label "arrival rate λ (req/s)" --y-label "$Y" \
+  --title "Fig. 5(a), bandwidth-limited (B = 3 kHz): throughput vs arrival rate" --x-label "arrival rate λ (req/s)" --y-label "$Y" \
   -o "$FIG/fig5a-bandwidth.svg"
 
 sweep fig5b

@@ -26,6 +26,25 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
     }
 }
 
+/// The one-line message of `e`: its causes joined by `: `, as anyhow's
+/// `{:#}` prints them, except that a cause whose text the message already
+/// ends with is not repeated (an error type that both writes its source into
+/// its own message and returns it as `source()` would otherwise print it twice).
+pub fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out.replace('\n', " ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +58,19 @@ mod tests {
         assert_eq!(format!("{e:#}"), "while reading x.ron: no such field");
         let other = anyhow::anyhow!("disk full").context("writing out/x");
         assert_eq!(exit_code(&other), 1);
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("epoch 1: {0}")]
+    struct Wrapping(#[source] BadInput);
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let e = anyhow::Error::new(Wrapping(BadInput("scheduler x: too many".into())))
+            .context("simulating a.ron");
+        assert_eq!(
+            message(&e),
+            "simulating a.ron: epoch 1: scheduler x: too many"
+        );
     }
 }

@@ -1,54 +1,143 @@
-//! Writing output files so that none is ever left half-written: each file is
-//! written under a temporary name in its own directory, flushed, then renamed
-//! over its final name (a rename within one directory is atomic on POSIX).
-//! This guards against the process stopping midway (Ctrl-C, a crash); files
-//! are not fsynced, so it does not guard against a power cut.
+//! Output files are never left half-written: each is written to a temporary
+//! file in its own directory (`tempfile`'s `NamedTempFile`, named
+//! `.NAME.XXXXXX.tmp`), flushed and fsynced, then persisted (renamed) over
+//! its final name, which is atomic on POSIX. The temporary file is removed
+//! on every error path (it is deleted when dropped uncommitted); only a
+//! process killed outright (SIGKILL) can leave one behind.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use tempfile::NamedTempFile;
 
-/// Writes `contents` to `path` atomically (temporary name + rename), creating
-/// the parent directory if needed.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
-    let dir = match path.parent() {
+/// The directory `path` is in (`.` for a bare file name).
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&dir).with_context(|| format!("creating directory {}", dir.display()))?;
-    let name = path
-        .file_name()
-        .with_context(|| format!("{} names no file", path.display()))?;
-    let tmp = dir.join(temp_name(name));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(contents)?;
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("writing {}", path.display()));
     }
-    Ok(())
 }
 
-fn temp_name(name: &std::ffi::OsStr) -> String {
-    format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id())
+/// A file being written under a temporary name beside its final path,
+/// which [`AtomicFile::commit`] fsyncs and renames into place. Dropped
+/// without a commit, the temporary file is removed.
+pub struct AtomicFile {
+    tmp: NamedTempFile,
+    path: PathBuf,
 }
 
-/// The temporary name [`write_atomic`] uses for `path`, for callers that
-/// stream a file and rename it themselves.
-pub fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .unwrap_or_else(|| std::ffi::OsStr::new("output"));
-    path.with_file_name(temp_name(name))
+impl AtomicFile {
+    /// Starts writing `path`, creating its directory if needed.
+    ///
+    /// # Errors
+    ///
+    /// The directory or the temporary file cannot be created.
+    pub fn create(path: &Path) -> anyhow::Result<AtomicFile> {
+        let dir = parent_dir(path);
+        fs::create_dir_all(&dir)
+            .with_context(|| format!("creating directory {}", dir.display()))?;
+        let name = path
+            .file_name()
+            .with_context(|| format!("{} names no file", path.display()))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{}.", name.to_string_lossy()))
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .with_context(|| format!("creating a temporary file for {}", path.display()))?;
+        Ok(AtomicFile {
+            tmp,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The final path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flushes, fsyncs and renames the file over its final path.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be synced or renamed (the temporary file is then removed).
+    pub fn commit(mut self) -> anyhow::Result<()> {
+        let path = self.path;
+        self.tmp
+            .flush()
+            .and_then(|_| self.tmp.as_file().sync_all())
+            .with_context(|| format!("writing {}", path.display()))?;
+        self.tmp
+            .persist(&path)
+            .map_err(|e| e.error)
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.tmp.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.tmp.flush()
+    }
+}
+
+/// Writes `contents` to `path` atomically (temporary file, fsync, rename),
+/// creating the parent directory if needed.
+///
+/// # Errors
+///
+/// The directory cannot be created or the file cannot be written.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    let mut f = AtomicFile::create(path)?;
+    f.write_all(contents)
+        .with_context(|| format!("writing {}", path.display()))?;
+    f.commit()
+}
+
+/// Writes `value` as pretty JSON with a final newline, atomically.
+///
+/// # Errors
+///
+/// The file cannot be written.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
+    let mut json = serde_json::to_string_pretty(value)
+        .with_context(|| format!("serializing {}", path.display()))?;
+    json.push('\n');
+    write_atomic(path, json.as_bytes())
+}
+
+/// The default output directory of a scenario: `out/<name>/`, with any
+/// character other than letters, digits, `-`, `_` and `.` replaced by `_`.
+pub fn default_out(name: &str) -> PathBuf {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let safe = if safe.is_empty() || safe.chars().all(|c| c == '.') {
+        "scenario".to_string()
+    } else {
+        safe
+    };
+    PathBuf::from("out").join(safe)
 }
 
 /// Reads a file to a string, with the file name in the error (a file that
 /// cannot be read is the user's input being wrong: exit status 2).
+///
+/// # Errors
+///
+/// Bad input naming the file when it cannot be read.
 pub fn read_input(path: &Path) -> anyhow::Result<String> {
     fs::read_to_string(path)
         .map_err(|e| crate::failure::bad_input(format!("cannot read {}: {e}", path.display())))
@@ -70,6 +159,16 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.txt")]);
+    }
+
+    #[test]
+    fn an_uncommitted_file_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("b.csv");
+        let mut f = AtomicFile::create(&p).unwrap();
+        f.write_all(b"half").unwrap();
+        drop(f);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]

@@ -52,6 +52,10 @@ pub const COUNT: Unit = Unit {
 pub struct Kind {
     /// File stem: `latency` → `latency.hlog`, `latency.hgrm`.
     pub name: &'static str,
+    /// Its interval log's file name in a run's directory.
+    pub hlog_file: &'static str,
+    /// Its percentile distribution's file name in a run's directory.
+    pub hgrm_file: &'static str,
     /// What it measures, for the file headers.
     pub title: &'static str,
     /// Unit of the `.hgrm` Value column.
@@ -66,6 +70,8 @@ pub struct Kind {
 pub const KINDS: [Kind; 7] = [
     Kind {
         name: "latency",
+        hlog_file: "latency.hlog",
+        hgrm_file: "latency.hgrm",
         title: "end-to-end latency (delivery - arrival) of delivered cohort requests",
         unit: MILLISECONDS,
         host_dependent: false,
@@ -73,6 +79,8 @@ pub const KINDS: [Kind; 7] = [
     },
     Kind {
         name: "waiting",
+        hlog_file: "waiting.hlog",
+        hgrm_file: "waiting.hgrm",
         title: "waiting time (t_k - arrival) of scheduled cohort requests",
         unit: MILLISECONDS,
         host_dependent: false,
@@ -80,6 +88,8 @@ pub const KINDS: [Kind; 7] = [
     },
     Kind {
         name: "first_token",
+        hlog_file: "first_token.hlog",
+        hgrm_file: "first_token.hgrm",
         title: "first token (end of the initial stage - arrival)",
         unit: MILLISECONDS,
         host_dependent: false,
@@ -87,6 +97,8 @@ pub const KINDS: [Kind; 7] = [
     },
     Kind {
         name: "slack",
+        hlog_file: "slack.hlog",
+        hgrm_file: "slack.hgrm",
         title: "slack (deadline - delivery) of on-time requests",
         unit: MILLISECONDS,
         host_dependent: false,
@@ -94,6 +106,8 @@ pub const KINDS: [Kind; 7] = [
     },
     Kind {
         name: "lateness",
+        hlog_file: "lateness.hlog",
+        hgrm_file: "lateness.hgrm",
         title: "lateness (delivery - deadline) of late requests",
         unit: MILLISECONDS,
         host_dependent: false,
@@ -101,6 +115,8 @@ pub const KINDS: [Kind; 7] = [
     },
     Kind {
         name: "batch_size",
+        hlog_file: "batch_size.hlog",
+        hgrm_file: "batch_size.hgrm",
         title: "requests started per measured epoch (empty epochs included)",
         unit: COUNT,
         host_dependent: false,
@@ -108,6 +124,8 @@ pub const KINDS: [Kind; 7] = [
     },
     Kind {
         name: "solve_time",
+        hlog_file: "solve_time.hlog",
+        hgrm_file: "solve_time.hgrm",
         title: "scheduler wall time per epoch (host-dependent)",
         unit: MILLISECONDS,
         host_dependent: true,
@@ -246,6 +264,11 @@ pub struct Interval<'a> {
 }
 
 /// An interval log holding `intervals`, with a leading comment `title`.
+///
+/// # Errors
+///
+/// A tag that an interval log cannot hold (a `,`, space or newline), or a
+/// histogram that does not serialize.
 pub fn hlog(title: &str, unit: Unit, intervals: &[Interval<'_>]) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut serializer = V2DeflateSerializer::new();
@@ -274,6 +297,10 @@ pub fn hlog(title: &str, unit: Unit, intervals: &[Interval<'_>]) -> anyhow::Resu
 pub type Tagged = Vec<(Option<String>, Histogram<u64>)>;
 
 /// The tagged histograms of an interval log, in file order.
+///
+/// # Errors
+///
+/// A malformed log line, bad base64, or a histogram that does not deserialize.
 pub fn read_hlog(bytes: &[u8]) -> anyhow::Result<Tagged> {
     let mut out = Vec::new();
     let mut deserializer = Deserializer::new();

@@ -3,29 +3,22 @@
 //! Glue only: it parses arguments, reads scenario and instance files, builds
 //! the pieces from `sim-models` and `sim-schedulers`, runs them, and writes
 //! the results (JSON, CSV, HdrHistogram logs, SVG). No model logic lives
-//! here. docs/cli.md documents every command, flag and output file.
+//! here, and no logic of files or statistics either: that is the `tools`
+//! library (`tools/src/lib.rs`). docs/cli.md documents every command, flag and output file.
 //!
 //! Exit status: 0 on success, 2 for bad input or usage (a file that does not
 //! parse, a meaningless value, an unknown flag), 1 for any other failure.
 
 mod bench;
-mod failure;
-mod files;
-mod histograms;
 mod interrupt;
 mod list;
-mod load;
 mod merge;
 mod plot;
 mod progress;
 mod resolve;
-mod results;
 mod run;
 mod solve;
-mod stats;
-mod summary;
 mod sweep;
-mod table;
 mod validate;
 
 use std::io::Write;
@@ -159,8 +152,8 @@ fn main() -> ExitCode {
         Ok(Done::Ok) => ExitCode::SUCCESS,
         Ok(Done::Interrupted) => ExitCode::from(interrupt::INTERRUPTED),
         Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(failure::exit_code(&e))
+            eprintln!("error: {}", tools::failure::message(&e));
+            ExitCode::from(tools::failure::exit_code(&e))
         }
     }
 }

@@ -4,7 +4,7 @@
 //! dftsp against tree-search Table III's node reduction (MODEL.md §7, §9).
 //!
 //! Glue: the solving is `sim_schedulers::solve_instance` (through
-//! [`crate::solve::solve_one`]); only the summary statistics live here.
+//! `tools::instance_file::solve_one`); the statistics are `tools::stats::spread`.
 
 use std::path::{Path, PathBuf};
 
@@ -13,9 +13,11 @@ use serde::Serialize;
 use sim_schedulers::batching;
 use sim_schedulers::options::ZStart;
 
-use crate::failure::bad_input;
-use crate::solve::{read_instance, solve_one, ZStartArg};
-use crate::table::Table;
+use crate::solve::ZStartArg;
+use tools::failure::bad_input;
+use tools::instance_file::{read_instance, solve_one};
+use tools::stats::spread;
+use tools::table::Table;
 
 /// Options of `resolve`.
 #[derive(Debug, Args)]
@@ -85,57 +87,6 @@ fn check_names(names: &[String]) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Order statistics and moments of a sample.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Spread {
-    /// Sample size.
-    pub n: usize,
-    /// Arithmetic mean.
-    pub mean: f64,
-    /// Sample standard deviation (divisor n − 1; 0 when n = 1).
-    pub std: f64,
-    /// Smallest value.
-    pub min: f64,
-    /// Median (mean of the two middle values when n is even).
-    pub median: f64,
-    /// 99th percentile, nearest rank: the ⌈0.99·n⌉-th smallest value.
-    pub p99: f64,
-    /// Largest value.
-    pub max: f64,
-}
-
-/// The [`Spread`] of `xs`, `None` if it is empty.
-pub fn spread(xs: &[f64]) -> Option<Spread> {
-    let n = xs.len();
-    if n == 0 {
-        return None;
-    }
-    let mut s = xs.to_vec();
-    s.sort_by(|a, b| a.total_cmp(b));
-    let mean = s.iter().sum::<f64>() / n as f64;
-    let std = if n > 1 {
-        (s.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
-    } else {
-        0.0
-    };
-    let median = if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        0.5 * (s[n / 2 - 1] + s[n / 2])
-    };
-    // Nearest rank ⌈0.99·n⌉ (1-based), in integers: ⌈99n/100⌉.
-    let rank = (99 * n).div_ceil(100).max(1);
-    Some(Spread {
-        n,
-        mean,
-        std,
-        min: s[0],
-        median,
-        p99: s[rank - 1],
-        max: s[n - 1],
-    })
 }
 
 /// Table III's per-epoch reduction `1 − nodes(a)/nodes(b)` over the rows
@@ -255,7 +206,7 @@ pub fn run(a: &ResolveArgs) -> anyhow::Result<Vec<String>> {
         table.rows.push(row);
     }
     if let Some(out) = &a.output {
-        crate::files::write_atomic(out, table.to_csv().as_bytes())?;
+        tools::files::write_atomic(out, table.to_csv().as_bytes())?;
     }
 
     let mut lines = Vec::new();
@@ -311,28 +262,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn spread_of_small_samples() {
-        // 1..=4: mean 2.5, s² = (2.25 + 0.25 + 0.25 + 2.25)/3 = 5/3, median (2+3)/2,
-        // p99 rank ⌈3.96⌉ = 4 → 4.
-        let s = spread(&[4.0, 1.0, 3.0, 2.0]).unwrap();
-        assert_eq!(
-            (s.n, s.mean, s.median, s.min, s.max, s.p99),
-            (4, 2.5, 2.5, 1.0, 4.0, 4.0)
-        );
-        assert!((s.std - (5.0f64 / 3.0).sqrt()).abs() < 1e-15);
-        // 1..=200: p99 rank ⌈198⌉ = 198 → 198; median (100+101)/2.
-        let xs: Vec<f64> = (1..=200).map(f64::from).collect();
-        let s = spread(&xs).unwrap();
-        assert_eq!((s.p99, s.median), (198.0, 100.5));
-        // 1..=101: p99 rank ⌈99.99⌉ = 100.
-        let xs: Vec<f64> = (1..=101).map(f64::from).collect();
-        assert_eq!(spread(&xs).unwrap().p99, 100.0);
-        let one = spread(&[7.0]).unwrap();
-        assert_eq!((one.std, one.p99, one.median), (0.0, 7.0, 7.0));
-        assert!(spread(&[]).is_none());
-    }
-
-    #[test]
     fn reduction_skips_empty_and_refused_epochs() {
         let c = |nodes| {
             Some(Cell {
@@ -355,7 +284,7 @@ mod tests {
         assert!(check_names(&v(&["dftsp", "tree-search"])).is_ok());
         for bad in [&["nope"][..], &["nobatch"], &["dftsp", "dftsp"]] {
             let e = check_names(&v(bad)).unwrap_err();
-            assert_eq!(crate::failure::exit_code(&e), 2, "{e}");
+            assert_eq!(tools::failure::exit_code(&e), 2, "{e}");
         }
     }
 }

@@ -8,19 +8,20 @@
 //! `M_ci_hi` — the mean over replications and its 95 % Student-t
 //! confidence interval (empty cells when undefined: one replication, or a
 //! replication with no value, e.g. no delivered request); then
-//! `latency_pooled_*`: percentiles of the latency histogram pooled over
+//! `latency_pooled_*`: HdrHistogram's percentiles of the latency histogram pooled over
 //! the replications (their HdrHistograms added, not their percentiles averaged).
 
 use std::path::Path;
 
-use anyhow::{anyhow, Context};
-use hdrhistogram::Histogram;
+use anyhow::Context;
 
 use crate::failure::bad_input;
+use hdrhistogram::Histogram;
+
 use crate::stats::estimate;
-use crate::summary::Summary;
-use crate::sweep::{point_paths, tag, Manifest, PointFile};
-use crate::table::{num, Table};
+use crate::summary::{Quantiles, Summary};
+use crate::sweep_dir::{read_point, tag, Manifest};
+use crate::table::Num;
 
 /// A metric of one replication.
 pub struct Metric {
@@ -46,39 +47,39 @@ fn ratio(a: u64, b: u64) -> f64 {
 pub const METRICS: &[Metric] = &[
     Metric {
         name: "throughput_rps",
-        of: |s| s.throughput_rps,
+        of: |s| opt(s.throughput_rps),
     },
     Metric {
         name: "throughput_per_epoch",
-        of: |s| s.throughput_per_epoch,
+        of: |s| opt(s.throughput_per_epoch),
     },
     Metric {
         name: "on_time_fraction",
         of: |s| ratio(s.on_time, s.arrived),
     },
     Metric {
-        name: "latency_mean_s",
-        of: |s| opt(s.latency_s.mean),
+        name: "latency_mean_hdr_s",
+        of: |s| opt(s.latency_s.as_ref().map(|q| q.mean_hdr)),
     },
     Metric {
-        name: "latency_p50_s",
-        of: |s| opt(s.latency_s.p50),
+        name: "latency_p50_hdr_s",
+        of: |s| opt(s.latency_s.as_ref().map(|q| q.p50_hdr)),
     },
     Metric {
-        name: "latency_p90_s",
-        of: |s| opt(s.latency_s.p90),
+        name: "latency_p90_hdr_s",
+        of: |s| opt(s.latency_s.as_ref().map(|q| q.p90_hdr)),
     },
     Metric {
-        name: "latency_p99_s",
-        of: |s| opt(s.latency_s.p99),
+        name: "latency_p99_hdr_s",
+        of: |s| opt(s.latency_s.as_ref().map(|q| q.p99_hdr)),
     },
     Metric {
-        name: "waiting_mean_s",
-        of: |s| opt(s.waiting_s.mean),
+        name: "waiting_mean_hdr_s",
+        of: |s| opt(s.waiting_s.as_ref().map(|q| q.mean_hdr)),
     },
     Metric {
         name: "mean_batch_size",
-        of: |s| s.mean_batch_size,
+        of: |s| opt(s.mean_batch_size),
     },
     Metric {
         name: "nodes_per_epoch",
@@ -90,7 +91,7 @@ pub const METRICS: &[Metric] = &[
     },
     Metric {
         name: "gpu_utilisation",
-        of: |s| s.gpu_utilisation,
+        of: |s| opt(s.gpu_utilisation),
     },
     Metric {
         name: "arrived",
@@ -121,11 +122,11 @@ pub const METRICS: &[Metric] = &[
 /// Pooled-latency columns.
 pub const POOLED: &[&str] = &[
     "latency_pooled_count",
-    "latency_pooled_mean_s",
-    "latency_pooled_p50_s",
-    "latency_pooled_p90_s",
-    "latency_pooled_p99_s",
-    "latency_pooled_max_s",
+    "latency_pooled_mean_hdr_s",
+    "latency_pooled_p50_hdr_s",
+    "latency_pooled_p90_hdr_s",
+    "latency_pooled_p99_hdr_s",
+    "latency_pooled_max_hdr_s",
 ];
 
 /// A parameter value as a CSV cell: the RON text, with a plain quoted
@@ -144,34 +145,49 @@ pub fn param_cell(value: &str) -> String {
     }
 }
 
-/// Reads one point's files.
-pub fn read_point(
-    dir: &Path,
-    index: usize,
-) -> anyhow::Result<(PointFile, crate::histograms::Tagged)> {
-    let (jp, hp) = point_paths(dir, index);
-    let text = std::fs::read_to_string(&jp)
-        .map_err(|e| bad_input(format!("cannot read {}: {e}", jp.display())))?;
-    let file: PointFile =
-        serde_json::from_str(&text).map_err(|e| bad_input(format!("{}: {e}", jp.display())))?;
-    if file.index != index {
-        return Err(bad_input(format!(
-            "{}: holds point {}, expected {index}",
-            jp.display(),
-            file.index
-        )));
-    }
-    let bytes =
-        std::fs::read(&hp).map_err(|e| bad_input(format!("cannot read {}: {e}", hp.display())))?;
-    let hists = crate::histograms::read_hlog(&bytes)
-        .map_err(|e| bad_input(format!("{}: {e:#}", hp.display())))?;
-    Ok((file, hists))
+/// One row of `results.csv`, serialized as a CSV record in column order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResultsRow {
+    /// Point index.
+    pub point: usize,
+    /// One cell per axis ([`param_cell`]).
+    pub params: Vec<String>,
+    /// Replications of the point.
+    pub replications: usize,
+    /// One estimate per [`METRICS`] entry, in that order.
+    pub estimates: Vec<crate::stats::Estimate>,
+    /// Values in the pooled latency histogram, count.
+    pub pooled_count: u64,
+    /// Its mean, p50, p90, p99 and max, s (NaN when empty).
+    pub pooled: [f64; 5],
 }
 
-/// The table for the points in `dir` described by `m` (every point of the grid must be there).
-pub fn table(dir: &Path, m: &Manifest) -> anyhow::Result<Table> {
+impl serde::Serialize for ResultsRow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(None)?;
+        seq.serialize_element(&self.point)?;
+        for p in &self.params {
+            seq.serialize_element(p)?;
+        }
+        seq.serialize_element(&self.replications)?;
+        for e in &self.estimates {
+            for x in [e.mean, e.ci_lo, e.ci_hi] {
+                seq.serialize_element(&Num(x))?;
+            }
+        }
+        seq.serialize_element(&self.pooled_count)?;
+        for x in self.pooled {
+            seq.serialize_element(&Num(x))?;
+        }
+        seq.end()
+    }
+}
+
+/// The header of `results.csv` for a sweep with these axes.
+pub fn header(axes: &[String]) -> Vec<String> {
     let mut header = vec!["point".to_string()];
-    header.extend(m.axes.iter().cloned());
+    header.extend(axes.iter().cloned());
     header.push("replications".into());
     for metric in METRICS {
         for suffix in ["mean", "ci_lo", "ci_hi"] {
@@ -179,64 +195,116 @@ pub fn table(dir: &Path, m: &Manifest) -> anyhow::Result<Table> {
         }
     }
     header.extend(POOLED.iter().map(|s| s.to_string()));
-    let mut t = Table::new(header);
+    header
+}
+
+/// The rows for the points in `dir` described by `m` (every point of the grid must be there).
+///
+/// # Errors
+///
+/// A point file that is missing or malformed (bad input), or that does not
+/// match the manifest (replication count, axes, histograms).
+pub fn rows(dir: &Path, m: &Manifest) -> anyhow::Result<Vec<ResultsRow>> {
+    rows_from(m, |_| dir)
+}
+
+/// The rows for the points described by `m`, point `i` read from the
+/// directory `dir_of(i)` (`merge` reads each from its shard).
+///
+/// # Errors
+///
+/// Bad input naming the point file: one that is missing or malformed, or
+/// that does not match the manifest (replication count, axes, histograms).
+pub fn rows_from<'a>(
+    m: &Manifest,
+    dir_of: impl Fn(usize) -> &'a Path,
+) -> anyhow::Result<Vec<ResultsRow>> {
+    let mut rows = Vec::with_capacity(m.points);
     for index in 0..m.points {
+        let dir = dir_of(index);
         let (file, hists) = read_point(dir, index)?;
+        let (json_path, hlog_path) = crate::sweep_dir::point_paths(dir, index);
+        let (at, hlog_at) = (json_path.display(), hlog_path.display());
         let reps = &file.replications;
         if reps.len() != m.replications as usize {
-            return Err(anyhow!(
-                "point {index} has {} replications, the sweep {}",
+            return Err(bad_input(format!(
+                "{at}: point {index} has {} replications, the sweep {}",
                 reps.len(),
                 m.replications
-            ));
+            )));
         }
-        let mut row = vec![index.to_string()];
+        let mut params = Vec::with_capacity(m.axes.len());
         for axis in &m.axes {
             let p = file
                 .params
                 .iter()
                 .find(|p| &p.path == axis)
-                .ok_or_else(|| anyhow!("point {index} has no value for axis `{axis}`"))?;
-            row.push(param_cell(&p.value));
+                .ok_or_else(|| bad_input(format!("{at}: no value for axis `{axis}`")))?;
+            params.push(param_cell(&p.value));
         }
-        row.push(reps.len().to_string());
-        for metric in METRICS {
-            let xs: Vec<f64> = reps.iter().map(metric.of).collect();
-            let e = estimate(&xs);
-            row.extend([num(e.mean), num(e.ci_lo), num(e.ci_hi)]);
-        }
-        // Pool the replications' latency histograms.
-        let mut pooled: Option<Histogram<u64>> = None;
+        let estimates = METRICS
+            .iter()
+            .map(|metric| estimate(&reps.iter().map(metric.of).collect::<Vec<f64>>()))
+            .collect();
+        // Pool the replications' latency histograms into one that resizes to
+        // cover them all (a histogram read back from a log has a fixed range).
+        let mut pooled = Histogram::<u64>::new(3).expect("3 significant digits is valid");
         for r in 0..reps.len() {
             let want = tag("latency", r);
             let (_, h) = hists
                 .iter()
                 .find(|(t, _)| t.as_deref() == Some(want.as_str()))
-                .ok_or_else(|| anyhow!("point {index}: no `{want}` histogram"))?;
-            match &mut pooled {
-                None => pooled = Some(h.clone()),
-                Some(p) => p
-                    .add(h)
-                    .map_err(|e| anyhow!("point {index}: pooling latency: {e:?}"))?,
-            }
+                .ok_or_else(|| bad_input(format!("{hlog_at}: no `{want}` histogram")))?;
+            pooled
+                .add(h)
+                .map_err(|e| bad_input(format!("{hlog_at}: cannot pool `{want}`: {e:?}")))?;
         }
-        let q = crate::summary::Quantiles::of_ns(
-            &pooled.unwrap_or_else(|| Histogram::new(3).expect("3 significant digits is valid")),
-        );
-        row.push(q.count.to_string());
-        for v in [q.mean, q.p50, q.p90, q.p99, q.max] {
-            row.push(num(opt(v)));
-        }
-        t.rows.push(row);
+        let q = Quantiles::of_ns(&pooled);
+        let pooled_count = q.as_ref().map_or(0, |q| q.count);
+        let pooled = q.map_or([f64::NAN; 5], |q| {
+            [q.mean_hdr, q.p50_hdr, q.p90_hdr, q.p99_hdr, q.max_hdr]
+        });
+        rows.push(ResultsRow {
+            point: index,
+            params,
+            replications: reps.len(),
+            estimates,
+            pooled_count,
+            pooled,
+        });
     }
-    Ok(t)
+    Ok(rows)
+}
+
+/// The CSV text of `results.csv` for the points in `dir` described by `m`.
+///
+/// # Errors
+///
+/// Those of [`rows`].
+pub fn csv_text(dir: &Path, m: &Manifest) -> anyhow::Result<String> {
+    let rows = rows(dir, m)?;
+    Ok(crate::table::to_csv(&header(&m.axes), &rows)?)
+}
+
+/// Writes `rows` (of the sweep `m`) as `dir/results.csv`.
+///
+/// # Errors
+///
+/// The file cannot be written.
+pub fn write_rows(dir: &Path, m: &Manifest, rows: &[ResultsRow]) -> anyhow::Result<()> {
+    let text = crate::table::to_csv(&header(&m.axes), rows)?;
+    crate::files::write_atomic(&dir.join("results.csv"), text.as_bytes())
 }
 
 /// Writes `dir/results.csv`.
+///
+/// # Errors
+///
+/// Those of [`rows`], and a file that cannot be written.
 pub fn write(dir: &Path, m: &Manifest) -> anyhow::Result<()> {
-    let t = table(dir, m)
+    let text = csv_text(dir, m)
         .with_context(|| format!("computing {}", dir.join("results.csv").display()))?;
-    crate::files::write_atomic(&dir.join("results.csv"), t.to_csv().as_bytes())
+    crate::files::write_atomic(&dir.join("results.csv"), text.as_bytes())
 }
 
 #[cfg(test)]

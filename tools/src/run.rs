@@ -2,23 +2,24 @@
 //! output directory (docs/cli.md lists them).
 
 use std::cell::{Cell, RefCell};
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::fs;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
 use sim_core::ProgressReport;
 use sim_models::instance::Instance;
 use sim_models::simulation::{EpochHook, InstanceHook};
-use sim_models::{EpochRecord, RunOptions, RunOutput, Scenario};
+use sim_models::{EpochRecord, RunOptions, Scenario};
+use tools::out_dir::{self, DirLock};
+use tools::run_dir::{write_outputs, EpochsFile};
+use tools::summary::Summary;
+use tools::{files, run_dir, scenario_file as load};
 
-use crate::histograms::{self, Interval, KINDS};
+use crate::interrupt;
 use crate::progress::RunBar;
-use crate::summary::Summary;
-use crate::{files, interrupt, load};
 
 /// Options of `run`.
 #[derive(Debug, Args)]
@@ -42,72 +43,6 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
-/// The default output directory of a scenario: `out/<name>/`, with any
-/// character other than letters, digits, `-`, `_` and `.` replaced by `_`.
-pub fn default_out(name: &str) -> PathBuf {
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let safe = if safe.is_empty() || safe.chars().all(|c| c == '.') {
-        "scenario".to_string()
-    } else {
-        safe
-    };
-    PathBuf::from("out").join(safe)
-}
-
-/// Header of `epochs.csv` (one row per epoch, MODEL.md §8).
-pub const EPOCH_COLUMNS: &[&str] = &[
-    "epoch",
-    "t_k_s",
-    "queue_len",
-    "batch_size",
-    "jobs",
-    "s_pad",
-    "t_batch_s",
-    "kv_peak_bytes",
-    "rho_up",
-    "rho_down",
-    "nodes",
-    "leaves",
-    "solve_ns",
-    "expired",
-    "dropped",
-    "violations",
-    "selected",
-];
-
-fn epoch_row(r: &EpochRecord) -> String {
-    let ids: Vec<String> = r.selected.iter().map(|i| i.to_string()).collect();
-    format!(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-        r.epoch,
-        r.t_k_ns as f64 / 1e9,
-        r.queue_len,
-        r.batch_size,
-        r.jobs,
-        r.s_pad,
-        r.t_batch_ns as f64 / 1e9,
-        r.kv_peak_bytes,
-        r.rho_up,
-        r.rho_down,
-        r.nodes,
-        r.leaves,
-        r.solve_ns,
-        r.expired,
-        r.dropped,
-        r.violations,
-        ids.join(" "),
-    )
-}
-
 /// What `run` did.
 pub struct Outcome {
     /// The printed summary.
@@ -120,7 +55,10 @@ pub struct Outcome {
 pub fn run(a: &RunArgs) -> anyhow::Result<Outcome> {
     let origin = load::origin(a.scenario.as_deref());
     let scenario = load::scenario(a.scenario.as_ref(), &a.set, a.seed)?;
-    let dir = a.out.clone().unwrap_or_else(|| default_out(&scenario.name));
+    let dir = a
+        .out
+        .clone()
+        .unwrap_or_else(|| load::default_out(a.scenario.as_deref(), &scenario));
     simulate(&scenario, &origin, &dir, a.dump_instances, a.quiet)
 }
 
@@ -136,26 +74,21 @@ fn simulate(
         .resolve()
         .map_err(|e| load::scenario_error(origin, e))?
         .horizon_ns;
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let stop = interrupt::stop_flag();
+    // Every input is checked: hold the directory, then clear what an earlier
+    // run left there (summary.json first), so that no file of it can be taken
+    // for this run's.
+    let _lock = DirLock::acquire(dir)?;
+    out_dir::remove_outputs(dir, &run_dir::owned_names())?;
 
     // epochs.csv is streamed to a temporary file and renamed once complete.
-    let epochs_path = dir.join("epochs.csv");
-    let epochs_tmp = files::temp_path(&epochs_path);
-    let epochs_file =
-        File::create(&epochs_tmp).with_context(|| format!("creating {}", epochs_tmp.display()))?;
-    let writer = RefCell::new(BufWriter::new(epochs_file));
+    let writer = RefCell::new(EpochsFile::create(dir)?);
     let failure: RefCell<Option<anyhow::Error>> = RefCell::new(None);
     let fail = |e: anyhow::Error| {
         failure.borrow_mut().get_or_insert(e);
     };
-    if let Err(e) = writeln!(writer.borrow_mut(), "{}", EPOCH_COLUMNS.join(",")) {
-        fail(anyhow::Error::new(e).context(format!("writing {}", epochs_tmp.display())));
-    }
     let instances_dir = dir.join("instances");
     if dump_instances {
-        // Instances of an earlier run in the same directory would be misleading.
-        let _ = fs::remove_dir_all(&instances_dir);
         fs::create_dir_all(&instances_dir)
             .with_context(|| format!("creating {}", instances_dir.display()))?;
     }
@@ -165,8 +98,8 @@ fn simulate(
     let mut on_epoch = |r: &EpochRecord| {
         epochs.set(epochs.get() + 1);
         on_time.set(r.on_time_so_far);
-        if let Err(e) = writer.borrow_mut().write_all(epoch_row(r).as_bytes()) {
-            fail(anyhow::Error::new(e).context(format!("writing {}", epochs_tmp.display())));
+        if let Err(e) = writer.borrow_mut().push(r) {
+            fail(e);
         }
     };
     let mut on_instance = |k: u64, inst: &Instance| {
@@ -199,59 +132,14 @@ fn simulate(
     let result = sim_models::run(scenario, scheduler.as_mut(), opts);
     let wall = t0.elapsed();
     bar.finish();
-    let out = match result {
-        Ok(out) => out,
-        Err(e) => {
-            let _ = fs::remove_file(&epochs_tmp);
-            return Err(anyhow::Error::new(e).context(format!("simulating {origin}")));
-        }
-    };
+    let out = result.with_context(|| format!("simulating {origin}"))?;
     if let Some(e) = failure.into_inner() {
-        let _ = fs::remove_file(&epochs_tmp);
         return Err(e);
     }
-    let mut w = writer.into_inner();
-    w.flush()
-        .and_then(|_| w.get_ref().sync_all())
-        .with_context(|| format!("writing {}", epochs_tmp.display()))?;
-    drop(w);
-    fs::rename(&epochs_tmp, &epochs_path)
-        .with_context(|| format!("writing {}", epochs_path.display()))?;
+    writer.into_inner().commit()?;
     let summary = write_outputs(&out, scenario.seed, wall, dir)?;
     Ok(Outcome {
         summary,
         dir: dir.to_path_buf(),
     })
-}
-
-/// Writes the histograms (`.hlog`, `.hgrm`) and, last, `summary.json`.
-fn write_outputs(
-    out: &RunOutput,
-    seed: u64,
-    wall: Duration,
-    dir: &Path,
-) -> anyhow::Result<Summary> {
-    let start = Duration::from_nanos(out.warmup_ns);
-    let length = Duration::from_nanos(out.end_ns.saturating_sub(out.warmup_ns));
-    for k in &KINDS {
-        let h = (k.get)(&out.hist);
-        let log = histograms::hlog(
-            k.title,
-            k.unit,
-            &[Interval {
-                tag: None,
-                start,
-                length,
-                histogram: h,
-            }],
-        )?;
-        files::write_atomic(&dir.join(format!("{}.hlog", k.name)), &log)?;
-        let text = histograms::hgrm(h, k.title, k.unit);
-        files::write_atomic(&dir.join(format!("{}.hgrm", k.name)), text.as_bytes())?;
-    }
-    let summary = Summary::new(out, seed, Some(wall.as_secs_f64()));
-    let mut json = serde_json::to_string_pretty(&summary).expect("a summary always serializes");
-    json.push('\n');
-    files::write_atomic(&dir.join("summary.json"), json.as_bytes())?;
-    Ok(summary)
 }

@@ -1,17 +1,14 @@
 //! `edgesim solve`: one scheduling instance (MODEL.md §10) solved by one
 //! scheduler, or by every batching scheduler, printed as JSON.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
-use sim_models::feasibility::batch_cost;
-use sim_models::instance::{Instance, InstanceError};
-use sim_models::scheduler::SchedulerSpec;
 use sim_schedulers::options::ZStart;
-use sim_schedulers::{batching, names, SolveError};
-
-use crate::failure::bad_input;
+use sim_schedulers::{batching, names};
+use tools::failure::bad_input;
+use tools::instance_file::{read_instance, solve_one, Answer};
 
 /// Where dftsp and tree-search start `z` (MODEL.md §7).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -42,66 +39,6 @@ pub struct SolveArgs {
     /// Where dftsp and tree-search start z.
     #[arg(long, value_enum, default_value_t = ZStartArg::Bound)]
     pub z_start: ZStartArg,
-}
-
-/// Reads and validates an instance file; errors name the file and the line
-/// and column (syntax) or the field (meaning), and are bad input (exit 2).
-pub fn read_instance(path: &Path) -> anyhow::Result<Instance> {
-    let text = crate::files::read_input(path)?;
-    Instance::from_ron_str(&text).map_err(|e| match e {
-        InstanceError::Parse {
-            line,
-            column,
-            message,
-        } => bad_input(format!("{}:{line}:{column}: {message}", path.display())),
-        InstanceError::Invalid { field, message } => {
-            bad_input(format!("{}: field `{field}`: {message}", path.display()))
-        }
-    })
-}
-
-/// The answer of one scheduler on one instance, in the key order of MODEL.md §10.
-#[derive(Debug, Serialize)]
-pub struct Answer {
-    /// Scheduler name.
-    pub scheduler: String,
-    /// Selected request ids, ascending.
-    pub selected: Vec<u64>,
-    /// `selected.len()`.
-    pub count: usize,
-    /// `t_batch` of the selected batch padded to its own longest prompt, s (0 if empty).
-    pub t_batch: f64,
-    /// Search nodes visited (MODEL.md §7; 0 for non-search schedulers).
-    pub nodes: u64,
-    /// Wall time of the scheduler call, ns.
-    pub solve_ns: u64,
-}
-
-/// The answer of one scheduler on `inst` (MODEL.md §10), or the error.
-pub fn solve_one(inst: &Instance, name: &str, z_start: ZStart) -> Result<Answer, SolveError> {
-    // Only the search schedulers have the option; the others refuse unknown options.
-    let spec = match name {
-        "dftsp" | "tree-search" => SchedulerSpec::named(name).with_option("z_start", z_start),
-        _ => SchedulerSpec::named(name),
-    };
-    let (plan, solve_ns) = sim_schedulers::solve_instance(&spec, inst, None)?;
-    let sel = plan.selected();
-    let mut ids: Vec<u64> = sel.iter().map(|&i| inst.requests[i].id).collect();
-    ids.sort_unstable();
-    // `batch_cost` pads to the batch's own longest prompt (MODEL.md §5).
-    let t_batch = if sel.is_empty() {
-        0.0
-    } else {
-        batch_cost(inst, &sel).t_batch_ns as f64 / 1e9
-    };
-    Ok(Answer {
-        scheduler: name.to_string(),
-        count: ids.len(),
-        selected: ids,
-        t_batch,
-        nodes: plan.work.nodes,
-        solve_ns,
-    })
 }
 
 /// What `solve --scheduler all` prints for a scheduler that cannot answer.

@@ -1,12 +1,9 @@
 //! Sweep statistics: the mean of a metric over replications and its 95 %
 //! confidence interval, `mean ± t_{0.975, n−1} · s / √n` with `s` the sample
 //! standard deviation (n − 1 in the denominator) and `t` the Student-t
-//! quantile for n − 1 degrees of freedom.
-//!
-//! The t quantile is computed, not tabulated: the t CDF is written with the
-//! regularized incomplete beta function (continued fraction, as in Numerical
-//! Recipes §6.4), and inverted by bisection. The tests check it against the
-//! closed forms for 1 and 2 degrees of freedom and against published tables.
+//! quantile for n − 1 degrees of freedom (`statrs`).
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// A metric's mean over replications and its 95 % confidence interval.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -55,141 +52,67 @@ pub fn estimate(xs: &[f64]) -> Estimate {
     }
 }
 
-/// The `p`-quantile of Student's t distribution with `dof > 0` degrees of freedom.
+/// The `p`-quantile of Student's t distribution with `dof > 0` degrees of
+/// freedom (NaN for a `dof` that is not positive and finite or a `p` outside [0, 1]).
 pub fn student_t_quantile(p: f64, dof: f64) -> f64 {
-    if p.is_nan() || dof.is_nan() || dof <= 0.0 || !(0.0..=1.0).contains(&p) {
+    if !(0.0..=1.0).contains(&p) {
         return f64::NAN;
     }
-    if p == 0.5 {
-        return 0.0;
+    match StudentsT::new(0.0, 1.0, dof) {
+        Ok(t) => t.inverse_cdf(p),
+        Err(_) => f64::NAN,
     }
-    if p < 0.5 {
-        return -student_t_quantile(1.0 - p, dof);
-    }
-    if p == 1.0 {
-        return f64::INFINITY;
-    }
-    let mut hi = 1.0;
-    while student_t_cdf(hi, dof) < p {
-        hi *= 2.0;
-        if hi > 1e300 {
-            return f64::INFINITY;
-        }
-    }
-    let mut lo = 0.0;
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if mid <= lo || mid >= hi {
-            break;
-        }
-        if student_t_cdf(mid, dof) < p {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    0.5 * (lo + hi)
 }
 
-/// The CDF of Student's t with `dof` degrees of freedom at `t`:
-/// `1 − ½·I_{ν/(ν+t²)}(ν/2, ½)` for `t ≥ 0`, by symmetry below.
-pub fn student_t_cdf(t: f64, dof: f64) -> f64 {
-    let x = dof / (dof + t * t);
-    let tail = 0.5 * incomplete_beta(dof / 2.0, 0.5, x);
-    if t >= 0.0 {
-        1.0 - tail
+/// Order statistics and moments of a sample.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spread {
+    /// Sample size.
+    pub n: usize,
+    /// Arithmetic mean.
+    pub mean: f64,
+    /// Sample standard deviation (divisor n − 1; 0 when n = 1).
+    pub std: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Median (mean of the two middle values when n is even).
+    pub median: f64,
+    /// 99th percentile, nearest rank: the ⌈0.99·n⌉-th smallest value.
+    pub p99: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+/// The [`Spread`] of `xs`, `None` if it is empty.
+pub fn spread(xs: &[f64]) -> Option<Spread> {
+    let n = xs.len();
+    if n == 0 {
+        return None;
+    }
+    let mut s = xs.to_vec();
+    s.sort_by(|a, b| a.total_cmp(b));
+    let mean = s.iter().sum::<f64>() / n as f64;
+    let std = if n > 1 {
+        (s.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
     } else {
-        tail
-    }
-}
-
-/// The regularized incomplete beta function `I_x(a, b)`.
-fn incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
-    if x <= 0.0 {
-        return 0.0;
-    }
-    if x >= 1.0 {
-        return 1.0;
-    }
-    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln();
-    let front = ln_front.exp();
-    if x < (a + 1.0) / (a + b + 2.0) {
-        front * beta_continued_fraction(a, b, x) / a
+        0.0
+    };
+    let median = if n % 2 == 1 {
+        s[n / 2]
     } else {
-        1.0 - front * beta_continued_fraction(b, a, 1.0 - x) / b
-    }
-}
-
-/// Modified Lentz evaluation of the continued fraction of `I_x(a, b)`.
-fn beta_continued_fraction(a: f64, b: f64, x: f64) -> f64 {
-    const TINY: f64 = 1e-300;
-    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
-    let mut c = 1.0;
-    let mut d = 1.0 - qab * x / qap;
-    if d.abs() < TINY {
-        d = TINY;
-    }
-    d = 1.0 / d;
-    let mut h = d;
-    for m in 1..=1000 {
-        let m = m as f64;
-        let m2 = 2.0 * m;
-        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        h *= d * c;
-        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let del = d * c;
-        h *= del;
-        if (del - 1.0).abs() < 1e-16 {
-            break;
-        }
-    }
-    h
-}
-
-/// `ln Γ(x)` for `x > 0` (Lanczos, g = 7, 9 terms; relative error < 1e-15).
-fn ln_gamma(x: f64) -> f64 {
-    const G: f64 = 7.0;
-    const COEF: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        // Reflection: Γ(x)Γ(1−x) = π / sin(πx).
-        let pi = std::f64::consts::PI;
-        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let mut sum = COEF[0];
-    for (i, &c) in COEF.iter().enumerate().skip(1) {
-        sum += c / (x + i as f64);
-    }
-    let t = x + G + 0.5;
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+        0.5 * (s[n / 2 - 1] + s[n / 2])
+    };
+    // Nearest rank ⌈0.99·n⌉ (1-based), in integers: ⌈99n/100⌉.
+    let rank = (99 * n).div_ceil(100).max(1);
+    Some(Spread {
+        n,
+        mean,
+        std,
+        min: s[0],
+        median,
+        p99: s[rank - 1],
+        max: s[n - 1],
+    })
 }
 
 #[cfg(test)]
@@ -198,18 +121,6 @@ mod tests {
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol * b.abs().max(1.0)
-    }
-
-    #[test]
-    fn ln_gamma_matches_factorials() {
-        // Γ(n) = (n−1)!: Γ(5) = 24, Γ(10) = 362 880; Γ(½) = √π.
-        assert!(close(ln_gamma(5.0), 24f64.ln(), 1e-14));
-        assert!(close(ln_gamma(10.0), 362_880f64.ln(), 1e-14));
-        assert!(close(
-            ln_gamma(0.5),
-            std::f64::consts::PI.sqrt().ln(),
-            1e-14
-        ));
     }
 
     #[test]
@@ -238,8 +149,10 @@ mod tests {
             let got = student_t_quantile(0.975, dof);
             assert!((got - t).abs() < 5e-4, "dof {dof}: {got} vs {t}");
         }
-        // Large ν tends to the normal quantile 1.959964.
-        assert!((student_t_quantile(0.975, 1e7) - 1.959964).abs() < 1e-5);
+        // Large ν tends to the normal quantile 1.959964: t_{0.975, 10⁴} = 1.960201
+        // (z + (z³ + z)/(4ν), the first term of the Cornish-Fisher expansion).
+        assert!((student_t_quantile(0.975, 1e4) - 1.960201).abs() < 1e-5);
+        assert!(student_t_quantile(1.5, 3.0).is_nan() && student_t_quantile(0.9, 0.0).is_nan());
         assert!(close(student_t_quantile(0.025, 4.0), -2.776445, 1e-6));
     }
 
@@ -259,5 +172,27 @@ mod tests {
         // Identical values: zero-width interval.
         let flat = estimate(&[2.5; 4]);
         assert_eq!((flat.ci_lo, flat.ci_hi), (2.5, 2.5));
+    }
+
+    #[test]
+    fn spread_of_small_samples() {
+        // 1..=4: mean 2.5, s² = (2.25 + 0.25 + 0.25 + 2.25)/3 = 5/3, median (2+3)/2,
+        // p99 rank ⌈3.96⌉ = 4 → 4.
+        let s = spread(&[4.0, 1.0, 3.0, 2.0]).unwrap();
+        assert_eq!(
+            (s.n, s.mean, s.median, s.min, s.max, s.p99),
+            (4, 2.5, 2.5, 1.0, 4.0, 4.0)
+        );
+        assert!((s.std - (5.0f64 / 3.0).sqrt()).abs() < 1e-15);
+        // 1..=200: p99 rank ⌈198⌉ = 198 → 198; median (100+101)/2.
+        let xs: Vec<f64> = (1..=200).map(f64::from).collect();
+        let s = spread(&xs).unwrap();
+        assert_eq!((s.p99, s.median), (198.0, 100.5));
+        // 1..=101: p99 rank ⌈99.99⌉ = 100.
+        let xs: Vec<f64> = (1..=101).map(f64::from).collect();
+        assert_eq!(spread(&xs).unwrap().p99, 100.0);
+        let one = spread(&[7.0]).unwrap();
+        assert_eq!((one.std, one.p99, one.median), (0.0, 7.0, 7.0));
+        assert!(spread(&[]).is_none());
     }
 }

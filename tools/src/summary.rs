@@ -6,47 +6,42 @@ use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use sim_models::RunOutput;
 
-/// Summary statistics of one time histogram, in seconds (`null` if empty).
+/// Summary statistics of one time histogram, in seconds. Every value but
+/// `count` is HdrHistogram's, not a recorded value (hence `_hdr`): a
+/// percentile or the max is the highest value equivalent to the recorded
+/// one at 3 significant digits, the mean is over median-equivalent values.
+/// Absent (`null`) when nothing was recorded.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Quantiles {
-    /// Recorded values, count.
+    /// Recorded values, count (exact).
     pub count: u64,
-    /// Mean, s.
-    pub mean: Option<f64>,
-    /// Median, s.
-    pub p50: Option<f64>,
-    /// 90th percentile, s.
-    pub p90: Option<f64>,
-    /// 99th percentile, s.
-    pub p99: Option<f64>,
-    /// Largest value, s.
-    pub max: Option<f64>,
+    /// Mean, s (HdrHistogram's).
+    pub mean_hdr: f64,
+    /// Median, s (HdrHistogram's).
+    pub p50_hdr: f64,
+    /// 90th percentile, s (HdrHistogram's).
+    pub p90_hdr: f64,
+    /// 99th percentile, s (HdrHistogram's).
+    pub p99_hdr: f64,
+    /// Largest value, s (HdrHistogram's: the top of the recorded max's bucket).
+    pub max_hdr: f64,
 }
 
 impl Quantiles {
-    /// From a histogram recorded in ns. Percentiles are HdrHistogram's
-    /// `value_at_quantile` (the highest value equivalent to the recorded one,
-    /// 3 significant digits); the mean is HdrHistogram's (median-equivalent values).
-    pub fn of_ns(h: &Histogram<u64>) -> Quantiles {
-        let s = |ns: u64| Some(ns as f64 / 1e9);
+    /// From a histogram recorded in ns; `None` if it is empty.
+    pub fn of_ns(h: &Histogram<u64>) -> Option<Quantiles> {
         if h.is_empty() {
-            return Quantiles {
-                count: 0,
-                mean: None,
-                p50: None,
-                p90: None,
-                p99: None,
-                max: None,
-            };
+            return None;
         }
-        Quantiles {
+        let s = |ns: u64| ns as f64 / 1e9;
+        Some(Quantiles {
             count: h.len(),
-            mean: Some(h.mean() / 1e9),
-            p50: s(h.value_at_quantile(0.5)),
-            p90: s(h.value_at_quantile(0.9)),
-            p99: s(h.value_at_quantile(0.99)),
-            max: s(h.max()),
-        }
+            mean_hdr: h.mean() / 1e9,
+            p50_hdr: s(h.value_at_quantile(0.5)),
+            p90_hdr: s(h.value_at_quantile(0.9)),
+            p99_hdr: s(h.value_at_quantile(0.99)),
+            max_hdr: s(h.max()),
+        })
     }
 }
 
@@ -85,18 +80,21 @@ pub struct Summary {
     pub plan_violations: u64,
     /// Every request that arrived, warm-up included, count.
     pub arrived_total: u64,
-    /// On-time cohort requests per second of `[W, end]`.
-    pub throughput_rps: f64,
-    /// The same per epoch (`× T_C`), the paper's metric.
-    pub throughput_per_epoch: f64,
-    /// End-to-end latency (delivery − arrival) of delivered cohort requests, s.
-    pub latency_s: Quantiles,
-    /// Waiting time `t_k − a_i`, s.
-    pub waiting_s: Quantiles,
-    /// First-token time (end of the initial stage − arrival), s.
-    pub first_token_s: Quantiles,
-    /// Mean requests started per measured epoch (empty epochs included).
-    pub mean_batch_size: f64,
+    /// On-time cohort requests per second of `[W, end]` (`null`: the run
+    /// stopped before `W`, nothing was measured).
+    pub throughput_rps: Option<f64>,
+    /// The same per epoch (`× T_C`), the paper's metric (`null` as above).
+    pub throughput_per_epoch: Option<f64>,
+    /// End-to-end latency (delivery − arrival) of delivered cohort requests, s
+    /// (`null`: none delivered).
+    pub latency_s: Option<Quantiles>,
+    /// Waiting time `t_k − a_i`, s (`null`: none scheduled).
+    pub waiting_s: Option<Quantiles>,
+    /// First-token time (end of the initial stage − arrival), s (`null`: none).
+    pub first_token_s: Option<Quantiles>,
+    /// Mean requests started per measured epoch, empty epochs included
+    /// (`null`: no measured epoch).
+    pub mean_batch_size: Option<f64>,
     /// Highest KV-cache occupancy of any job (weights included), bytes.
     pub kv_peak_bytes: f64,
     /// Epochs run, count.
@@ -105,12 +103,15 @@ pub struct Summary {
     pub measured_epochs: u64,
     /// Scheduler search nodes over all epochs (MODEL.md §7), count.
     pub nodes_total: u64,
-    /// Mean GPU utilisation over `[W, end]`, fraction.
-    pub gpu_utilisation: f64,
-    /// Mean `Σ ρU` per measured epoch, fraction of the band.
-    pub uplink_utilisation: f64,
-    /// Mean `Σ ρD` per measured epoch, fraction of the band.
-    pub downlink_utilisation: f64,
+    /// Mean GPU utilisation over `[W, end]`, fraction (`null`: the run
+    /// stopped before `W`).
+    pub gpu_utilisation: Option<f64>,
+    /// Mean `Σ ρU` per measured epoch, fraction of the band (`null`: no
+    /// measured epoch).
+    pub uplink_utilisation: Option<f64>,
+    /// Mean `Σ ρD` per measured epoch, fraction of the band (`null`: no
+    /// measured epoch).
+    pub downlink_utilisation: Option<f64>,
     /// Events the engine processed, count.
     pub events: u64,
     /// Wall-clock time of the run, s (host-dependent; absent in sweep records).
@@ -122,6 +123,10 @@ impl Summary {
     /// The summary of `out`, for master seed `seed`; `wall_s` only for `run`.
     pub fn new(out: &RunOutput, seed: u64, wall_s: Option<f64>) -> Summary {
         let c = &out.counts;
+        // Nothing is measured before the warm-up ends: report `null`, not 0.
+        let measured_time = out.end_ns > out.warmup_ns;
+        let measured_epochs = out.measured_epochs > 0;
+        let when = |measured: bool, x: f64| measured.then_some(x);
         let s = |ns: u64| ns as f64 / 1e9;
         Summary {
             scenario: out.scenario.clone(),
@@ -140,33 +145,47 @@ impl Summary {
             in_flight: c.in_flight,
             plan_violations: c.plan_violations,
             arrived_total: out.arrived_total,
-            throughput_rps: out.throughput_rps,
-            throughput_per_epoch: out.throughput_per_epoch,
+            throughput_rps: when(measured_time, out.throughput_rps),
+            throughput_per_epoch: when(measured_time, out.throughput_per_epoch),
             latency_s: Quantiles::of_ns(&out.hist.latency),
             waiting_s: Quantiles::of_ns(&out.hist.waiting),
             first_token_s: Quantiles::of_ns(&out.hist.first_token),
-            mean_batch_size: out.mean_batch_size,
+            mean_batch_size: when(measured_epochs, out.mean_batch_size),
             kv_peak_bytes: out.kv_peak_bytes,
             epochs: out.epochs,
             measured_epochs: out.measured_epochs,
             nodes_total: out.nodes_total,
-            gpu_utilisation: out.gpu_utilisation,
-            uplink_utilisation: out.uplink_utilisation,
-            downlink_utilisation: out.downlink_utilisation,
+            gpu_utilisation: when(measured_time, out.gpu_utilisation),
+            uplink_utilisation: when(measured_epochs, out.uplink_utilisation),
+            downlink_utilisation: when(measured_epochs, out.downlink_utilisation),
             events: out.events_processed,
             wall_s,
         }
     }
 
-    /// The short human summary `run` prints.
+    /// The short human summary `run` prints ("not measured" for what the
+    /// run did not measure).
     pub fn human(&self) -> String {
-        let q = |x: Option<f64>| x.map(|v| format!("{v:.3} s")).unwrap_or_else(|| "–".into());
-        let l = &self.latency_s;
+        const NOT: &str = "not measured";
+        let throughput = match (self.throughput_rps, self.throughput_per_epoch) {
+            (Some(r), Some(e)) => format!("throughput {r:.3} req/s = {e:.2} req/epoch"),
+            _ => format!("throughput {NOT} (stopped before the warm-up ended)"),
+        };
+        let batch = self
+            .mean_batch_size
+            .map_or_else(|| NOT.to_string(), |b| format!("{b:.2}"));
+        let latency = match &self.latency_s {
+            Some(l) => format!(
+                "latency (HdrHistogram, 3 digits) mean {:.3} s, p50 {:.3} s, p90 {:.3} s, p99 {:.3} s, max {:.3} s",
+                l.mean_hdr, l.p50_hdr, l.p90_hdr, l.p99_hdr, l.max_hdr
+            ),
+            None => format!("latency {NOT} (no request delivered)"),
+        };
         format!(
             "{} ({}), seed {}: {:.0} s simulated (warm-up {:.0} s){}{}\n\
              arrived {}: on time {}, late {}, expired {}, rejected (accuracy) {}, pending {}, in flight {}; plan violations {}\n\
-             throughput {:.3} req/s = {:.2} req/epoch; mean batch {:.2}; KV peak {:.3} GB\n\
-             latency mean {}, p50 {}, p90 {}, p99 {}, max {}",
+             {throughput}; mean batch {batch}; KV peak {:.3} GB\n\
+             {latency}",
             self.scenario,
             self.scheduler,
             self.seed,
@@ -184,15 +203,7 @@ impl Summary {
             self.pending,
             self.in_flight,
             self.plan_violations,
-            self.throughput_rps,
-            self.throughput_per_epoch,
-            self.mean_batch_size,
             self.kv_peak_bytes / 1e9,
-            q(l.mean),
-            q(l.p50),
-            q(l.p90),
-            q(l.p99),
-            q(l.max),
         )
     }
 }

@@ -1,36 +1,29 @@
 //! `edgesim sweep`: every point of a scenario's `sweep` grid × every
-//! replication, in parallel, with per-point files that `merge` can combine.
+//! replication, in parallel on a private rayon pool, written as per-point
+//! files that `merge` can combine (docs/cli.md has the full description).
 //!
-//! Semantics (docs/cli.md has the full description):
-//! - the grid is the Cartesian product of the `sweep.grid` axes, the first
-//!   axis outermost; points are numbered from 0 in that order;
-//! - replication `r` of every point runs with master seed `seed + r` (the
-//!   point's scenario seed, wrapping), so points share random numbers
-//!   (common random numbers) and nothing depends on `--jobs` or `--shard`;
-//! - `--shard K/N` runs the points whose index `i` has `i mod N = K − 1`
-//!   (round robin, which spreads slow and fast points evenly);
-//! - each point gets `points/pNNNN.json` (its parameters and one summary per
-//!   replication) and `points/pNNNN.hlog` (its latency, waiting, first-token,
-//!   slack and lateness histograms, one interval per replication, tagged
-//!   `KIND.repR`); `results.csv` is computed from those files only, so a
-//!   merged set of shards gives the same bytes as an unsharded sweep.
+//! Glue: the grid and its checks are `tools::sweep_grid`, the directory
+//! format `tools::sweep_dir`, `results.csv` `tools::results`. Here: the
+//! flags, the waves of runs, Ctrl-C and the progress bar. Replication `r`
+//! of every point runs with master seed `seed + r` (common random numbers),
+//! so nothing depends on `--jobs` or `--shard`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use hdrhistogram::Histogram;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
-use sim_models::{RunOptions, Scenario};
+use sim_models::RunOptions;
+use tools::failure::bad_input;
+use tools::out_dir::DirLock;
+use tools::summary::Summary;
+use tools::sweep_dir::{self, kept_kinds, write_manifest, write_point, Manifest, Replication};
+use tools::sweep_grid::{Grid, Point, Shard};
+use tools::{results, scenario_file as load};
 
-use crate::failure::bad_input;
-use crate::histograms::{self, Interval, KINDS};
+use crate::interrupt;
 use crate::progress::CountBar;
-use crate::summary::Summary;
-use crate::{files, interrupt, load, results};
 
 /// Options of `sweep`.
 #[derive(Debug, Args)]
@@ -54,190 +47,14 @@ pub struct SweepArgs {
     pub quiet: bool,
 }
 
-/// A slice of the grid: the `k`-th (1-based) of `n`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Shard {
-    /// Which slice, 1 ≤ k ≤ n.
-    pub k: usize,
-    /// How many slices.
-    pub n: usize,
-}
-
 fn parse_shard(s: &str) -> Result<Shard, String> {
-    let (k, n) = s
-        .split_once('/')
-        .ok_or_else(|| format!("expected K/N (e.g. 1/4), got `{s}`"))?;
-    let k: usize = k.trim().parse().map_err(|_| format!("bad K in `{s}`"))?;
-    let n: usize = n.trim().parse().map_err(|_| format!("bad N in `{s}`"))?;
-    if n == 0 || k == 0 || k > n {
-        return Err(format!("need 1 ≤ K ≤ N, got {k}/{n}"));
-    }
-    Ok(Shard { k, n })
+    Shard::parse(s)
 }
 
-impl Shard {
-    /// Whether point `index` belongs to this shard.
-    pub fn holds(&self, index: usize) -> bool {
-        index % self.n == self.k - 1
-    }
-}
-
-/// One grid parameter: a field path and its value's RON text.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Param {
-    /// Dotted field path (`arrivals.rate`).
-    pub path: String,
-    /// The value as written in the scenario's sweep section.
-    pub value: String,
-}
-
-/// One grid point.
-#[derive(Clone, Debug)]
-pub struct Point {
-    /// Index in grid order (first axis outermost).
-    pub index: usize,
-    /// Its parameter values, one per axis.
-    pub params: Vec<Param>,
-    /// The base scenario with those values applied (and no sweep section).
-    pub scenario: Scenario,
-}
-
-/// The expanded, checked grid of a scenario's sweep.
-#[derive(Clone, Debug)]
-pub struct Grid {
-    /// Axis paths, outermost first.
-    pub axes: Vec<String>,
-    /// Every point, in grid order.
-    pub points: Vec<Point>,
-    /// Replications per point.
-    pub replications: u32,
-}
-
-impl Grid {
-    /// Expands `base.sweep` and checks every point (range checks and the
-    /// scheduler's load-time checks), so that a sweep never fails midway on
-    /// bad input.
-    pub fn new(base: &Scenario, origin: &str) -> anyhow::Result<Grid> {
-        let spec = base
-            .sweep
-            .as_ref()
-            .ok_or_else(|| bad_input(format!("{origin}: the scenario has no `sweep` section")))?;
-        let axes: Vec<String> = spec.grid.iter().map(|a| a.path.clone()).collect();
-        for (i, a) in axes.iter().enumerate() {
-            if axes[..i].contains(a) {
-                return Err(bad_input(format!(
-                    "{origin}: field `sweep.grid[{i}].path`: `{a}` is already an axis"
-                )));
-            }
-        }
-        let sizes: Vec<usize> = spec.grid.iter().map(|a| a.values.len()).collect();
-        let total: usize = sizes.iter().product();
-        let mut points = Vec::with_capacity(total);
-        for index in 0..total {
-            // Mixed-radix digits of `index`, last axis fastest.
-            let mut rest = index;
-            let mut digits = vec![0; sizes.len()];
-            for (d, &n) in digits.iter_mut().zip(&sizes).rev() {
-                *d = rest % n;
-                rest /= n;
-            }
-            let mut s = base.clone();
-            s.sweep = None;
-            let mut params = Vec::with_capacity(axes.len());
-            for (axis, &d) in spec.grid.iter().zip(&digits) {
-                let value = axis.values[d].as_str();
-                s.set(&axis.path, value)
-                    .map_err(|e| load::scenario_error(origin, e))?;
-                params.push(Param {
-                    path: axis.path.clone(),
-                    value: value.to_string(),
-                });
-            }
-            let label = params
-                .iter()
-                .map(|p| format!("{}={}", p.path, p.value))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let at = format!("{origin} (sweep point {index}: {label})");
-            s.validate().map_err(|e| load::scenario_error(&at, e))?;
-            load::scheduler(&s, &at)?;
-            points.push(Point {
-                index,
-                params,
-                scenario: s,
-            });
-        }
-        Ok(Grid {
-            axes,
-            points,
-            replications: spec.replications,
-        })
-    }
-}
-
-/// `sweep.json`: what a sweep (or shard) directory holds.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// Scenario name.
-    pub scenario_name: String,
-    /// The base scenario (after `--set`), sweep section included, as RON.
-    pub scenario: String,
-    /// Axis paths, outermost first.
-    pub axes: Vec<String>,
-    /// Replications per point.
-    pub replications: u32,
-    /// Points in the whole grid.
-    pub points: usize,
-    /// The slice this directory holds (`null`: the whole grid).
-    pub shard: Option<Shard>,
-    /// Whether every point of the slice finished (false after Ctrl-C).
-    pub complete: bool,
-    /// Indices of the points present in `points/`, ascending.
-    pub point_indices: Vec<usize>,
-}
-
-/// `points/pNNNN.json`: one point's parameters and per-replication summaries.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PointFile {
-    /// Point index in grid order.
-    pub index: usize,
-    /// Its parameter values.
-    pub params: Vec<Param>,
-    /// One summary per replication, in replication order (no `wall_s`).
-    pub replications: Vec<Summary>,
-}
-
-/// File names of point `index`.
-pub fn point_paths(dir: &Path, index: usize) -> (PathBuf, PathBuf) {
-    let d = dir.join("points");
-    (
-        d.join(format!("p{index:04}.json")),
-        d.join(format!("p{index:04}.hlog")),
-    )
-}
-
-/// The histograms kept per replication (deterministic ones in ns).
-pub fn kept_kinds() -> impl Iterator<Item = &'static histograms::Kind> {
-    KINDS
-        .iter()
-        .filter(|k| !k.host_dependent && k.unit == histograms::MILLISECONDS)
-}
-
-/// The tag of kind `name`, replication `rep` in a point's hlog.
-pub fn tag(name: &str, rep: usize) -> String {
-    format!("{name}.rep{rep}")
-}
-
-struct RepResult {
-    summary: Summary,
-    hists: Vec<Histogram<u64>>,
-    warmup_ns: u64,
-    end_ns: u64,
-}
-
-fn run_rep(point: &Point, rep: u32, origin: &str) -> anyhow::Result<Option<RepResult>> {
+fn run_rep(point: &Point, rep: u32, origin: &str) -> anyhow::Result<Option<Replication>> {
     let mut s = point.scenario.clone();
-    s.seed = s.seed.wrapping_add(rep as u64);
+    // `Grid::new` checked that seed + replications − 1 fits in a u64.
+    s.seed += u64::from(rep);
     let mut scheduler = load::scheduler(&s, origin)?;
     let opts = RunOptions {
         stop: Some(interrupt::stop_flag()),
@@ -252,57 +69,12 @@ fn run_rep(point: &Point, rep: u32, origin: &str) -> anyhow::Result<Option<RepRe
     if out.partial {
         return Ok(None);
     }
-    Ok(Some(RepResult {
+    Ok(Some(Replication {
         summary: Summary::new(&out, s.seed, None),
         hists: kept_kinds().map(|k| (k.get)(&out.hist).clone()).collect(),
         warmup_ns: out.warmup_ns,
         end_ns: out.end_ns,
     }))
-}
-
-fn write_point(dir: &Path, point: &Point, reps: &[RepResult]) -> anyhow::Result<()> {
-    let (json_path, hlog_path) = point_paths(dir, point.index);
-    let tags: Vec<Vec<String>> = kept_kinds()
-        .map(|k| (0..reps.len()).map(|r| tag(k.name, r)).collect())
-        .collect();
-    let mut intervals = Vec::new();
-    for (ki, _) in kept_kinds().enumerate() {
-        for (r, rep) in reps.iter().enumerate() {
-            intervals.push(Interval {
-                tag: Some(&tags[ki][r]),
-                start: Duration::from_nanos(rep.warmup_ns),
-                length: Duration::from_nanos(rep.end_ns.saturating_sub(rep.warmup_ns)),
-                histogram: &rep.hists[ki],
-            });
-        }
-    }
-    let title = format!(
-        "edgesim sweep point {}: {}",
-        point.index,
-        point
-            .params
-            .iter()
-            .map(|p| format!("{}={}", p.path, p.value))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    let log = histograms::hlog(&title, histograms::MILLISECONDS, &intervals)?;
-    files::write_atomic(&hlog_path, &log)?;
-    let file = PointFile {
-        index: point.index,
-        params: point.params.clone(),
-        replications: reps.iter().map(|r| r.summary.clone()).collect(),
-    };
-    let mut json = serde_json::to_string_pretty(&file).expect("a point always serializes");
-    json.push('\n');
-    files::write_atomic(&json_path, json.as_bytes())
-}
-
-/// Writes `sweep.json`.
-pub fn write_manifest(dir: &Path, m: &Manifest) -> anyhow::Result<()> {
-    let mut json = serde_json::to_string_pretty(m).expect("a manifest always serializes");
-    json.push('\n');
-    files::write_atomic(&dir.join("sweep.json"), json.as_bytes())
 }
 
 /// What `sweep` did.
@@ -325,7 +97,7 @@ pub fn run(a: &SweepArgs) -> anyhow::Result<Outcome> {
     let base = load::scenario(Some(&a.scenario), &a.set, None)?;
     let grid = Grid::new(&base, &origin)?;
     let dir = a.out.clone().unwrap_or_else(|| {
-        let d = crate::run::default_out(&base.name);
+        let d = load::default_out(Some(&a.scenario), &base);
         match a.shard {
             Some(s) => d.join(format!("shard-{}-of-{}", s.k, s.n)),
             None => d,
@@ -347,9 +119,21 @@ pub fn run(a: &SweepArgs) -> anyhow::Result<Outcome> {
         .collect();
     // The handler is installed before anything is written.
     let stop = interrupt::stop_flag();
-    std::fs::create_dir_all(dir.join("points"))
-        .with_context(|| format!("creating {}", dir.join("points").display()))?;
     let reps = grid.replications;
+    let mut manifest = Manifest {
+        scenario_name: base.name.clone(),
+        scenario: base.to_ron_string(),
+        axes: grid.axes.clone(),
+        replications: reps,
+        points: grid.points.len(),
+        shard: a.shard,
+        complete: false,
+        point_indices: Vec::new(),
+    };
+    // Every input is checked: hold the directory and mark it incomplete
+    // before anything else is written or removed.
+    let _lock = DirLock::acquire(&dir)?;
+    sweep_dir::start(&dir, &manifest)?;
     let bar = CountBar::new(
         mine.len() as u64 * reps as u64,
         crate::progress::wanted(a.quiet),
@@ -363,7 +147,7 @@ pub fn run(a: &SweepArgs) -> anyhow::Result<Outcome> {
         let tasks: Vec<(usize, u32)> = (0..wave.len())
             .flat_map(|i| (0..reps).map(move |r| (i, r)))
             .collect();
-        let results: Vec<anyhow::Result<Option<RepResult>>> = pool.install(|| {
+        let results: Vec<anyhow::Result<Option<Replication>>> = pool.install(|| {
             tasks
                 .par_iter()
                 .map(|&(i, r)| {
@@ -393,21 +177,14 @@ pub fn run(a: &SweepArgs) -> anyhow::Result<Outcome> {
     }
     bar.finish();
     let interrupted = stop.load(Ordering::SeqCst) && done.len() < mine.len();
-    let manifest = Manifest {
-        scenario_name: base.name.clone(),
-        scenario: base.to_ron_string(),
-        axes: grid.axes.clone(),
-        replications: reps,
-        points: grid.points.len(),
-        shard: a.shard,
-        complete: !interrupted,
-        point_indices: done.clone(),
-    };
-    write_manifest(&dir, &manifest)?;
+    manifest.point_indices = done.clone();
     let whole = !interrupted && done.len() == grid.points.len();
     if whole {
         results::write(&dir, &manifest)?;
     }
+    // Last: the manifest says complete only once everything is written.
+    manifest.complete = !interrupted;
+    write_manifest(&dir, &manifest)?;
     Ok(Outcome {
         dir,
         points: done.len(),

@@ -1,13 +1,32 @@
-//! A small CSV table (RFC 4180 quoting), written for `results.csv` and
-//! `epochs.csv` and read back by `plot`.
+//! CSV tables (the `csv` crate, RFC 4180 quoting where needed, `\n` line
+//! ends): `results.csv`, `epochs.csv` and `resolve`'s table are written
+//! with it, and `plot` reads any CSV file back into a [`Table`].
 //!
-//! Numbers are written with Rust's shortest round-trip formatting (so the
-//! same value always gives the same bytes); a non-finite value is written as
-//! an empty cell.
+//! Rows are serde records. Numbers are written with Rust's `{}` formatting
+//! (the shortest form that reads back as the same `f64`, so the same value
+//! always gives the same bytes) through [`Num`]; a value that is not finite
+//! is written as an empty cell.
 
-use std::fmt::Write as _;
+use std::io::Write;
 
-/// A table: a header and rows of the same width.
+use serde::{Serialize, Serializer};
+
+/// A number as a CSV cell: Rust's `{}` (shortest round-trip) form, an empty
+/// cell if it is not finite.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Num(pub f64);
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.is_finite() {
+            s.collect_str(&self.0)
+        } else {
+            s.serialize_str("")
+        }
+    }
+}
+
+/// A table: a header and rows of the same width, every cell a string.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Table {
     /// Column names.
@@ -25,12 +44,32 @@ pub fn num(x: f64) -> String {
     }
 }
 
-fn quote(cell: &str) -> String {
-    if cell.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", cell.replace('"', "\"\""))
-    } else {
-        cell.to_string()
+/// A CSV writer over `out` with this program's settings (`\n` line ends,
+/// quoting only where needed, no header taken from the records: the header
+/// is written with [`csv::Writer::write_record`]).
+pub fn writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .has_headers(false)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out)
+}
+
+/// The CSV text of a header and serde records.
+///
+/// # Errors
+///
+/// A record that does not serialize as one CSV row.
+pub fn to_csv<R: Serialize>(
+    header: &[impl AsRef<[u8]>],
+    rows: impl IntoIterator<Item = R>,
+) -> Result<String, csv::Error> {
+    let mut w = writer(Vec::new());
+    w.write_record(header)?;
+    for r in rows {
+        w.serialize(r)?;
     }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8(bytes).expect("CSV of UTF-8 cells is UTF-8"))
 }
 
 impl Table {
@@ -49,69 +88,42 @@ impl Table {
 
     /// The CSV text, `\n` line ends.
     pub fn to_csv(&self) -> String {
-        let mut s = String::new();
-        for row in std::iter::once(&self.header).chain(&self.rows) {
-            let cells: Vec<String> = row.iter().map(|c| quote(c)).collect();
-            let _ = writeln!(s, "{}", cells.join(","));
-        }
-        s
+        to_csv(&self.header, &self.rows).expect("rows of strings always serialize")
     }
 
     /// Parses CSV text whose first record is the header.
+    ///
+    /// # Errors
+    ///
+    /// A message naming the line: an empty file, a malformed record, or a
+    /// row whose width differs from the header's.
     pub fn parse(text: &str) -> Result<Table, String> {
-        let mut records = Vec::new();
-        let mut record = Vec::new();
-        let mut cell = String::new();
-        let mut chars = text.chars().peekable();
-        let mut in_quotes = false;
-        let mut line = 1;
-        while let Some(c) = chars.next() {
-            if in_quotes {
-                match c {
-                    '"' if chars.peek() == Some(&'"') => {
-                        chars.next();
-                        cell.push('"');
-                    }
-                    '"' => in_quotes = false,
-                    '\n' => {
-                        line += 1;
-                        cell.push(c)
-                    }
-                    _ => cell.push(c),
-                }
-                continue;
-            }
-            match c {
-                '"' if cell.is_empty() => in_quotes = true,
-                ',' => record.push(std::mem::take(&mut cell)),
-                '\r' => {}
-                '\n' => {
-                    record.push(std::mem::take(&mut cell));
-                    records.push(std::mem::take(&mut record));
-                    line += 1;
-                }
-                _ => cell.push(c),
-            }
-        }
-        if in_quotes {
-            return Err(format!("line {line}: unterminated quoted cell"));
-        }
-        if !cell.is_empty() || !record.is_empty() {
-            record.push(cell);
-            records.push(record);
-        }
-        let mut it = records.into_iter();
-        let header = it.next().ok_or("empty file: no header line")?;
-        let rows: Vec<Vec<String>> = it.collect();
-        for (i, r) in rows.iter().enumerate() {
-            if r.len() != header.len() {
-                return Err(format!(
-                    "row {} has {} cells, the header has {}",
-                    i + 2,
-                    r.len(),
-                    header.len()
-                ));
-            }
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes());
+        let mut records = r.records();
+        let header: Vec<String> = match records.next() {
+            None => return Err("empty file: no header line".into()),
+            Some(h) => h
+                .map_err(|e| e.to_string())?
+                .iter()
+                .map(String::from)
+                .collect(),
+        };
+        let mut rows = Vec::new();
+        for rec in records {
+            let rec = rec.map_err(|e| match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    pos,
+                    expected_len,
+                    len,
+                } => format!(
+                    "row {} has {len} cells, the header has {expected_len}",
+                    pos.as_ref().map_or(0, |p| p.line())
+                ),
+                _ => e.to_string(),
+            })?;
+            rows.push(rec.iter().map(String::from).collect());
         }
         Ok(Table { header, rows })
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::load;
+use tools::scenario_file as load;
 
 /// Options of `validate`.
 #[derive(Debug, Args)]
@@ -31,7 +31,7 @@ pub fn run(a: &ValidateArgs) -> anyhow::Result<String> {
         sys.epochs()
     );
     if s.sweep.is_some() {
-        let grid = crate::sweep::Grid::new(&s, &origin)?;
+        let grid = tools::sweep_grid::Grid::new(&s, &origin)?;
         line.push_str(&format!(
             "; sweep: {} points × {} replications = {} runs",
             grid.points.len(),

@@ -82,7 +82,9 @@ fn default_run_writes_every_file() {
     ] {
         assert!(s.get(k).is_some(), "summary.json lacks {k}: {s}");
     }
-    for k in ["mean", "p50", "p90", "p99", "max"] {
+    for k in [
+        "count", "mean_hdr", "p50_hdr", "p90_hdr", "p99_hdr", "max_hdr",
+    ] {
         assert!(s["latency_s"][k].is_number(), "latency_s.{k}: {s}");
     }
     assert_eq!(s["scenario"], "default");

@@ -123,8 +123,8 @@ fn results_csv_has_one_row_per_point_with_intervals() {
         "throughput_rps_mean",
         "throughput_rps_ci_lo",
         "throughput_rps_ci_hi",
-        "latency_p99_s_mean",
-        "latency_pooled_p99_s",
+        "latency_p99_hdr_s_mean",
+        "latency_pooled_p99_hdr_s",
         "nodes_per_epoch_mean",
     ] {
         col(c);

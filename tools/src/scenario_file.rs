@@ -18,6 +18,19 @@ pub fn origin(path: Option<&Path>) -> String {
     }
 }
 
+/// The default output directory of scenario `s` read from `path`:
+/// `out/<name>/` ([`crate::files::default_out`]), except that a scenario
+/// that keeps the default name `default` (it sets none) read from a file
+/// goes to `out/<file stem>/`, so unnamed scenarios of different files do
+/// not overwrite each other. The built-in default keeps `out/default/`.
+pub fn default_out(path: Option<&Path>, s: &Scenario) -> PathBuf {
+    let stem = path
+        .filter(|_| s.name == Scenario::default().name)
+        .and_then(|p| p.file_stem())
+        .map(|x| x.to_string_lossy().into_owned());
+    crate::files::default_out(stem.as_deref().unwrap_or(&s.name))
+}
+
 /// A scenario error as bad input, with the file (and line/column or field).
 pub fn scenario_error(origin: &str, e: ScenarioError) -> anyhow::Error {
     match e {
@@ -35,6 +48,12 @@ pub fn scenario_error(origin: &str, e: ScenarioError) -> anyhow::Error {
 
 /// Reads `path` (or the built-in default), applies `sets` (`path=value`) and
 /// `seed`, and range-checks the result.
+///
+/// # Errors
+///
+/// Bad input (exit status 2): the file cannot be read, does not parse (with
+/// its line and column), an override names no field or does not parse, or a
+/// value is out of range (naming the field).
 pub fn scenario(
     path: Option<&PathBuf>,
     sets: &[String],
@@ -58,12 +77,20 @@ pub fn scenario(
 }
 
 /// What a scheduler may know of the scenario's system (already validated).
+///
+/// # Errors
+///
+/// Bad input naming the field when the system cannot be resolved.
 pub fn system_info(s: &Scenario, origin: &str) -> anyhow::Result<SystemInfo> {
     s.system_info().map_err(|e| scenario_error(origin, e))
 }
 
 /// Builds the scenario's scheduler; a refusal at load (unknown name, static
 /// with b = 0, nobatch with a model too large for one GPU) is bad input.
+///
+/// # Errors
+///
+/// Bad input (exit status 2) naming `origin` when the scheduler refuses the scenario.
 pub fn scheduler(
     s: &Scenario,
     origin: &str,
