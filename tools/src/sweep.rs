@@ -114,57 +114,30 @@ pub struct Grid {
 }
 
 impl Grid {
-    /// Expands `base.sweep` and checks every point (range checks and the
-    /// scheduler's load-time checks), so that a sweep never fails midway on
-    /// bad input.
+    /// Expands `base.sweep` and checks every point (the range checks of
+    /// [`Scenario::sweep_points`] and the scheduler's load-time checks), so
+    /// that a sweep never fails midway on bad input.
     pub fn new(base: &Scenario, origin: &str) -> anyhow::Result<Grid> {
         let spec = base
             .sweep
             .as_ref()
             .ok_or_else(|| bad_input(format!("{origin}: the scenario has no `sweep` section")))?;
         let axes: Vec<String> = spec.grid.iter().map(|a| a.path.clone()).collect();
-        for (i, a) in axes.iter().enumerate() {
-            if axes[..i].contains(a) {
-                return Err(bad_input(format!(
-                    "{origin}: field `sweep.grid[{i}].path`: `{a}` is already an axis"
-                )));
-            }
-        }
-        let sizes: Vec<usize> = spec.grid.iter().map(|a| a.values.len()).collect();
-        let total: usize = sizes.iter().product();
-        let mut points = Vec::with_capacity(total);
-        for index in 0..total {
-            // Mixed-radix digits of `index`, last axis fastest.
-            let mut rest = index;
-            let mut digits = vec![0; sizes.len()];
-            for (d, &n) in digits.iter_mut().zip(&sizes).rev() {
-                *d = rest % n;
-                rest /= n;
-            }
-            let mut s = base.clone();
-            s.sweep = None;
-            let mut params = Vec::with_capacity(axes.len());
-            for (axis, &d) in spec.grid.iter().zip(&digits) {
-                let value = axis.values[d].as_str();
-                s.set(&axis.path, value)
-                    .map_err(|e| load::scenario_error(origin, e))?;
-                params.push(Param {
-                    path: axis.path.clone(),
-                    value: value.to_string(),
-                });
-            }
-            let label = params
-                .iter()
-                .map(|p| format!("{}={}", p.path, p.value))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let at = format!("{origin} (sweep point {index}: {label})");
-            s.validate().map_err(|e| load::scenario_error(&at, e))?;
-            load::scheduler(&s, &at)?;
+        let mut points = Vec::new();
+        for p in base
+            .sweep_points()
+            .map_err(|e| load::scenario_error(origin, e))?
+        {
+            let at = format!("{origin} (sweep point {}: {})", p.index, p.label());
+            load::scheduler(&p.scenario, &at)?;
             points.push(Point {
-                index,
-                params,
-                scenario: s,
+                index: p.index,
+                params: p
+                    .params
+                    .into_iter()
+                    .map(|(path, value)| Param { path, value })
+                    .collect(),
+                scenario: p.scenario,
             });
         }
         Ok(Grid {

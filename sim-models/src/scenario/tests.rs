@@ -1,0 +1,306 @@
+//! Tests of the scenario module: defaults, parsing, range checks, overrides, sweeps.
+
+use super::*;
+use crate::scheduler::ZStart;
+
+fn field_of(e: &ScenarioError) -> String {
+    match e {
+        ScenarioError::Invalid { field, .. } => field.clone(),
+        other => panic!("expected Invalid, got {other}"),
+    }
+}
+
+#[test]
+fn default_file_is_the_paper_setting() {
+    let s = Scenario::default_paper();
+    // Every value of the file equals the built-in default (MODEL.md §2–6).
+    assert_eq!(s, Scenario::default());
+    let sys = s.resolve().unwrap();
+    assert_eq!(sys.horizon_ns, 600_000_000_000);
+    assert_eq!(sys.warmup_ns, 60_000_000_000); // 10 % of 600 s
+    assert_eq!(sys.epochs(), 400); // 600/1.5
+    assert_eq!(sys.rate_per_user, 2.0); // 100/50
+    assert_eq!((sys.max_prompt, sys.max_output), (512, 512));
+    assert_eq!(sys.delta_ppl, Some(0.02));
+    // 20 dBm = 0.1 W; 43 dBm = 10^1.3 = 19.95 W; N0·B = 10^-20.4·2e7 = 7.96e-14 W.
+    assert!((sys.tx_power_w - 0.1).abs() < 1e-15);
+    assert!((sys.bs_power_w - 19.952_623_149_688_8).abs() < 1e-9);
+    assert!((sys.noise_up_w / 7.962_143_411_069_9e-14 - 1.0).abs() < 1e-12);
+    let info = sys.system_info();
+    assert_eq!(info.template.flops, 2.66e13); // 20 · 1.33e12
+    assert_eq!(info.template.memory, 6.4e11); // 20 · 32e9
+}
+
+#[test]
+fn minimal_file_gets_defaults() {
+    assert_eq!(Scenario::from_ron_str("()").unwrap(), Scenario::default());
+    let s = Scenario::from_ron_str("(arrivals: (rate: 5), slots: (t_c: 1.0))").unwrap();
+    assert_eq!(s.arrivals.rate, 5.0);
+    assert_eq!(s.slots.t_u, 0.25);
+    assert_eq!(s.users.count, 50);
+}
+
+#[test]
+fn round_trips_through_ron() {
+    let mut s = Scenario {
+        model: ModelSpec::Custom {
+            name: "tiny".into(),
+            layers: 2,
+            d_model: 64,
+            d_ff: 256,
+        },
+        quant: QuantSpec::Custom {
+            name: "W4".into(),
+            weight_bits: 4,
+            activation_bits: 16,
+            beta: 0.5,
+            delta_ppl: 0.3,
+        },
+        ..Default::default()
+    };
+    s.requests.prompt = Dist::Choice {
+        values: vec![10.0, 20.0],
+        weights: vec![1.0, 3.0],
+    };
+    s.queue = QueuePolicy::DropUnscheduled;
+    s.warmup = Some(3.0);
+    s.sweep = Some(SweepSpec {
+        replications: 2,
+        grid: vec![SweepAxis {
+            path: "requests.latency".into(),
+            values: vec![
+                RonText("Uniform(lo: 0.5, hi: 1.0)".into()),
+                RonText("Fixed(2.0)".into()),
+            ],
+        }],
+    });
+    let text = s.to_ron_string();
+    assert_eq!(Scenario::from_ron_str(&text).unwrap(), s, "{text}");
+}
+
+#[test]
+fn unknown_field_is_a_parse_error_with_position() {
+    let e = Scenario::from_ron_str("(\n  users: (count: 5, colour: 3),\n)").unwrap_err();
+    match &e {
+        ScenarioError::Parse { line, message, .. } => {
+            assert_eq!(*line, 2);
+            assert!(message.contains("colour"), "{message}");
+            assert!(
+                message.contains("path_loss"),
+                "lists expected fields: {message}"
+            );
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn range_errors_name_the_field() {
+    let cases = [
+        ("(arrivals: (rate: -1))", "arrivals.rate"),
+        ("(gpus: (count: 0))", "gpus.count"),
+        ("(slots: (t_u: 2.0))", "slots.t_u"),
+        ("(slots: (t_d: 1.6))", "slots.t_d"),
+        ("(slots: (t_c: NaN))", "slots.t_c"),
+        ("(horizon: inf)", "horizon"),
+        ("(warmup: Some(600))", "warmup"),
+        (
+            "(requests: (output_levels: Choice(values: [])))",
+            "requests.output_levels.values",
+        ),
+        (
+            "(requests: (prompt: Choice(values: [128, 256.5])))",
+            "requests.prompt.values[1]",
+        ),
+        (
+            "(requests: (prompt: Choice(values: [1, 2], weights: [1])))",
+            "requests.prompt.weights",
+        ),
+        (
+            "(requests: (prompt: Choice(values: [1, 2], weights: [0, 0])))",
+            "requests.prompt.weights",
+        ),
+        (
+            "(requests: (accuracy: Uniform(lo: -0.1, hi: 1.0)))",
+            "requests.accuracy.lo",
+        ),
+        (
+            "(requests: (accuracy: Uniform(lo: 0, hi: inf)))",
+            "requests.accuracy.hi",
+        ),
+        (
+            "(requests: (latency: Uniform(lo: 2.0, hi: 1.0)))",
+            "requests.latency.hi",
+        ),
+        ("(requests: (latency: Fixed(0)))", "requests.latency"),
+        ("(users: (path_loss: 0))", "users.path_loss"),
+        ("(channel: (token_bits: 0))", "channel.token_bits"),
+        ("(channel: (bandwidth_down: -2e6))", "channel.bandwidth_down"),
+        ("(model: Preset(\"GPT-5\"))", "model"),
+        (
+            "(model: Custom(name: \"x\", layers: 0, d_model: 8, d_ff: 32))",
+            "model.layers",
+        ),
+        ("(quant: Preset(\"W2\"))", "quant"),
+        (
+            "(quant: Custom(name: \"q\", weight_bits: 4, activation_bits: 16, beta: 0, delta_ppl: 0))",
+            "quant.beta",
+        ),
+        // A custom model has no preset ΔPPL; with accuracy admission that is an error.
+        (
+            "(model: Custom(name: \"x\", layers: 1, d_model: 8, d_ff: 32))",
+            "quant",
+        ),
+        // 1 GPU of 1 GB cannot hold BLOOM-3B's 2.36 GB of W8 weights.
+        ("(gpus: (count: 1, memory: 1e9))", "gpus.memory"),
+        (
+            "(sweep: Some((grid: [(path: \"arrivals.speed\", values: [1])])))",
+            "sweep.grid[0].path",
+        ),
+        (
+            "(sweep: Some((grid: [(path: \"arrivals.rate\", values: [\"fast\"])])))",
+            "sweep.grid[0].values[0]",
+        ),
+    ];
+    for (text, field) in cases {
+        let e = Scenario::from_ron_str(text).expect_err(text);
+        assert_eq!(field_of(&e), field, "{text}: {e}");
+    }
+    // The custom model is fine once accuracy is ignored.
+    Scenario::from_ron_str(
+        "(model: Custom(name: \"x\", layers: 1, d_model: 8, d_ff: 32), accuracy_admission: false)",
+    )
+    .unwrap();
+}
+
+#[test]
+fn overrides_set_typed_fields() {
+    let mut s = Scenario::default();
+    s.apply_assignment("arrivals.rate=250").unwrap();
+    assert_eq!(s.arrivals.rate, 250.0);
+    s.set("scheduler.name", "static").unwrap();
+    s.set("scheduler.deadline_aware", "false").unwrap();
+    assert_eq!(s.scheduler.name, "static");
+    assert!(!s.scheduler.deadline_aware);
+    s.set("scheduler.name", "\"nobatch\"").unwrap();
+    assert_eq!(s.scheduler.name, "nobatch");
+    s.set("requests.latency", "Uniform(lo: 0.5, hi: 0.75)")
+        .unwrap();
+    assert_eq!(s.requests.latency, Dist::Uniform { lo: 0.5, hi: 0.75 });
+    s.set("model", "BLOOM-7.1B").unwrap();
+    assert_eq!(s.model, ModelSpec::Preset("BLOOM-7.1B".into()));
+    s.set("quant", "Preset(\"GPTQ\")").unwrap();
+    assert_eq!(s.quant, QuantSpec::Preset("GPTQ".into()));
+    s.set("warmup", "30").unwrap();
+    assert_eq!(s.warmup, Some(30.0));
+    s.set("warmup", "None").unwrap();
+    assert_eq!(s.warmup, None);
+    s.set("queue", "DropUnscheduled").unwrap();
+    assert_eq!(s.queue, QueuePolicy::DropUnscheduled);
+    s.set("scheduler.z_start", "All").unwrap();
+    assert_eq!(s.scheduler.z_start, ZStart::All);
+    s.set("slots", "(t_c: 1.0)").unwrap();
+    assert_eq!((s.slots.t_u, s.slots.t_c), (0.25, 1.0));
+    s.validate().unwrap();
+    // Out-of-range values pass `set` and fail `validate`, naming the field.
+    s.set("gpus.count", "0").unwrap();
+    assert_eq!(field_of(&s.validate().unwrap_err()), "gpus.count");
+    let e = s.set("arrivals.speed", "3").unwrap_err();
+    assert!(e.to_string().contains("no such field"), "{e}");
+    let e = s.set("arrivals.rate", "fast").unwrap_err();
+    assert!(matches!(e, ScenarioError::Override { .. }), "{e}");
+    assert!(s.apply_assignment("arrivals.rate").is_err());
+}
+
+#[test]
+fn every_field_path_is_settable() {
+    // Each path of the default scenario, set to a value other than its
+    // default, changes the scenario and stays valid: the setter is generic,
+    // so this list must grow with the schema (the test fails on a path
+    // without a sample).
+    let base = Scenario::default();
+    let samples = [
+        ("name", "\"x\""),
+        ("seed", "3"),
+        ("horizon", "10"),
+        ("warmup", "1"),
+        ("users", "(count: 3)"),
+        ("users.count", "3"),
+        ("users.tx_power_dbm", "10"),
+        ("users.path_loss", "1e-4"),
+        ("arrivals", "(rate: 3)"),
+        ("arrivals.rate", "3"),
+        ("requests", "(latency: Fixed(1.0))"),
+        ("requests.prompt", "Fixed(64)"),
+        ("requests.prompt.values", "[64, 128]"),
+        ("requests.prompt.weights", "[1, 2, 3]"),
+        ("requests.output_levels", "Choice(values: [64, 128])"),
+        ("requests.output_levels.values", "[64]"),
+        ("requests.output_levels.weights", "[0, 1, 1]"),
+        ("requests.latency", "Fixed(1.0)"),
+        ("requests.latency.lo", "0.25"),
+        ("requests.latency.hi", "3"),
+        ("requests.accuracy", "Fixed(1.0)"),
+        ("requests.accuracy.lo", "0.5"),
+        ("requests.accuracy.hi", "2"),
+        ("channel", "(token_bits: 8)"),
+        ("channel.bandwidth_up", "1e6"),
+        ("channel.bandwidth_down", "1e6"),
+        ("channel.bs_power_dbm", "40"),
+        ("channel.noise_dbm_per_hz", "-170"),
+        ("channel.token_bits", "32"),
+        ("slots", "(t_c: 1.0)"),
+        ("slots.t_u", "0.1"),
+        ("slots.t_c", "1.0"),
+        ("slots.t_d", "0.1"),
+        ("queue", "DropUnscheduled"),
+        ("gpus", "(count: 4)"),
+        ("gpus.count", "4"),
+        ("gpus.flops", "1e12"),
+        ("gpus.memory", "40e9"),
+        ("model", "OPT-13B"),
+        ("quant", "FP16"),
+        ("accuracy_admission", "false"),
+        ("scheduler", "(name: \"greedy\")"),
+        ("scheduler.name", "greedy"),
+        ("scheduler.z_start", "All"),
+        ("scheduler.deadline_aware", "false"),
+        ("sweep", "Some((grid: [(path: \"seed\", values: [1, 2])]))"),
+    ];
+    let paths = base.field_paths();
+    for p in &paths {
+        assert!(
+            samples.iter().any(|(s, _)| s == p),
+            "no sample for field path `{p}`"
+        );
+    }
+    for (path, v) in samples {
+        let mut s = base.clone();
+        s.set(path, v).unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(s, base, "{path} changed nothing");
+        s.validate().unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+}
+
+#[test]
+fn sweep_values_keep_their_text() {
+    let s = Scenario::from_ron_str(
+        "(sweep: Some((replications: 3, grid: [\
+           (path: \"arrivals.rate\", values: [5, 10.5]),\
+           (path: \"requests.latency\", values: [Uniform(lo: 0.5, hi: 1.0), Fixed(2)]),\
+           (path: \"scheduler.name\", values: [\"dftsp\", \"static\"]),\
+         ])))",
+    )
+    .unwrap();
+    let sweep = s.sweep.clone().unwrap();
+    assert_eq!(sweep.replications, 3);
+    let texts: Vec<&str> = sweep.grid[1].values.iter().map(|v| v.as_str()).collect();
+    assert_eq!(texts, ["Uniform(lo: 0.5, hi: 1.0)", "Fixed(2)"]);
+    let mut p = s.clone();
+    p.set(&sweep.grid[1].path, sweep.grid[1].values[0].as_str())
+        .unwrap();
+    assert_eq!(p.requests.latency, Dist::Uniform { lo: 0.5, hi: 1.0 });
+    p.set(&sweep.grid[2].path, sweep.grid[2].values[1].as_str())
+        .unwrap();
+    assert_eq!(p.scheduler.name, "static");
+}
