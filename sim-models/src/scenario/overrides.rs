@@ -480,13 +480,14 @@ impl Node {
         Ok(node)
     }
 
-    /// Every dotted path below this node that names a field.
-    fn paths(&self, prefix: &str, out: &mut Vec<String>) {
+    /// Every dotted path below this node that names a field (of a struct
+    /// only, or also of an enum variant).
+    fn paths(&self, prefix: &str, variants: bool, out: &mut Vec<String>) {
         let fs = match self {
-            Node::Struct(fs) | Node::StructVariant(_, fs) => fs,
-            Node::Some(n) | Node::NewtypeStruct(n) | Node::NewtypeVariant(_, n) => {
-                return n.paths(prefix, out)
-            }
+            Node::Struct(fs) => fs,
+            Node::StructVariant(_, fs) if variants => fs,
+            Node::Some(n) | Node::NewtypeStruct(n) => return n.paths(prefix, variants, out),
+            Node::NewtypeVariant(_, n) if variants => return n.paths(prefix, variants, out),
             _ => return,
         };
         for (k, n) in fs {
@@ -496,7 +497,7 @@ impl Node {
                 format!("{prefix}.{k}")
             };
             out.push(p.clone());
-            n.paths(&p, out);
+            n.paths(&p, variants, out);
         }
     }
 }
@@ -581,7 +582,15 @@ impl Scenario {
     /// of a present `sweep` included).
     pub fn field_paths(&self) -> Vec<String> {
         let mut out = Vec::new();
-        self.tree().paths("", &mut out);
+        self.tree().paths("", true, &mut out);
+        out
+    }
+
+    /// The paths of [`Scenario::field_paths`] that name fields of structs
+    /// (not of enum variants): the fields docs/scenario.md tabulates.
+    pub fn struct_field_paths(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.tree().paths("", false, &mut out);
         out
     }
 

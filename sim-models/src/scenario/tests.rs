@@ -304,3 +304,235 @@ fn sweep_values_keep_their_text() {
         .unwrap();
     assert_eq!(p.scheduler.name, "static");
 }
+
+/// A scenario that uses every kind of value the schema has: extreme and
+/// special floats, the largest integers, strings that need escaping,
+/// `Some`/`None`, unit, newtype, tuple-like and struct variants, lists and
+/// raw RON text.
+fn every_kind() -> Scenario {
+    let mut s = Scenario {
+        name: "quote \" backslash \\ newline \n tab \t unicode µ∞ bell \u{7}".into(),
+        seed: u64::MAX,
+        horizon: f64::MAX,
+        warmup: Some(5e-324), // the smallest subnormal
+        model: ModelSpec::Custom {
+            name: "tiny".into(),
+            layers: u32::MAX,
+            d_model: 64,
+            d_ff: 256,
+        },
+        quant: QuantSpec::Custom {
+            name: "W4".into(),
+            weight_bits: 4,
+            activation_bits: 16,
+            beta: 0.1 + 0.2, // 0.30000000000000004, not 0.3
+            delta_ppl: -0.0,
+        },
+        queue: QueuePolicy::DropUnscheduled,
+        accuracy_admission: false,
+        ..Default::default()
+    };
+    s.users.tx_power_dbm = f64::NEG_INFINITY;
+    s.arrivals.rate = f64::INFINITY;
+    s.channel.bs_power_dbm = -1.0 / 3.0;
+    s.requests.prompt = Dist::Choice {
+        values: vec![1.0, 1e6],
+        weights: vec![0.0, 1e-300],
+    };
+    s.requests.latency = Dist::Fixed(1e-9);
+    s.scheduler.z_start = ZStart::All;
+    s.sweep = Some(SweepSpec {
+        replications: 7,
+        grid: vec![SweepAxis {
+            path: "requests.latency".into(),
+            values: vec![
+                RonText("Uniform(lo: 0.5, hi: 1.0)".into()),
+                RonText("Fixed(2.0) /* a comment */".into()),
+            ],
+        }],
+    });
+    s
+}
+
+#[test]
+fn every_kind_of_value_survives_the_override_round_trip() {
+    let s = every_kind();
+    // No override: the tree written as RON reads back to the same value, bit for bit.
+    let back = s.with_values(&[]).unwrap();
+    assert_eq!(back, s);
+    assert_eq!(back.quant, s.quant);
+    let QuantSpec::Custom { delta_ppl, .. } = back.quant else {
+        unreachable!()
+    };
+    assert!(delta_ppl.is_sign_negative(), "-0.0 keeps its sign");
+    // One override changes that field only.
+    let mut t = s.clone();
+    t.set("seed", "3").unwrap();
+    assert_eq!(
+        Scenario {
+            seed: u64::MAX,
+            ..t
+        },
+        s
+    );
+    // NaN, which no PartialEq sees, keeps its bits.
+    let mut n = s.clone();
+    n.arrivals.rate = f64::NAN;
+    let back = n.with_values(&[("seed", "4")]).unwrap();
+    assert_eq!(back.arrivals.rate.to_bits(), f64::NAN.to_bits());
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config {
+        cases: 256,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(11),
+        ..Default::default()
+    })]
+
+    /// Any f64 (as bits) and any u64 survive the tree; a float set by its
+    /// shortest text (`{}`) reads back to the same bits.
+    #[test]
+    fn numbers_round_trip(bits in proptest::prelude::any::<u64>(), seed in proptest::prelude::any::<u64>()) {
+        let x = f64::from_bits(bits);
+        let mut s = Scenario { seed, ..Default::default() };
+        s.slots.t_u = x;
+        let back = s.with_values(&[("name", "\"p\"")]).unwrap();
+        proptest::prop_assert_eq!(back.slots.t_u.to_bits(), x.to_bits());
+        proptest::prop_assert_eq!(back.seed, seed);
+        if x.is_finite() {
+            let mut t = Scenario::default();
+            t.set("users.path_loss", &format!("{x:?}")).unwrap();
+            proptest::prop_assert_eq!(t.users.path_loss.to_bits(), x.to_bits());
+        }
+    }
+}
+
+#[test]
+fn override_errors_name_the_field_and_the_type() {
+    let mut s = Scenario::default();
+    let msg = |r: Result<(), ScenarioError>| match r.unwrap_err() {
+        ScenarioError::Override { message, .. } => message,
+        other => panic!("{other}"),
+    };
+    let m = msg(s.set("arrivals.rate", "fast"));
+    assert!(m.contains("arrivals.rate") && m.contains("float"), "{m}");
+    let m = msg(s.set("requests.latency", "Uniform(lo: 1)"));
+    assert!(m.contains("requests.latency") && m.contains("hi"), "{m}");
+    let m = msg(s.set("queue", "Carryover"));
+    assert!(m.contains("CarryOver"), "{m}");
+    // A path through an enum variant holds only while the variant has that field.
+    let m = msg(s.set("model.layers", "3"));
+    assert!(m.contains("no such field"), "{m}");
+    s.set(
+        "model",
+        "Custom(name: \"t\", layers: 2, d_model: 8, d_ff: 32)",
+    )
+    .unwrap();
+    s.set("model.layers", "3").unwrap();
+    assert_eq!(
+        s.model,
+        ModelSpec::Custom {
+            name: "t".into(),
+            layers: 3,
+            d_model: 8,
+            d_ff: 32
+        }
+    );
+    // A value is one RON value: it cannot reach past its field.
+    let m = msg(s.set("arrivals.rate", "1), seed: (5"));
+    assert!(m.contains("trailing"), "{m}");
+    assert!(s.set("arrivals.rate", "1 /* a comment */").is_ok());
+}
+
+/// The rows of docs/scenario.md's field tables: (dotted path, default cell).
+fn documented_fields() -> Vec<(String, String)> {
+    let doc = include_str!("../../../docs/scenario.md");
+    let mut section: Option<String> = None;
+    let mut rows = Vec::new();
+    for line in doc.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            section = if h == "Top level" {
+                Some(String::new())
+            } else {
+                h.strip_prefix('`')
+                    .and_then(|r| r.split_once('`'))
+                    .map(|(name, _)| name.to_string())
+            };
+            continue;
+        }
+        let (Some(prefix), Some(row)) = (&section, line.strip_prefix("| `")) else {
+            continue;
+        };
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let field = cells[0].trim_end_matches('`');
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        rows.push((path, cells[2].to_string()));
+    }
+    rows
+}
+
+#[test]
+fn docs_tables_match_the_defaults() {
+    let default = Scenario::default();
+    let rows = documented_fields();
+    let documented: Vec<&str> = rows.iter().map(|(p, _)| p.as_str()).collect();
+    // Every field of every struct has a row, and every row a field.
+    let fields = default.struct_field_paths();
+    for p in &fields {
+        assert!(
+            documented.contains(&p.as_str()),
+            "docs/scenario.md has no row for `{p}`"
+        );
+    }
+    for p in &documented {
+        assert!(
+            fields.iter().any(|f| f == p),
+            "docs/scenario.md documents `{p}`, which is no field"
+        );
+    }
+    // Every default written in a table is the default: setting it changes nothing.
+    let mut checked = 0;
+    for (path, cell) in &rows {
+        let Some(text) = cell.strip_prefix('`').and_then(|c| c.strip_suffix('`')) else {
+            assert!(cell.contains("see below"), "`{path}`: default cell {cell}");
+            continue;
+        };
+        let mut s = default.clone();
+        s.set(path, text)
+            .unwrap_or_else(|e| panic!("`{path}` = {text}: {e}"));
+        assert_eq!(
+            s, default,
+            "docs/scenario.md: `{path}` default {text} is not the default"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 30, "{checked}");
+}
+
+#[test]
+fn default_file_writes_every_field() {
+    // scenarios/default.ron lists every field (it is the reference users read),
+    // with the values of the `Default` impls (`default_file_is_the_paper_setting`).
+    // The scheduler's options are each scheduler's own (MODEL.md §7): the
+    // file names the scheduler only.
+    let tree: ron::Value = ron::from_str(DEFAULT_SCENARIO_RON).unwrap();
+    for p in Scenario::default().struct_field_paths() {
+        if p.starts_with("scheduler.") && p != "scheduler.name" {
+            continue;
+        }
+        let mut node = &tree;
+        for seg in p.split('.') {
+            let ron::Value::Map(m) = node else {
+                panic!("scenarios/default.ron: `{p}` is not inside a struct");
+            };
+            node = m
+                .get(&ron::Value::String(seg.into()))
+                .unwrap_or_else(|| panic!("scenarios/default.ron does not write `{p}`"));
+        }
+    }
+}
