@@ -9,6 +9,16 @@
 use super::error::{invalid, ScenarioError};
 use super::schema::{Scenario, SweepSpec};
 
+/// Most replications of a sweep point.
+pub const MAX_REPLICATIONS: u32 = 10_000;
+
+/// Most points of a sweep grid (the product of the axes' lengths, computed
+/// with checked multiplication).
+pub const MAX_SWEEP_POINTS: usize = 10_000;
+
+/// Most runs of a sweep, points × replications.
+pub const MAX_SWEEP_RUNS: u64 = 1_000_000;
+
 /// One point of a sweep grid.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SweepPoint {
@@ -37,6 +47,28 @@ impl SweepSpec {
     /// field, a path equal to or inside another axis's, an empty axis, a
     /// value that does not parse at its path.
     pub fn expand(&self, base: &Scenario) -> Result<Vec<SweepPoint>, ScenarioError> {
+        let mut total: usize = 1;
+        for (i, axis) in self.grid.iter().enumerate() {
+            total = total
+                .checked_mul(axis.values.len())
+                .filter(|&t| t <= MAX_SWEEP_POINTS)
+                .ok_or_else(|| {
+                    invalid(
+                        format!("sweep.grid[{i}].values"),
+                        format!("the grid up to this axis has more than {MAX_SWEEP_POINTS} points"),
+                    )
+                })?;
+        }
+        let runs = total as u64 * u64::from(self.replications);
+        if runs > MAX_SWEEP_RUNS {
+            return Err(invalid(
+                "sweep.replications",
+                format!(
+                    "{total} points × {} replications = {runs} runs, more than {MAX_SWEEP_RUNS}",
+                    self.replications
+                ),
+            ));
+        }
         let mut base = base.clone();
         base.sweep = None;
         // Each value in the form it is set with (a bare word may stand for a string).
@@ -79,7 +111,6 @@ impl SweepSpec {
             forms.push(axis_forms);
         }
         let sizes: Vec<usize> = forms.iter().map(Vec::len).collect();
-        let total: usize = sizes.iter().product();
         let mut points = Vec::with_capacity(total);
         for index in 0..total {
             // Mixed-radix digits of `index`, last axis fastest.

@@ -4,12 +4,42 @@
 
 use super::error::{invalid, ScenarioError};
 use super::schema::{Dist, ModelSpec, QuantSpec, Scenario};
-use super::sweep::SweepPoint;
+use super::sweep::{SweepPoint, MAX_REPLICATIONS};
 use crate::cost::{self, ModelDims};
 use crate::quant::{self, QuantParams};
 
 /// Largest token count a prompt or output may have (keeps every time finite in ns).
 pub const MAX_TOKENS: u32 = 1_000_000;
+
+// The bounds below keep every accepted scenario within what the code
+// represents exactly and runs in bounded time and memory; each is
+// documented, with its reason, in docs/scenario.md ("Bounds").
+
+/// Longest time a scenario may write, s (horizon, warm-up, slots, latency):
+/// 10⁹ s = 10¹⁸ ns, so that `H + τ ≤ 2·10¹⁸ ns` and `t_k + T_U + T_C + T_D ≤
+/// 4·10¹⁸ ns` fit the u64 clock and the i64 budgets `D_i − t_k` (< 9.2·10¹⁸).
+pub const MAX_SECONDS: f64 = 1e9;
+
+/// Most epochs a run may have, `⌈H/T_C⌉` (one record of each is kept in memory).
+pub const MAX_EPOCHS: u64 = 10_000_000;
+
+/// Largest expected number of arrivals, `λ·H` (each is several events and,
+/// while pending, memory).
+pub const MAX_EXPECTED_ARRIVALS: f64 = 1e9;
+
+/// Largest arrival rate of one user, `λ/U`, requests/s: its mean gap is then
+/// ≥ 1 µs = 1000 ns, so rounding gaps to the ns cannot stop time (a gap
+/// rounds to 0 with probability ≤ 1 − e^(−0.5·10⁻³) ≈ 5·10⁻⁴).
+pub const MAX_RATE_PER_USER: f64 = 1e6;
+
+/// Most users (each holds three random streams and a channel gain).
+pub const MAX_USERS: u32 = 100_000;
+
+/// Most GPUs in the pool.
+pub const MAX_GPUS: u32 = 1024;
+
+/// Largest `U·epochs`: channel gains drawn in a run (one per user and epoch).
+pub const MAX_CHANNEL_DRAWS: f64 = 1e10;
 
 /// The checked values of a scenario, in simulation units.
 pub(super) struct Checked {
@@ -50,6 +80,49 @@ fn secs_to_ns(field: &str, secs: f64) -> Result<u64, ScenarioError> {
         .map_err(|e| invalid(field, format!("{secs} s is not a valid time: {e}")))
 }
 
+/// A time written in the file, s → ns: finite, in `[0, MAX_SECONDS]`, and
+/// (unless `zero_ok`) at least 1 ns once rounded.
+fn seconds(field: &str, secs: f64, zero_ok: bool) -> Result<u64, ScenarioError> {
+    let low = if zero_ok { "0" } else { "1 ns" };
+    if !(secs.is_finite() && (0.0..=MAX_SECONDS).contains(&secs)) {
+        return Err(invalid(
+            field,
+            format!("must be a time in [{low}, {MAX_SECONDS:e} s], got {secs}"),
+        ));
+    }
+    let ns = secs_to_ns(field, secs)?;
+    if ns == 0 && !zero_ok {
+        return Err(invalid(
+            field,
+            format!("must be a time in [1 ns, {MAX_SECONDS:e} s] (it is rounded to the ns), got {secs} s"),
+        ));
+    }
+    Ok(ns)
+}
+
+/// A count in `[1, max]`.
+fn count(field: &str, v: u32, max: u32) -> Result<u32, ScenarioError> {
+    if (1..=max).contains(&v) {
+        Ok(v)
+    } else {
+        Err(invalid(field, format!("must be in [1, {max}], got {v}")))
+    }
+}
+
+/// A power in dBm (or dBm/Hz) whose value in W (W/Hz), times `scale`, is finite and > 0.
+fn power(field: &str, dbm: f64, scale: f64, what: &str) -> Result<f64, ScenarioError> {
+    finite(field, dbm)?;
+    let w = dbm_to_watts(dbm) * scale;
+    if w.is_finite() && w > 0.0 {
+        Ok(w)
+    } else {
+        Err(invalid(
+            field,
+            format!("{dbm} dBm gives {what} = {w} W, which is not a finite power > 0"),
+        ))
+    }
+}
+
 /// What a distribution's values mean, for range checks.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum DistKind {
@@ -76,8 +149,7 @@ impl Dist {
                     }
                 }
                 DistKind::Seconds => {
-                    positive(f, v)?;
-                    secs_to_ns(f, v)?;
+                    seconds(f, v, false)?;
                 }
                 DistKind::Tolerance => {
                     non_negative(f, v)?;
@@ -261,13 +333,10 @@ impl Scenario {
 
     /// Range-checks every field except the sweep, and converts to simulation units.
     pub(super) fn check(&self) -> Result<Checked, ScenarioError> {
-        let horizon_ns = secs_to_ns("horizon", positive("horizon", self.horizon)?)?;
-        if horizon_ns == 0 {
-            return Err(invalid("horizon", "must be at least 1 ns"));
-        }
+        let horizon_ns = seconds("horizon", self.horizon, false)?;
         let warmup_ns = match self.warmup {
             None => horizon_ns / 10,
-            Some(w) => secs_to_ns("warmup", non_negative("warmup", w)?)?,
+            Some(w) => seconds("warmup", w, true)?,
         };
         if warmup_ns >= horizon_ns {
             return Err(invalid(
@@ -279,12 +348,32 @@ impl Scenario {
                 ),
             ));
         }
-        if self.users.count == 0 {
-            return Err(invalid("users.count", "must be ≥ 1"));
-        }
-        finite("users.tx_power_dbm", self.users.tx_power_dbm)?;
+        let users = count("users.count", self.users.count, MAX_USERS)?;
+        power("users.tx_power_dbm", self.users.tx_power_dbm, 1.0, "p^U")?;
         positive("users.path_loss", self.users.path_loss)?;
-        non_negative("arrivals.rate", self.arrivals.rate)?;
+        let rate = non_negative("arrivals.rate", self.arrivals.rate)?;
+        // λ·H in requests; H ≤ 10⁹ s and λ finite, so the product is finite.
+        let expected = rate * (horizon_ns as f64 * 1e-9);
+        if expected > MAX_EXPECTED_ARRIVALS {
+            return Err(invalid(
+                "arrivals.rate",
+                format!(
+                    "λ·H = {rate} /s × {} s = {expected:e} expected arrivals, more than the \
+                     {MAX_EXPECTED_ARRIVALS:e} a run may have",
+                    self.horizon
+                ),
+            ));
+        }
+        let per_user = rate / users as f64;
+        if per_user > MAX_RATE_PER_USER {
+            return Err(invalid(
+                "arrivals.rate",
+                format!(
+                    "λ/U = {rate}/{users} = {per_user:e} /s per user, more than {MAX_RATE_PER_USER:e} /s \
+                     (a user's mean gap must be ≥ 1 µs, or rounding gaps to the ns stops time)"
+                ),
+            ));
+        }
 
         self.requests
             .prompt
@@ -301,8 +390,19 @@ impl Scenario {
 
         positive("channel.bandwidth_up", self.channel.bandwidth_up)?;
         positive("channel.bandwidth_down", self.channel.bandwidth_down)?;
-        finite("channel.bs_power_dbm", self.channel.bs_power_dbm)?;
-        finite("channel.noise_dbm_per_hz", self.channel.noise_dbm_per_hz)?;
+        power(
+            "channel.bs_power_dbm",
+            self.channel.bs_power_dbm,
+            1.0,
+            "p^D",
+        )?;
+        let widest = self.channel.bandwidth_up.max(self.channel.bandwidth_down);
+        power(
+            "channel.noise_dbm_per_hz",
+            self.channel.noise_dbm_per_hz,
+            widest,
+            "σ² = N0·B",
+        )?;
         if self.channel.token_bits == 0 {
             return Err(invalid("channel.token_bits", "must be ≥ 1"));
         }
@@ -317,12 +417,9 @@ impl Scenario {
             ));
         }
 
-        let t_c_ns = secs_to_ns("slots.t_c", positive("slots.t_c", self.slots.t_c)?)?;
-        let t_u_ns = secs_to_ns("slots.t_u", positive("slots.t_u", self.slots.t_u)?)?;
-        let t_d_ns = secs_to_ns("slots.t_d", positive("slots.t_d", self.slots.t_d)?)?;
-        if t_c_ns == 0 {
-            return Err(invalid("slots.t_c", "must be at least 1 ns"));
-        }
+        let t_c_ns = seconds("slots.t_c", self.slots.t_c, false)?;
+        let t_u_ns = seconds("slots.t_u", self.slots.t_u, false)?;
+        let t_d_ns = seconds("slots.t_d", self.slots.t_d, false)?;
         for (f, v, ns) in [
             ("slots.t_u", self.slots.t_u, t_u_ns),
             ("slots.t_d", self.slots.t_d, t_d_ns),
@@ -338,11 +435,36 @@ impl Scenario {
             }
         }
 
-        if self.gpus.count == 0 {
-            return Err(invalid("gpus.count", "must be ≥ 1"));
+        let epochs = horizon_ns.div_ceil(t_c_ns);
+        if epochs > MAX_EPOCHS {
+            return Err(invalid(
+                "horizon",
+                format!(
+                    "⌈H/T_C⌉ = ⌈{} s / {} s⌉ = {epochs} epochs, more than the {MAX_EPOCHS} a run may have",
+                    self.horizon, self.slots.t_c
+                ),
+            ));
         }
-        positive("gpus.flops", self.gpus.flops)?;
-        positive("gpus.memory", self.gpus.memory)?;
+        let draws = users as f64 * epochs as f64;
+        if draws > MAX_CHANNEL_DRAWS {
+            return Err(invalid(
+                "users.count",
+                format!(
+                    "U·epochs = {users}·{epochs} = {draws:e} channel gains to draw, more than {MAX_CHANNEL_DRAWS:e}"
+                ),
+            ));
+        }
+
+        let gpus = count("gpus.count", self.gpus.count, MAX_GPUS)?;
+        for (f, v) in [
+            ("gpus.flops", self.gpus.flops),
+            ("gpus.memory", self.gpus.memory),
+        ] {
+            positive(f, v)?;
+            if !(gpus as f64 * v).is_finite() {
+                return Err(invalid(f, format!("the pooled G·{v} is not finite")));
+            }
+        }
 
         let (model_name, model) = self.model.resolve()?;
         let (quant_name, quant, delta_ppl) = self.quant.resolve(&model_name)?;
@@ -370,9 +492,7 @@ impl Scenario {
             return Err(invalid("scheduler.name", "must name a scheduler"));
         }
         if let Some(sweep) = &self.sweep {
-            if sweep.replications == 0 {
-                return Err(invalid("sweep.replications", "must be ≥ 1"));
-            }
+            count("sweep.replications", sweep.replications, MAX_REPLICATIONS)?;
         }
         Ok(Checked {
             horizon_ns,
