@@ -20,16 +20,20 @@
 //! - `validate`: range checks and unit conversion of every field, and of
 //!   every sweep point ([`Scenario::validate`], [`Scenario::sweep_points`]);
 //! - `system`: the resolved [`System`] ([`Scenario::resolve`]);
+//! - `size`: how big a run is, and warnings ([`Scenario::size`]);
 //! - `read`: reading and writing the text ([`Scenario::from_ron_str`]).
 
 mod error;
 mod overrides;
 mod read;
 mod schema;
+mod size;
 mod sweep;
 mod system;
 mod validate;
 
+#[cfg(test)]
+mod bounds_tests;
 #[cfg(test)]
 mod tests;
 
@@ -38,6 +42,7 @@ pub use schema::{
     Arrivals, Channel, Dist, Gpus, ModelSpec, QuantSpec, QueuePolicy, Requests, RonText, Scenario,
     Slots, SweepAxis, SweepSpec, Users,
 };
+pub use size::{RunSize, LARGE_RUN_EVENTS};
 pub use sweep::{SweepPoint, MAX_REPLICATIONS, MAX_SWEEP_POINTS, MAX_SWEEP_RUNS};
 pub use system::System;
 pub use validate::{

@@ -353,12 +353,12 @@ impl Scenario {
         positive("users.path_loss", self.users.path_loss)?;
         let rate = non_negative("arrivals.rate", self.arrivals.rate)?;
         // λ·H in requests; H ≤ 10⁹ s and λ finite, so the product is finite.
-        let expected = rate * (horizon_ns as f64 * 1e-9);
+        let expected = rate * (horizon_ns as f64 / 1e9);
         if expected > MAX_EXPECTED_ARRIVALS {
             return Err(invalid(
                 "arrivals.rate",
                 format!(
-                    "λ·H = {rate} /s × {} s = {expected:e} expected arrivals, more than the \
+                    "λ·H = {rate:e} /s × {} s = {expected:e} expected arrivals, more than the \
                      {MAX_EXPECTED_ARRIVALS:e} a run may have",
                     self.horizon
                 ),
@@ -369,7 +369,7 @@ impl Scenario {
             return Err(invalid(
                 "arrivals.rate",
                 format!(
-                    "λ/U = {rate}/{users} = {per_user:e} /s per user, more than {MAX_RATE_PER_USER:e} /s \
+                    "λ/U = {rate:e}/{users} = {per_user:e} /s per user, more than {MAX_RATE_PER_USER:e} /s \
                      (a user's mean gap must be ≥ 1 µs, or rounding gaps to the ns stops time)"
                 ),
             ));
