@@ -161,7 +161,11 @@ fn epochs_and_channel_draws() {
     let s = |h: &str, u: u32| format!("(horizon: {h}, arrivals: (rate: 10), users: (count: {u}))");
     scenario(&s("1.5e7", 1000)).unwrap();
     // One ns more is one epoch more.
-    refused(&s("15000000.000000001", 1000), "horizon", "more than the 10000000 a run");
+    refused(
+        &s("15000000.000000001", 1000),
+        "horizon",
+        "more than the 10000000 a run",
+    );
     refused(&s("1.5e7", 1001), "users.count", "1e10");
 }
 
