@@ -24,8 +24,12 @@ pub fn scenario_error(origin: &str, e: ScenarioError) -> anyhow::Error {
         ScenarioError::Parse {
             line,
             column,
+            field,
             message,
-        } => bad_input(format!("{origin}:{line}:{column}: {message}")),
+        } => {
+            let at = field.map(|f| format!("field `{f}`: ")).unwrap_or_default();
+            bad_input(format!("{origin}:{line}:{column}: {at}{message}"))
+        }
         ScenarioError::Invalid { field, message } => {
             bad_input(format!("{origin}: field `{field}`: {message}"))
         }
@@ -41,11 +45,15 @@ pub fn scenario(
     seed: Option<u64>,
 ) -> anyhow::Result<Scenario> {
     let origin = origin(path.map(|p| p.as_path()));
-    let text = match path {
-        Some(p) => crate::files::read_input(p)?,
-        None => DEFAULT_SCENARIO_RON.to_string(),
+    // Bytes, not a String: invalid UTF-8 is then reported at its line and column.
+    let parsed = match path {
+        Some(p) => Scenario::parse_ron_bytes(
+            &std::fs::read(p)
+                .map_err(|e| bad_input(format!("cannot read {}: {e}", p.display())))?,
+        ),
+        None => Scenario::parse_ron_str(DEFAULT_SCENARIO_RON),
     };
-    let mut s = Scenario::parse_ron_str(&text).map_err(|e| scenario_error(&origin, e))?;
+    let mut s = parsed.map_err(|e| scenario_error(&origin, e))?;
     for a in sets {
         s.apply_assignment(a)
             .map_err(|e| scenario_error(&origin, e))?;

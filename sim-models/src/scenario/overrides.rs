@@ -23,7 +23,7 @@
 
 use serde::ser::{self, Serialize};
 
-use super::error::ScenarioError;
+use super::error::{bad_override, dotted, locate, ScenarioError};
 use super::schema::Scenario;
 
 /// A serialized value, with every name RON needs to write it back.
@@ -508,49 +508,26 @@ fn override_options() -> ron::Options {
     ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
 }
 
-/// The dotted field path of a `serde_path_to_error` path, without enum
-/// variants (`requests.latency.lo`, `sweep.grid[0].path`).
-pub(super) fn dotted(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    for seg in path.iter() {
-        match seg {
-            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
-            Segment::Map { key } => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(key);
-            }
-            Segment::Enum { .. } | Segment::Unknown => {}
-        }
-    }
-    out
-}
-
 /// Reads RON text as a scenario; on error, the dotted path of the field and the parser's message.
 fn read_tracked(text: &str) -> Result<Scenario, String> {
     let opts = override_options();
-    let mut de =
-        ron::Deserializer::from_str_with_options(text, &opts).map_err(|e| e.code.to_string())?;
+    let describe = |e: ron::error::SpannedError, field: String| {
+        let (_, _, field, message) = locate(text, &e, field);
+        match field {
+            Some(f) => format!("field `{f}`: {message}"),
+            None => message,
+        }
+    };
+    let mut de = ron::Deserializer::from_str_with_options(text, &opts)
+        .map_err(|e| describe(e, String::new()))?;
     let mut track = serde_path_to_error::Track::new();
     let value = serde::Deserialize::deserialize(serde_path_to_error::Deserializer::new(
         &mut de, &mut track,
     ));
-    match value {
-        Ok(s) => {
-            de.end().map_err(|e| e.to_string())?;
-            Ok(s)
-        }
-        Err(e) => {
-            let field = dotted(&track.path());
-            Err(if field.is_empty() {
-                e.to_string()
-            } else {
-                format!("field `{field}`: {e}")
-            })
-        }
-    }
+    let s = value.map_err(|e| describe(de.span_error(e), dotted(&track.path())))?;
+    de.end()
+        .map_err(|e| describe(de.span_error(e), String::new()))?;
+    Ok(s)
 }
 
 /// Whether `text` is a bare word: letters, digits, `-`, `.`, `_`, `+`.
@@ -601,23 +578,16 @@ impl Scenario {
     pub fn with_values(&self, values: &[(&str, &str)]) -> Result<Scenario, ScenarioError> {
         let mut tree = self.tree();
         for (path, value) in values {
-            let err = |message: String| ScenarioError::Override {
-                path: path.to_string(),
-                message,
-            };
+            let err = |message: String| bad_override(path, message);
             ron::value::RawValue::from_ron(value)
                 .map_err(|e| err(format!("`{value}`: {}", e.code)))?;
             *tree.at_mut(path).map_err(err)? = Node::Raw(value.to_string());
         }
         let mut text = String::new();
         tree.write_ron(&mut text);
-        read_tracked(&text).map_err(|message| ScenarioError::Override {
-            path: values
-                .iter()
-                .map(|(p, _)| *p)
-                .collect::<Vec<_>>()
-                .join(", "),
-            message,
+        read_tracked(&text).map_err(|message| {
+            let paths: Vec<&str> = values.iter().map(|(p, _)| *p).collect();
+            bad_override(&paths.join(", "), message)
         })
     }
 
@@ -658,10 +628,7 @@ impl Scenario {
     /// Parses `path=value` (the CLI's `--set` syntax) and applies it with [`Scenario::set`].
     pub fn apply_assignment(&mut self, assignment: &str) -> Result<(), ScenarioError> {
         let Some((path, value)) = assignment.split_once('=') else {
-            return Err(ScenarioError::Override {
-                path: assignment.to_string(),
-                message: "expected path=value".into(),
-            });
+            return Err(bad_override(assignment, "expected path=value"));
         };
         self.set(path.trim(), value.trim())
     }

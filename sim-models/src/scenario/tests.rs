@@ -536,3 +536,102 @@ fn default_file_writes_every_field() {
         }
     }
 }
+
+fn parse_error(r: Result<Scenario, ScenarioError>) -> (usize, usize, Option<String>, String) {
+    match r {
+        Err(ScenarioError::Parse {
+            line,
+            column,
+            field,
+            message,
+        }) => (line, column, field, message),
+        other => panic!("expected a parse error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped() {
+    let s = Scenario::parse_ron_str("\u{feff}(seed: 3)").unwrap();
+    assert_eq!(s.seed, 3);
+    // Columns on line 1 still count the mark, as an editor shows it: one
+    // more than without it.
+    let (_, plain, _, _) = parse_error(Scenario::parse_ron_str("(seed: x)"));
+    let (line, column, field, _) = parse_error(Scenario::parse_ron_str("\u{feff}(seed: x)"));
+    assert_eq!((line, column, field.as_deref()), (1, plain + 1, Some("seed")));
+    assert_eq!(
+        Scenario::parse_ron_bytes(b"\xef\xbb\xbf()").unwrap(),
+        Scenario::default()
+    );
+}
+
+#[test]
+fn invalid_utf8_is_reported_at_its_byte() {
+    // Line 2, after the 10 characters "  name: \"a" (the "é" before is valid).
+    let bytes = b"(\n  name: \"\xc3\xa9a\xff\",\n)";
+    let (line, column, _, message) = parse_error(Scenario::parse_ron_bytes(bytes));
+    assert_eq!((line, column), (2, 12));
+    assert!(
+        message.contains("UTF-8") && message.contains("0xff"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_integer_field_says_so() {
+    // The parser reads `20`, stops at `.` (column 18) and expected a comma.
+    for (text, field, column) in [
+        ("(gpus: (count: 20.0))", "gpus.count", 18),
+        // `2e1` is refused at its start (column 16) by the parser itself.
+        ("(gpus: (count: 2e1))", "gpus.count", 16),
+        ("(seed: 1.5)", "seed", 9),
+        (
+            "(channel: (token_bits: 16.0, bandwidth_up: 1e6))",
+            "channel.token_bits",
+            26,
+        ),
+    ] {
+        let (line, col, f, message) = parse_error(Scenario::parse_ron_str(text));
+        assert_eq!(
+            (line, col, f.as_deref()),
+            (1, column, Some(field)),
+            "{text}"
+        );
+        assert!(message.to_lowercase().contains("integer"), "{text}: {message}");
+    }
+    // The same through an override.
+    let e = Scenario::default().set("gpus.count", "20.0").unwrap_err();
+    assert!(
+        e.to_string().contains("gpus.count") && e.to_string().contains("integer"),
+        "{e}"
+    );
+}
+
+#[test]
+fn parse_errors_name_the_field() {
+    let (_, _, field, message) = parse_error(Scenario::parse_ron_str(
+        "(requests: (latency: Uniform(lo: 1.0)))",
+    ));
+    assert_eq!(field.as_deref(), Some("requests.latency"), "{message}");
+    let (line, _, field, _) = parse_error(Scenario::parse_ron_str("(\n  horizon: \"long\",\n)"));
+    assert_eq!((line, field.as_deref()), (2, Some("horizon")));
+}
+
+#[test]
+fn messages_are_one_line() {
+    // A control character in a value is escaped, not echoed.
+    let e = Scenario::parse_ron_str("(model: Preset(\"a\u{7}\nb\"))")
+        .unwrap()
+        .validate()
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(!text.chars().any(char::is_control), "{text:?}");
+    assert!(text.contains("\\u{7}") && text.contains("\\n"), "{text}");
+    let e =
+        Scenario::parse_ron_str("(sweep: Some((grid: [(path: \"a\u{1b}[31m\", values: [1])])))")
+            .unwrap()
+            .validate()
+            .unwrap_err();
+    assert!(!e.to_string().chars().any(char::is_control), "{e}");
+    let e = Scenario::default().set("name\u{8}", "x").unwrap_err();
+    assert!(!e.to_string().chars().any(char::is_control), "{e}");
+}
