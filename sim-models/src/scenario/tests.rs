@@ -557,7 +557,10 @@ fn a_byte_order_mark_is_skipped() {
     // more than without it.
     let (_, plain, _, _) = parse_error(Scenario::parse_ron_str("(seed: x)"));
     let (line, column, field, _) = parse_error(Scenario::parse_ron_str("\u{feff}(seed: x)"));
-    assert_eq!((line, column, field.as_deref()), (1, plain + 1, Some("seed")));
+    assert_eq!(
+        (line, column, field.as_deref()),
+        (1, plain + 1, Some("seed"))
+    );
     assert_eq!(
         Scenario::parse_ron_bytes(b"\xef\xbb\xbf()").unwrap(),
         Scenario::default()
@@ -596,7 +599,10 @@ fn an_integer_field_says_so() {
             (1, column, Some(field)),
             "{text}"
         );
-        assert!(message.to_lowercase().contains("integer"), "{text}: {message}");
+        assert!(
+            message.to_lowercase().contains("integer"),
+            "{text}: {message}"
+        );
     }
     // The same through an override.
     let e = Scenario::default().set("gpus.count", "20.0").unwrap_err();
