@@ -23,7 +23,7 @@
 
 use serde::ser::{self, Serialize};
 
-use super::error::{bad_override, dotted, locate, ScenarioError};
+use super::error::{bad_override, ScenarioError};
 use super::schema::Scenario;
 
 /// A serialized value, with every name RON needs to write it back.
@@ -510,24 +510,10 @@ fn override_options() -> ron::Options {
 
 /// Reads RON text as a scenario; on error, the dotted path of the field and the parser's message.
 fn read_tracked(text: &str) -> Result<Scenario, String> {
-    let opts = override_options();
-    let describe = |e: ron::error::SpannedError, field: String| {
-        let (_, _, field, message) = locate(text, &e, field);
-        match field {
-            Some(f) => format!("field `{f}`: {message}"),
-            None => message,
-        }
-    };
-    let mut de = ron::Deserializer::from_str_with_options(text, &opts)
-        .map_err(|e| describe(e, String::new()))?;
-    let mut track = serde_path_to_error::Track::new();
-    let value = serde::Deserialize::deserialize(serde_path_to_error::Deserializer::new(
-        &mut de, &mut track,
-    ));
-    let s = value.map_err(|e| describe(de.span_error(e), dotted(&track.path())))?;
-    de.end()
-        .map_err(|e| describe(de.span_error(e), String::new()))?;
-    Ok(s)
+    crate::range::read_ron(text, &override_options()).map_err(|e| match e.field {
+        Some(f) => format!("field `{f}`: {}", e.message),
+        None => e.message,
+    })
 }
 
 /// Whether `text` is a bare word: letters, digits, `-`, `.`, `_`, `+`.

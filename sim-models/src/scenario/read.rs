@@ -5,14 +5,19 @@
 //! is skipped; invalid UTF-8 is reported at its first bad byte; control
 //! characters in messages are escaped.
 
-use serde::Deserialize;
-
-use super::error::{dotted, line_column, locate, ScenarioError};
+use super::error::ScenarioError;
 use super::schema::Scenario;
 use super::DEFAULT_SCENARIO_RON;
+use crate::range::{read_ron, read_ron_bytes, TextError};
 
-/// The UTF-8 byte-order mark.
-const BOM: char = '\u{feff}';
+fn parse_error(e: TextError) -> ScenarioError {
+    ScenarioError::Parse {
+        line: e.line,
+        column: e.column,
+        field: e.field,
+        message: e.message,
+    }
+}
 
 impl Scenario {
     /// The paper's setting, from the compiled-in `scenarios/default.ron`.
@@ -24,48 +29,13 @@ impl Scenario {
     /// Parses the bytes of a file without range checks: they must be UTF-8
     /// (else the error gives the line and column of the first bad byte).
     pub fn parse_ron_bytes(bytes: &[u8]) -> Result<Scenario, ScenarioError> {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => Scenario::parse_ron_str(text),
-            Err(e) => {
-                let good = e.valid_up_to();
-                let text = std::str::from_utf8(&bytes[..good]).expect("valid up to here");
-                let (line, column) = line_column(text, good);
-                Err(ScenarioError::Parse {
-                    line,
-                    column,
-                    field: None,
-                    message: format!(
-                        "the file is not UTF-8 text: invalid byte 0x{:02x}",
-                        bytes[good]
-                    ),
-                })
-            }
-        }
+        read_ron_bytes(bytes, &ron::Options::default()).map_err(parse_error)
     }
 
     /// Parses RON text without range checks (for applying overrides before
     /// [`Scenario::validate`]). A leading byte-order mark is skipped.
     pub fn parse_ron_str(text: &str) -> Result<Scenario, ScenarioError> {
-        // The mark is one character wide: columns on line 1 stay those an editor shows.
-        let body = text.strip_prefix(BOM).unwrap_or(text);
-        let shift = usize::from(body.len() != text.len());
-        let fail = |e: ron::error::SpannedError, field: String| {
-            let (line, column, field, message) = locate(body, &e, field);
-            ScenarioError::Parse {
-                line,
-                column: if line == 1 { column + shift } else { column },
-                field,
-                message,
-            }
-        };
-        let mut de = ron::Deserializer::from_str(body).map_err(|e| fail(e, String::new()))?;
-        let mut track = serde_path_to_error::Track::new();
-        let value =
-            Scenario::deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
-        let s = value.map_err(|e| fail(de.span_error(e), dotted(&track.path())))?;
-        de.end()
-            .map_err(|e| fail(de.span_error(e), String::new()))?;
-        Ok(s)
+        read_ron(text, &ron::Options::default()).map_err(parse_error)
     }
 
     /// Parses RON text and range-checks every field.
