@@ -508,11 +508,12 @@ fn override_options() -> ron::Options {
     ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
 }
 
-/// Reads RON text as a scenario; on error, the dotted path of the field and the parser's message.
-fn read_tracked(text: &str) -> Result<Scenario, String> {
+/// Reads RON text as a scenario; on error, the parser's message, after the
+/// dotted path of the field unless that is `path` itself.
+fn read_tracked(text: &str, path: &str) -> Result<Scenario, String> {
     crate::range::read_ron(text, &override_options()).map_err(|e| match e.field {
-        Some(f) => format!("field `{f}`: {}", e.message),
-        None => e.message,
+        Some(f) if f != path => format!("field `{f}`: {}", e.message),
+        _ => e.message,
     })
 }
 
@@ -571,10 +572,9 @@ impl Scenario {
         }
         let mut text = String::new();
         tree.write_ron(&mut text);
-        read_tracked(&text).map_err(|message| {
-            let paths: Vec<&str> = values.iter().map(|(p, _)| *p).collect();
-            bad_override(&paths.join(", "), message)
-        })
+        let paths: Vec<&str> = values.iter().map(|(p, _)| *p).collect();
+        let paths = paths.join(", ");
+        read_tracked(&text, &paths).map_err(|message| bad_override(&paths, message))
     }
 
     /// The form of `value` that [`Scenario::set`] would use at `path`: the

@@ -411,8 +411,9 @@ proptest::proptest! {
 #[test]
 fn override_errors_name_the_field_and_the_type() {
     let mut s = Scenario::default();
+    // The whole one-line message: `override `path`: …`.
     let msg = |r: Result<(), ScenarioError>| match r.unwrap_err() {
-        ScenarioError::Override { message, .. } => message,
+        e @ ScenarioError::Override { .. } => e.to_string(),
         other => panic!("{other}"),
     };
     let m = msg(s.set("arrivals.rate", "fast"));
