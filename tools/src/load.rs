@@ -38,7 +38,7 @@ pub fn scenario_error(origin: &str, e: ScenarioError) -> anyhow::Error {
 }
 
 /// Reads `path` (or the built-in default), applies `sets` (`path=value`) and
-/// `seed`, and range-checks the result.
+/// `seed`, and checks the result and every point of its sweep.
 pub fn scenario(
     path: Option<&PathBuf>,
     sets: &[String],
@@ -62,6 +62,11 @@ pub fn scenario(
         s.seed = seed;
     }
     s.validate().map_err(|e| scenario_error(&origin, e))?;
+    // The sweep's points get the scheduler's load-time checks too, so that
+    // `run`, `validate` and `sweep` accept the same files.
+    if s.sweep.is_some() {
+        crate::sweep::Grid::new(&s, &origin)?;
+    }
     Ok(s)
 }
 
