@@ -7,9 +7,12 @@
 //!
 //! A run stops at the first of: the queue running empty, the horizon (every
 //! event at `t ≤ horizon` runs, every event after it is left pending and
-//! counted), an event-count limit, the model asking to stop, or the progress
-//! observer asking to stop (Ctrl-C). It always stops between two events.
+//! counted), an event-count limit, the model asking to stop, the progress
+//! observer asking to stop, or the stop flag ([`Engine::set_stop_flag`], set
+//! on Ctrl-C) being raised. It always stops between two events.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::progress::{
@@ -100,7 +103,8 @@ pub enum StopReason {
     EventLimit,
     /// The model called [`Context::request_stop`].
     ModelRequested,
-    /// The progress observer returned [`ControlFlow::Break`](std::ops::ControlFlow::Break).
+    /// The progress observer returned [`ControlFlow::Break`](std::ops::ControlFlow::Break),
+    /// or the stop flag was raised.
     Interrupted,
 }
 
@@ -147,6 +151,7 @@ pub struct Engine<E> {
     queue: EventQueue<E>,
     processed: u64,
     progress_interval: Duration,
+    stop_flag: Option<Arc<AtomicBool>>,
 }
 
 impl<E> Default for Engine<E> {
@@ -176,7 +181,17 @@ impl<E> Engine<E> {
             queue: EventQueue::with_capacity(capacity),
             processed: 0,
             progress_interval: DEFAULT_INTERVAL,
+            stop_flag: None,
         }
+    }
+
+    /// Sets (or clears) the flag that stops a run: [`Engine::run_with`]
+    /// reads it when it starts and then every [`CHECK_EVERY_EVENTS`] events
+    /// (one relaxed atomic load), and once it is `true` returns with
+    /// [`StopReason::Interrupted`] between two events — wherever the run
+    /// is, not only where the model looks at the flag.
+    pub fn set_stop_flag(&mut self, flag: Option<Arc<AtomicBool>>) {
+        self.stop_flag = flag;
     }
 
     /// Sets the least wall time between two progress reports (default
@@ -305,11 +320,18 @@ impl<E> Engine<E> {
         let horizon = limits.horizon.unwrap_or(SimTime::MAX);
         let mut remaining = limits.max_events.unwrap_or(u64::MAX);
         let reports = observer.wants_reports();
+        let stop_flag = self.stop_flag.clone();
+        let raised =
+            |f: &Option<Arc<AtomicBool>>| f.as_ref().is_some_and(|f| f.load(Ordering::Relaxed));
+        let checks = reports || stop_flag.is_some();
         let mut throttle = Throttle::new(self.progress_interval);
         let mut until_check = CHECK_EVERY_EVENTS;
         let first = self.processed;
 
         let reason = loop {
+            if self.processed == first && raised(&stop_flag) {
+                break StopReason::Interrupted;
+            }
             if remaining == 0 {
                 break StopReason::EventLimit;
             }
@@ -330,14 +352,19 @@ impl<E> Engine<E> {
             if ctx.stop {
                 break StopReason::ModelRequested;
             }
-            if reports {
+            if checks {
                 until_check -= 1;
                 if until_check == 0 {
                     until_check = CHECK_EVERY_EVENTS;
-                    if let Some(wall) = throttle.due() {
-                        let report = self.report(limits.horizon, wall, false);
-                        if observer.report(&report).is_break() {
-                            break StopReason::Interrupted;
+                    if raised(&stop_flag) {
+                        break StopReason::Interrupted;
+                    }
+                    if reports {
+                        if let Some(wall) = throttle.due() {
+                            let report = self.report(limits.horizon, wall, false);
+                            if observer.report(&report).is_break() {
+                                break StopReason::Interrupted;
+                            }
                         }
                     }
                 }
@@ -730,5 +757,50 @@ mod tests {
             (StopReason::EventLimit, 100_000)
         );
         assert_eq!(count, 1);
+    }
+
+    /// Schedules its successor 1 ns later, forever, and raises `flag` at
+    /// event `raise_at`, as a Ctrl-C handler would from another thread.
+    struct RaisesFlag {
+        seen: u64,
+        raise_at: u64,
+        flag: Arc<AtomicBool>,
+    }
+
+    impl Model for RaisesFlag {
+        type Event = ();
+        fn handle(&mut self, _now: SimTime, _ev: (), ctx: &mut Context<'_, ()>) {
+            self.seen += 1;
+            if self.seen == self.raise_at {
+                self.flag.store(true, Ordering::Relaxed);
+            }
+            ctx.schedule_after(SimDuration::from_nanos(1), ()).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_stop_flag_stops_a_run_wherever_it_is() {
+        let flag = Arc::new(AtomicBool::new(false));
+        let mut engine = Engine::new();
+        engine.set_stop_flag(Some(flag.clone()));
+        engine.schedule_at(t(0), ()).unwrap();
+        let mut m = RaisesFlag {
+            seen: 0,
+            raise_at: 10_000,
+            flag: flag.clone(),
+        };
+        // No horizon, no observer, a model that never stops: only the flag ends it,
+        // at the first check after event 10 000, i.e. event 3·4096 = 12 288.
+        let s = engine.run_with(&mut m, Limits::default(), &mut NoProgress);
+        assert_eq!(s.reason, StopReason::Interrupted);
+        assert_eq!(s.processed_in_run, 3 * CHECK_EVERY_EVENTS);
+        // Raised before a run starts: the run handles nothing.
+        let s = engine.run_with(&mut m, Limits::default(), &mut NoProgress);
+        assert_eq!((s.reason, s.processed_in_run), (StopReason::Interrupted, 0));
+        // Lowered and cleared: the run goes on to its limit.
+        flag.store(false, Ordering::Relaxed);
+        engine.set_stop_flag(None);
+        let s = engine.run_events(&mut m, 5);
+        assert_eq!((s.reason, s.processed_in_run), (StopReason::EventLimit, 5));
     }
 }

@@ -22,6 +22,7 @@
 //! This crate owns no scheduling policy (see `sim-schedulers`) and no command line.
 
 #![deny(missing_docs)]
+#![deny(clippy::missing_errors_doc)]
 
 pub mod arrivals;
 pub mod base_station;

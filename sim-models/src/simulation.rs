@@ -33,8 +33,9 @@ pub struct RunOptions<'a> {
     pub keep_epoch_records: bool,
     /// Progress observer (the CLI's progress bar); it may stop the run.
     pub progress: Option<&'a mut dyn ProgressObserver>,
-    /// Set to `true` (e.g. on Ctrl-C) to stop the run at the next epoch;
-    /// the run then returns its results so far with `partial = true`.
+    /// Set to `true` (e.g. on Ctrl-C) to stop the run at the next epoch, or
+    /// within a few thousand events if that comes first; the run then
+    /// returns its results so far with `partial = true`.
     pub stop: Option<Arc<AtomicBool>>,
 }
 
@@ -89,6 +90,7 @@ pub fn run_with<'a>(
         stop,
     } = opts;
     let scheduler_name = scheduler.name().to_string();
+    let engine_stop = stop.clone();
     // Shorten the callbacks' trait-object lifetimes to the run's (an unsizing coercion).
     let hooks = Hooks {
         on_instance: on_instance.map(|f| f as &mut InstanceHook<'_>),
@@ -101,6 +103,8 @@ pub fn run_with<'a>(
     let gpu_count = sys.gpu_count;
     let mut model = BaseStation::new(sys, arrivals, channel, scheduler, hooks, keep_epoch_records);
     let mut engine = Engine::with_capacity(model.next_arrival.len() + 64);
+    // The engine also reads the flag every few thousand events, so a long epoch stops too.
+    engine.set_stop_flag(engine_stop);
     model.prime(&mut engine)?;
     let limits = Limits {
         horizon: Some(SimTime::from_nanos(horizon_ns)),

@@ -143,6 +143,17 @@ pub fn read_input(path: &Path) -> anyhow::Result<String> {
         .map_err(|e| crate::failure::bad_input(format!("cannot read {}: {e}", path.display())))
 }
 
+/// Reads a file's bytes, with the file name in the error (exit status 2), for
+/// readers that report invalid UTF-8 at its line and column.
+///
+/// # Errors
+///
+/// Bad input naming the file when it cannot be read.
+pub fn read_input_bytes(path: &Path) -> anyhow::Result<Vec<u8>> {
+    fs::read(path)
+        .map_err(|e| crate::failure::bad_input(format!("cannot read {}: {e}", path.display())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,8 +37,12 @@ pub fn scenario_error(origin: &str, e: ScenarioError) -> anyhow::Error {
         ScenarioError::Parse {
             line,
             column,
+            field,
             message,
-        } => bad_input(format!("{origin}:{line}:{column}: {message}")),
+        } => {
+            let at = field.map(|f| format!("field `{f}`: ")).unwrap_or_default();
+            bad_input(format!("{origin}:{line}:{column}: {at}{message}"))
+        }
         ScenarioError::Invalid { field, message } => {
             bad_input(format!("{origin}: field `{field}`: {message}"))
         }
@@ -47,7 +51,8 @@ pub fn scenario_error(origin: &str, e: ScenarioError) -> anyhow::Error {
 }
 
 /// Reads `path` (or the built-in default), applies `sets` (`path=value`) and
-/// `seed`, and range-checks the result.
+/// `seed`, and checks the result and every point of its sweep (the same
+/// checks for `run`, `validate` and `sweep`).
 ///
 /// # Errors
 ///
@@ -60,11 +65,12 @@ pub fn scenario(
     seed: Option<u64>,
 ) -> anyhow::Result<Scenario> {
     let origin = origin(path.map(|p| p.as_path()));
-    let text = match path {
-        Some(p) => crate::files::read_input(p)?,
-        None => DEFAULT_SCENARIO_RON.to_string(),
+    // Bytes, not a String: invalid UTF-8 is then reported at its line and column.
+    let parsed = match path {
+        Some(p) => Scenario::parse_ron_bytes(&crate::files::read_input_bytes(p)?),
+        None => Scenario::parse_ron_str(DEFAULT_SCENARIO_RON),
     };
-    let mut s = Scenario::parse_ron_str(&text).map_err(|e| scenario_error(&origin, e))?;
+    let mut s = parsed.map_err(|e| scenario_error(&origin, e))?;
     for a in sets {
         s.apply_assignment(a)
             .map_err(|e| scenario_error(&origin, e))?;
@@ -73,6 +79,11 @@ pub fn scenario(
         s.seed = seed;
     }
     s.validate().map_err(|e| scenario_error(&origin, e))?;
+    // The sweep's points get the scheduler's load-time checks too, so that
+    // `run`, `validate` and `sweep` accept the same files.
+    if s.sweep.is_some() {
+        crate::sweep_grid::Grid::new(&s, &origin)?;
+    }
     Ok(s)
 }
 

@@ -106,46 +106,25 @@ impl Grid {
             .as_ref()
             .ok_or_else(|| bad_input(format!("{origin}: the scenario has no `sweep` section")))?;
         let axes: Vec<String> = spec.grid.iter().map(|a| a.path.clone()).collect();
-        for (i, a) in axes.iter().enumerate() {
-            if axes[..i].contains(a) {
-                return Err(bad_input(format!(
-                    "{origin}: field `sweep.grid[{i}].path`: `{a}` is already an axis"
-                )));
-            }
-        }
-        let sizes: Vec<usize> = spec.grid.iter().map(|a| a.values.len()).collect();
-        let total: usize = sizes.iter().product();
-        let mut points = Vec::with_capacity(total);
-        for index in 0..total {
-            // Mixed-radix digits of `index`, last axis fastest.
-            let mut rest = index;
-            let mut digits = vec![0; sizes.len()];
-            for (d, &n) in digits.iter_mut().zip(&sizes).rev() {
-                *d = rest % n;
-                rest /= n;
-            }
-            let mut s = base.clone();
-            s.sweep = None;
-            let mut params = Vec::with_capacity(axes.len());
-            for (axis, &d) in spec.grid.iter().zip(&digits) {
-                let value = axis.values[d].as_str();
-                s.set(&axis.path, value)
-                    .map_err(|e| scenario_file::scenario_error(origin, e))?;
-                params.push(Param {
-                    path: axis.path.clone(),
-                    value: value.to_string(),
-                });
-            }
+        let mut points = Vec::new();
+        for p in base
+            .sweep_points()
+            .map_err(|e| scenario_file::scenario_error(origin, e))?
+        {
             let point = Point {
-                index,
-                params,
-                scenario: s,
+                index: p.index,
+                params: p
+                    .params
+                    .into_iter()
+                    .map(|(path, value)| Param { path, value })
+                    .collect(),
+                scenario: p.scenario,
             };
-            let at = format!("{origin} (sweep point {index}: {})", point.label(", "));
-            point
-                .scenario
-                .validate()
-                .map_err(|e| scenario_file::scenario_error(&at, e))?;
+            let at = format!(
+                "{origin} (sweep point {}: {})",
+                point.index,
+                point.label(", ")
+            );
             scenario_file::scheduler(&point.scenario, &at)?;
             let seed = point.scenario.seed;
             if seed

@@ -23,12 +23,15 @@ pub fn run(a: &ValidateArgs) -> anyhow::Result<String> {
     let s = load::scenario(Some(&a.scenario), &a.set, None)?;
     load::scheduler(&s, &origin)?;
     let sys = s.resolve().map_err(|e| load::scenario_error(&origin, e))?;
+    let size = sys.size();
     let mut line = format!(
-        "{origin}: ok — scenario `{}`, scheduler {}, horizon {} s, {} epochs",
+        "{origin}: ok — scenario `{}`, scheduler {}, horizon {} s, {} epochs, ~{:.3e} arrivals, ≤ ~{:.3e} events",
         s.name,
         s.scheduler.name,
         s.horizon,
-        sys.epochs()
+        size.epochs,
+        size.expected_arrivals,
+        size.expected_events
     );
     if s.sweep.is_some() {
         let grid = tools::sweep_grid::Grid::new(&s, &origin)?;
@@ -38,6 +41,9 @@ pub fn run(a: &ValidateArgs) -> anyhow::Result<String> {
             grid.replications,
             grid.points.len() as u64 * grid.replications as u64
         ));
+    }
+    for w in &size.warnings {
+        line.push_str(&format!("\n{origin}: warning: {w}"));
     }
     Ok(line)
 }

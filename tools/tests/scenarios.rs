@@ -33,7 +33,7 @@ fn bad_scenarios_exit_2_with_position_or_field() {
     let files = ron_files(&dir);
     assert!(files.len() >= 10, "{files:?}");
     for f in files {
-        let text = std::fs::read_to_string(&f).unwrap();
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
         let expect: Vec<&str> = text
             .lines()
             .filter_map(|l| l.strip_prefix("// expect: "))

@@ -1,0 +1,185 @@
+//! The resolved system: a scenario in simulation units, as the model reads it.
+
+use super::error::ScenarioError;
+use super::schema::{Dist, QueuePolicy, Scenario};
+use super::validate::dbm_to_watts;
+use std::sync::Arc;
+
+use crate::cost::{CostModel, CostSpec, FlopsCost, ModelDims};
+use crate::instance::Instance;
+use crate::quant::QuantParams;
+use crate::scheduler::SystemInfo;
+
+/// Everything of a scenario converted to simulation units (integer ns, watts,
+/// model dimensions, quantization factors), built by [`Scenario::resolve`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct System {
+    /// Master seed.
+    pub seed: u64,
+    /// Horizon `H`, ns.
+    pub horizon_ns: u64,
+    /// Warm-up `W`, ns.
+    pub warmup_ns: u64,
+    /// Number of users `U`.
+    pub users: u32,
+    /// Arrival rate of one user, `λ/U`, requests/s.
+    pub rate_per_user: f64,
+    /// Path loss `PL`.
+    pub path_loss: f64,
+    /// Uplink transmit power `p^U`, W.
+    pub tx_power_w: f64,
+    /// Downlink transmit power `p^D`, W.
+    pub bs_power_w: f64,
+    /// Uplink noise power `σ²_U = N0·B^U`, W.
+    pub noise_up_w: f64,
+    /// Downlink noise power `σ²_D = N0·B^D`, W.
+    pub noise_down_w: f64,
+    /// `B^U`, Hz.
+    pub bandwidth_up: f64,
+    /// `B^D`, Hz.
+    pub bandwidth_down: f64,
+    /// Bits per token.
+    pub token_bits: u32,
+    /// Prompt length distribution, tokens.
+    pub prompt: Dist,
+    /// Output length distribution, tokens.
+    pub output: Dist,
+    /// Latency requirement distribution, s.
+    pub latency: Dist,
+    /// Accuracy tolerance distribution, ΔPPL.
+    pub accuracy: Dist,
+    /// `T_U`, ns.
+    pub t_u_ns: u64,
+    /// `T_C`, ns (the epoch period).
+    pub t_c_ns: u64,
+    /// `T_D`, ns.
+    pub t_d_ns: u64,
+    /// Queue policy.
+    pub queue: QueuePolicy,
+    /// `G`.
+    pub gpu_count: u32,
+    /// `c`, FLOP/s per GPU.
+    pub flops_per_gpu: f64,
+    /// `m`, bytes per GPU.
+    pub memory_per_gpu: f64,
+    /// Model name.
+    pub model_name: String,
+    /// Model dimensions.
+    pub model: ModelDims,
+    /// Quantization name.
+    pub quant_name: String,
+    /// `α_w`, `α_kv`, `β`.
+    pub quant: QuantParams,
+    /// ΔPPL of the quantization on the model (`None` if unknown and accuracy is ignored).
+    pub delta_ppl: Option<f64>,
+    /// Whether accuracy admission (1e) is on.
+    pub accuracy_admission: bool,
+    /// Largest prompt the scenario can draw, tokens.
+    pub max_prompt: u32,
+    /// Longest output level `N_K`, tokens.
+    pub max_output: u32,
+}
+
+impl System {
+    /// The epoch's problem with no requests: pooled resources (`C = G·c`, `M = G·m`), model, slots.
+    pub fn template(&self) -> Instance {
+        Instance {
+            cost: self.pooled_cost(),
+            memory: self.gpu_count as f64 * self.memory_per_gpu,
+            t_u_ns: self.t_u_ns,
+            t_c_ns: self.t_c_ns,
+            t_d_ns: self.t_d_ns,
+            requests: Vec::new(),
+        }
+    }
+
+    /// The cost model of the pooled GPUs (MODEL.md §5: `C = G·c`).
+    pub fn pooled_cost(&self) -> Arc<dyn CostModel> {
+        self.cost_on(self.gpu_count)
+    }
+
+    /// The cost model of one GPU on its own (no batching, MODEL.md §7).
+    pub fn single_gpu_cost(&self) -> Arc<dyn CostModel> {
+        self.cost_on(1)
+    }
+
+    /// The cost model of `gpus` GPUs serving one batch.
+    fn cost_on(&self, gpus: u32) -> Arc<dyn CostModel> {
+        CostSpec::Flops(FlopsCost {
+            model: self.model,
+            quant: self.quant,
+            flop_rate: gpus as f64 * self.flops_per_gpu,
+        })
+        .build()
+    }
+
+    /// What a scheduler may know before the run (for building schedulers).
+    pub fn system_info(&self) -> SystemInfo {
+        SystemInfo {
+            template: self.template(),
+            gpu_count: self.gpu_count as usize,
+            single_gpu_cost: self.single_gpu_cost(),
+            memory_per_gpu: self.memory_per_gpu,
+            max_prompt: self.max_prompt,
+            max_output: self.max_output,
+        }
+    }
+
+    /// Number of epochs: every `k` with `t_k = k·T_C < H`.
+    pub fn epochs(&self) -> u64 {
+        self.horizon_ns.div_ceil(self.t_c_ns)
+    }
+}
+
+impl Scenario {
+    /// Range-checks every field (not the sweep) and converts to simulation units.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`] naming the first field out of range.
+    pub fn resolve(&self) -> Result<System, ScenarioError> {
+        let c = self.check()?;
+        let noise_w_hz = c.noise_w_hz;
+        Ok(System {
+            seed: self.seed,
+            horizon_ns: c.horizon_ns,
+            warmup_ns: c.warmup_ns,
+            users: self.users.count,
+            rate_per_user: self.arrivals.rate / self.users.count as f64,
+            path_loss: self.users.path_loss,
+            tx_power_w: dbm_to_watts(self.users.tx_power_dbm),
+            bs_power_w: dbm_to_watts(self.channel.bs_power_dbm),
+            noise_up_w: noise_w_hz * self.channel.bandwidth_up,
+            noise_down_w: noise_w_hz * self.channel.bandwidth_down,
+            bandwidth_up: self.channel.bandwidth_up,
+            bandwidth_down: self.channel.bandwidth_down,
+            token_bits: self.channel.token_bits,
+            prompt: self.requests.prompt.clone(),
+            output: self.requests.output_levels.clone(),
+            latency: self.requests.latency.clone(),
+            accuracy: self.requests.accuracy.clone(),
+            t_u_ns: c.t_u_ns,
+            t_c_ns: c.t_c_ns,
+            t_d_ns: c.t_d_ns,
+            queue: self.queue,
+            gpu_count: self.gpus.count,
+            flops_per_gpu: self.gpus.flops,
+            memory_per_gpu: self.gpus.memory,
+            model_name: c.model_name,
+            model: c.model,
+            quant_name: c.quant_name,
+            quant: c.quant,
+            delta_ppl: c.delta_ppl,
+            accuracy_admission: self.accuracy_admission,
+            max_prompt: self.requests.prompt.max_value() as u32,
+            max_output: self.requests.output_levels.max_value() as u32,
+        })
+    }
+
+    /// What a scheduler may know before the run (for building schedulers).
+    ///
+    /// # Errors
+    /// As [`Scenario::resolve`].
+    pub fn system_info(&self) -> Result<SystemInfo, ScenarioError> {
+        Ok(self.resolve()?.system_info())
+    }
+}
