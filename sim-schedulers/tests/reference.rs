@@ -27,8 +27,9 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use sim_models::instance::Instance;
+use sim_models::instance::{Candidate, Instance};
 use sim_models::scheduler::{Work, ZStart};
+use sim_schedulers::bench_support::{paper_epoch, SplitMix};
 use sim_schedulers::dftsp::Dftsp;
 use sim_schedulers::exact::Exact;
 use sim_schedulers::tree_search::TreeSearch;
@@ -159,5 +160,72 @@ fn reused_schedulers_match_fresh_ones() {
             "{name} tree-search-all"
         );
         assert_eq!(e.solve(inst), solve("exact", inst), "{name} exact");
+    }
+}
+
+/// A queue of [`paper_epoch`] with 1 kHz bands and a gain per user (50 users,
+/// request id mod 50): most requests need a fifth or more of a band, so
+/// (1a)/(1b) bind and exact has to search (as `benches/schedulers.rs`'s
+/// binding epochs, with a narrower band).
+fn band_1k_epoch(lambda: f64, seed: u64) -> Instance {
+    let mut inst = paper_epoch(lambda, seed);
+    let mut rng = SplitMix::new(seed ^ 0xba4d_b14d);
+    let band = 1e3;
+    let noise = 10f64.powf(-174.0 / 10.0) * 1e-3 * band;
+    let gains: Vec<f64> = (0..50).map(|_| 1e-3 * rng.exp1()).collect();
+    for c in inst.requests.iter_mut() {
+        let g = gains[(c.id % 50) as usize];
+        let se_up = (1.0 + 0.1 * g / noise).log2();
+        let se_down = (1.0 + 10f64.powf(4.3) * 1e-3 * g / noise).log2();
+        let up = c.prompt as f64 * 16.0 / (0.25 * band * se_up);
+        let down = c.output as f64 * 16.0 / (0.25 * band * se_down);
+        *c = Candidate::new(c.id, c.prompt, c.output, c.budget_ns, up, down);
+    }
+    inst
+}
+
+/// Larger queues than the dumped ones, drawn by `bench_support` (deterministic
+/// in rate and seed): (name, instance, scheduler labels).
+fn synthetic() -> Vec<(String, Instance, Vec<&'static str>)> {
+    vec![
+        (
+            "paper-l600-s0".into(),
+            paper_epoch(600.0, 0),
+            LABELS.to_vec(),
+        ),
+        (
+            "paper-l2000-s1".into(),
+            paper_epoch(2000.0, 1),
+            LABELS.to_vec(),
+        ),
+        (
+            "band1k-l3000-s2".into(),
+            band_1k_epoch(3000.0, 2),
+            vec!["dftsp", "tree-search", "exact"],
+        ),
+    ]
+}
+
+/// As [`nodes_leaves_and_selections_match_the_reference`], on the queues of
+/// [`synthetic`] (600 to 3 000 requests), against `tests/data/reference-synth.csv`.
+#[test]
+fn synthetic_queues_match_the_reference() {
+    let path = data_dir().join("reference-synth.csv");
+    let mut got = String::from("instance,scheduler,nodes,leaves,selected\n");
+    for (name, inst, labels) in synthetic() {
+        for label in labels {
+            let (sel, work) = solve(label, &inst);
+            writeln!(got, "{}", row(&name, label, &inst, &sel, work)).unwrap();
+        }
+    }
+    if std::env::var_os("EDGESIM_WRITE_REFERENCE").is_some() {
+        fs::write(&path, &got).unwrap();
+        return;
+    }
+    let want = fs::read_to_string(&path).expect("tests/data/reference-synth.csv");
+    let (want, got): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
+    assert_eq!(want.len(), got.len(), "row count");
+    for (w, g) in want.iter().zip(&got) {
+        assert!(same_row(w, g), "want {w}\n got {g}");
     }
 }
