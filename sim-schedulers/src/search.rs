@@ -1280,6 +1280,109 @@ mod tests {
     }
 
     #[test]
+    fn larger_instances_match_the_literal_walk_by_every_method() {
+        // Up to 40 requests: long segments, hopeless z (all of them with
+        // z_start: all), bulk counts per z and per d, both tree counts.
+        for seed in 0..24u64 {
+            let inst = random(1000 + seed, 14 + (seed as usize * 7) % 27);
+            for prune in [true, false] {
+                for z_start in [ZStart::Bound, ZStart::All] {
+                    let mut lit = Literal {
+                        inst: &inst,
+                        prune,
+                        nodes: 0,
+                    };
+                    let want = lit.solve(z_start);
+                    let auto = SearchCore::new(prune, z_start).solve(&inst);
+                    assert_eq!(auto.0, want, "seed {seed} prune {prune} {z_start:?}");
+                    assert_eq!(
+                        auto.1.nodes, lit.nodes,
+                        "seed {seed} prune {prune} {z_start:?}"
+                    );
+                    for method in [Method::Table, Method::Closed] {
+                        let got = SearchCore::new(prune, z_start)
+                            .with_method(method)
+                            .solve(&inst);
+                        assert_eq!(
+                            got, auto,
+                            "seed {seed} prune {prune} {z_start:?} {method:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Nodes of one whole tree, by walking it as MODEL.md §7 defines them.
+    fn brute_nodes(c: &[u32], z: u32, prune: bool) -> u64 {
+        fn go(c: &[u32], j: usize, r: u32, prune: bool) -> u64 {
+            let after: u32 = c[j + 1..].iter().sum();
+            let mut n = 0;
+            for v in 0..=r.min(c[j]) {
+                if prune && v + after < r {
+                    continue;
+                }
+                n += 1;
+                if v < r && j + 1 < c.len() {
+                    n += go(c, j + 1, r - v, prune);
+                }
+            }
+            n
+        }
+        go(c, 0, z, prune)
+    }
+
+    #[test]
+    fn tree_counts_in_closed_form_match_the_table_and_a_walk() {
+        let mut g = SplitMix::new(5);
+        for _ in 0..3000 {
+            let k = 1 + (g.next_u64() % 5) as usize;
+            let c: Vec<u32> = (0..k).map(|_| 1 + (g.next_u64() % 9) as u32).collect();
+            let total: u32 = c.iter().sum();
+            let z = 1 + (g.next_u64() % total as u64) as u32;
+            let mut suf = vec![0u32; k + 1];
+            for j in (0..k).rev() {
+                suf[j] = suf[j + 1] + c[j];
+            }
+            for prune in [true, false] {
+                let want = brute_nodes(&c, z, prune);
+                let closed = count::closed(&c, z as u64, z as u64, prune).unwrap();
+                assert_eq!(closed, want as u128, "{c:?} z {z} prune {prune}");
+                let mut table = vec![];
+                fill_table(&mut table, &c, &suf, z, prune);
+                let lo = if prune { z.saturating_sub(suf[1]) } else { 0 };
+                let by_table = skip_count(&table, z, 0, z, lo, z.min(c[0]));
+                assert_eq!(by_table, want, "{c:?} z {z} prune {prune}");
+                // A range of z telescopes to the sum of the single ones.
+                let z1 = 1 + (g.next_u64() % z as u64) as u32;
+                let sum: u64 = (z1..=z).map(|y| brute_nodes(&c, y, prune)).sum();
+                let closed = count::closed(&c, z1 as u64, z as u64, prune).unwrap();
+                assert_eq!(closed, sum as u128, "{c:?} z {z1}..={z} prune {prune}");
+            }
+        }
+    }
+
+    #[test]
+    fn worked_example_tree_sizes() {
+        // examples/dftsp-nodes.ron (MODEL.md §7): levels {2, 3 | 1} with z = 3 make
+        // 9 tree-search nodes — (2) (2,1) (2,0) (1) (1,1) (1,0) (0) (0,1) (0,0) —
+        // and 2 dftsp nodes, (2) (2,1); levels {2 | 1} with z = 2 make 6 and 2.
+        // Levels 1, 1, 1 with z = 2, by hand: tree-search (1) (1,1) (1,0) (1,0,1)
+        // (1,0,0) (0) (0,1) (0,1,1) (0,1,0) (0,0) (0,0,1) (0,0,0) = 12; dftsp
+        // (1) (1,1) (1,0) (1,0,1) (0) (0,1) (0,1,1) = 7.
+        for (c, z, tree_search, dftsp) in [
+            (&[2u32, 1][..], 3u64, 9u128, 2u128),
+            (&[1, 1][..], 2, 6, 2),
+            (&[1, 1, 1][..], 2, 12, 7),
+        ] {
+            assert_eq!(count::closed(c, z, z, false), Some(tree_search));
+            assert_eq!(count::closed(c, z, z, true), Some(dftsp));
+            assert_eq!(brute_nodes(c, z as u32, false) as u128, tree_search);
+            assert_eq!(brute_nodes(c, z as u32, true) as u128, dftsp);
+        }
+    }
+
+    #[test]
     fn buffers_reused_across_calls_give_the_same_answer() {
         let mut core = SearchCore::new(true, ZStart::Bound);
         let a = random(7, 12);
