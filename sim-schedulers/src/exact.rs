@@ -26,8 +26,15 @@
 //! When bandwidth can bind, the pair's count above is only an upper bound.
 //! Those pairs are searched in descending order of it, each by a depth-first
 //! branch and bound over its requests (include before exclude), until the
-//! next bound does not beat the incumbent. Bounds at a node, all valid upper
-//! bounds on what the rest can add:
+//! next bound does not beat the incumbent. A pair is not even set up for the
+//! search when a bandwidth bound already rules it out: the largest `k` whose
+//! `k` smallest `ρU` (resp. `ρD`, resp. `ρU + ρD` against 2) among its allowed
+//! requests fit. The sweep keeps these three counts as requests are admitted
+//! ([`GreedyCount`], O(log n) per request), so a pair costs O(1) to rule out
+//! and the epoch stays near-linear however many pairs bandwidth makes; the
+//! incumbent only climbs, so a pair ruled out when the sweep meets it stays
+//! ruled out. Bounds at a node of the search, all valid upper bounds on what
+//! the rest can add:
 //! - the level-count bound above on the remaining requests and resources;
 //! - a surrogate knapsack: each resource normalised to a capacity of
 //!   [`UNIT`] (weights rounded *down*, so any feasible set still fits) and a
@@ -56,13 +63,15 @@
 //! Work ([`Work`]): `nodes` = threshold steps of the sweep (one per cap and
 //! distinct budget that admits a request) plus branch-and-bound nodes entered;
 //! `leaves` = count vectors tested against the constraints in the sweep plus
-//! pairs handed to the branch and bound.
+//! pairs handed to the branch and bound (those the bandwidth bound rules out
+//! are not).
 //!
 //! Tie-break **[ours]**: among equally large sets, the first found — caps
 //! ascending, then budgets descending; within a level the requests with the
 //! largest budgets (ties by index) in the sweep, the branching order in the search.
 
 use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
@@ -134,6 +143,8 @@ struct Pair {
     cap: u32,
     /// The allowed requests are `items[..pos]` with `prompt ≤ cap`; `τ = items[pos − 1].budget`.
     pos: u32,
+    /// The bandwidth bound: the smallest of the three [`GreedyCount`]s.
+    bw: u32,
 }
 
 /// A request of one pair's branch and bound.
@@ -149,6 +160,62 @@ struct BbItem {
     norm: [u64; 4],
     /// Surrogate weight: the sum of `norm` over the chosen resources.
     sigma: u64,
+}
+
+/// The largest `k` such that the `k` smallest of a growing multiset of
+/// weights sum to at most a capacity (the greedy bound of a one-resource
+/// knapsack by count), kept under insertions in O(log n) each: `lower` holds
+/// the `k` smallest, `upper` the rest.
+#[derive(Clone, Debug, Default)]
+struct GreedyCount {
+    capacity: u64,
+    sum: u64,
+    lower: BinaryHeap<u64>,
+    upper: BinaryHeap<Reverse<u64>>,
+}
+
+impl GreedyCount {
+    /// Empties the multiset; weights will be measured against `capacity`.
+    fn reset(&mut self, capacity: u64) {
+        self.capacity = capacity;
+        self.sum = 0;
+        self.lower.clear();
+        self.upper.clear();
+    }
+
+    /// Adds weight `x` (at most 2^62, so sums never overflow).
+    fn insert(&mut self, x: u64) {
+        if self.lower.peek().is_some_and(|&m| x < m) {
+            self.lower.push(x);
+            self.sum += x;
+            if self.sum > self.capacity {
+                // The k smallest are the old ones with their largest swapped for x.
+                let m = self.lower.pop().expect("nonempty");
+                self.sum -= m;
+                self.upper.push(Reverse(m));
+            }
+        } else {
+            self.upper.push(Reverse(x));
+        }
+        while let Some(&Reverse(m)) = self.upper.peek() {
+            if self.sum + m > self.capacity {
+                break;
+            }
+            self.upper.pop();
+            self.sum += m;
+            self.lower.push(m);
+        }
+    }
+
+    /// The current `k`.
+    fn count(&self) -> u32 {
+        self.lower.len() as u32
+    }
+}
+
+/// The bandwidth bound of the allowed requests: the smallest greedy count.
+fn bw(g: &[GreedyCount; 3]) -> u32 {
+    g.iter().map(GreedyCount::count).min().expect("three")
 }
 
 /// Buffers reused from call to call.
@@ -173,6 +240,8 @@ struct Scratch {
     best_path: Vec<u32>,
     /// Request indices of the best set the branch and bound found.
     found: Vec<u32>,
+    /// Greedy counts of the allowed requests' `ρU`, `ρD` and `ρU + ρD`.
+    greedy: [GreedyCount; 3],
 }
 
 /// Per-level FLOPs and tokens of one request padded to `cap` (MODEL.md §5).
@@ -271,7 +340,11 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
         level_weights(inst, cap, &s.levels, &mut s.wf, &mut s.wm);
         s.cnt.clear();
         s.cnt.resize(k_levels, 0);
+        for (g, c) in s.greedy.iter_mut().zip([1, 1, 2]) {
+            g.reset(c * RHO_ONE);
+        }
         let (mut allowed, mut up, mut down) = (0u32, 0u64, 0u64);
+        let mut prev_ub = 0;
         let mut i = 0;
         while i < n {
             let tau = s.items[i].budget;
@@ -284,6 +357,12 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
                     up = up.saturating_add(it.up);
                     down = down.saturating_add(it.down);
                     added = true;
+                    if !bandwidth_slack {
+                        // Selectable: ρU, ρD ≤ 1 each, so no sum overflows.
+                        s.greedy[0].insert(it.up);
+                        s.greedy[1].insert(it.down);
+                        s.greedy[2].insert(it.up + it.down);
+                    }
                 }
                 i += 1;
             }
@@ -303,9 +382,35 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
                     best += 1;
                     best_at = Some((ci, i));
                 }
-            } else if fits(best + 1, work) {
-                // The pair's count ignoring bandwidth, by bisection (fit is monotone in k).
+            } else if bw(&s.greedy) > best && fits(best + 1, work) {
+                // (Otherwise (1a)/(1b) alone keep every set of this pair at
+                // ≤ best requests, now and after any later improvement.)
+                // The pair's count ignoring bandwidth, by bisection (fit is monotone in k),
+                // bracketed first around the previous pair's count, which it rarely leaves.
                 let (mut lo, mut hi) = (best + 1, allowed + 1); // fits(lo), !fits(hi) or hi past the end
+                let mut step = 1;
+                let g = prev_ub.clamp(lo, allowed);
+                if g > lo && !fits(g, work) {
+                    hi = g;
+                    while hi - lo > step {
+                        if fits(hi - step, work) {
+                            lo = hi - step;
+                            break;
+                        }
+                        hi -= step;
+                        step *= 2;
+                    }
+                } else {
+                    lo = g;
+                    while hi - lo > step {
+                        if !fits(lo + step, work) {
+                            hi = lo + step;
+                            break;
+                        }
+                        lo += step;
+                        step *= 2;
+                    }
+                }
                 while hi - lo > 1 {
                     let mid = lo + (hi - lo) / 2;
                     if fits(mid, work) {
@@ -314,10 +419,12 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
                         hi = mid;
                     }
                 }
+                prev_ub = lo;
                 s.pairs.push(Pair {
                     ub: lo,
                     cap: ci as u32,
                     pos: i as u32,
+                    bw: bw(&s.greedy),
                 });
             }
         }
@@ -331,6 +438,9 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
         let p = s.pairs[pi];
         if p.ub <= best {
             break;
+        }
+        if p.bw <= best {
+            continue; // no set of this pair beats the incumbent
         }
         work.leaves += 1;
         if let Some(k) = search_pair(inst, s, p, best, tok, work) {
@@ -712,6 +822,34 @@ mod tests {
         let (sel, _) = Exact::new().solve(&inst);
         assert_eq!(sel.len(), 2);
         assert!(check_batch(&inst, &sel).is_ok());
+    }
+
+    #[test]
+    fn greedy_count_is_the_sorted_prefix_count() {
+        // Against sorting the multiset after every insertion and counting the
+        // longest prefix within the capacity.
+        let mut rng = crate::bench_support::SplitMix::new(3);
+        for round in 0..200 {
+            let capacity = 1 + rng.next_u64() % 1000;
+            let mut g = GreedyCount::default();
+            g.reset(capacity);
+            let mut all = vec![];
+            for _ in 0..(round % 40) {
+                let x = rng.next_u64() % (capacity / 2 + 2);
+                g.insert(x);
+                all.push(x);
+                all.sort_unstable();
+                let (mut sum, mut k) = (0, 0);
+                for &w in &all {
+                    sum += w;
+                    if sum > capacity {
+                        break;
+                    }
+                    k += 1;
+                }
+                assert_eq!(g.count(), k, "capacity {capacity}, weights {all:?}");
+            }
+        }
     }
 
     #[test]
