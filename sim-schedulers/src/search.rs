@@ -97,20 +97,18 @@ pub(crate) struct SearchCore {
     z_start: ZStart,
     method: Method,
     // Per call.
-    /// Selectable request indices, budget descending, ties by index.
-    order: Vec<usize>,
+    /// The selectable requests, budget descending, ties by index.
+    order: Vec<Rank>,
+    spare: Vec<Rank>,
     /// Distinct prompt lengths (the caps) and output lengths, ascending.
     prompts: Vec<u32>,
     outs: Vec<u32>,
-    /// Per request index: index into `prompts` and into `outs`.
-    prompt_of: Vec<u32>,
-    out_of: Vec<u32>,
     /// Candidates per (prompt, output) pair, `prompt · |outs| + output`.
     groups: Vec<u32>,
     group_cost: Vec<(f64, u32)>,
     costs: Vec<f64>,
-    // Per cap.
-    ranked: Vec<usize>,
+    // Per cap: `order` restricted to the cap's candidates (rank `d` is `ranked[d − 1]`).
+    ranked: Vec<Rank>,
     /// Global output index → level index at this cap (`u32::MAX`: absent).
     local: Vec<u32>,
     /// Per level: the ranks `d` (1-based) of its members, ascending.
@@ -147,10 +145,9 @@ impl SearchCore {
             z_start,
             method: Method::Auto,
             order: vec![],
+            spare: vec![],
             prompts: vec![],
             outs: vec![],
-            prompt_of: vec![],
-            out_of: vec![],
             groups: vec![],
             group_cost: vec![],
             costs: vec![],
@@ -193,41 +190,36 @@ impl SearchCore {
         // A batch always holds ≥ 1 token per request, so "no memory" ⇔ limit 0.
         let kv_lim = inst.kv_token_capacity().unwrap_or(0);
         let reqs = &inst.requests;
-        self.order.clear();
-        self.order
-            .extend((0..reqs.len()).filter(|&i| inst.selectable(&reqs[i])));
-        if self.order.is_empty() {
-            return (vec![], work);
-        }
-        // Budget descending, ties by ascending id (= index); a cap's ranking
-        // is this order restricted to its candidates.
-        self.order
-            .sort_unstable_by_key(|&i| (Reverse(reqs[i].budget_ns), i));
-        distinct(
-            &mut self.prompts,
-            self.order.iter().map(|&i| reqs[i].prompt),
-        );
-        distinct(&mut self.outs, self.order.iter().map(|&i| reqs[i].output));
-        self.prompt_of.resize(reqs.len(), 0);
-        self.out_of.resize(reqs.len(), 0);
+        let sel = (0..reqs.len()).filter(|&i| inst.selectable(&reqs[i]));
+        distinct(&mut self.prompts, sel.clone().map(|i| reqs[i].prompt));
+        distinct(&mut self.outs, sel.clone().map(|i| reqs[i].output));
         let k_all = self.outs.len();
         let dense = self.prompts.len() * k_all <= MAX_GROUPS;
         self.groups.clear();
         if dense {
             self.groups.resize(self.prompts.len() * k_all, 0);
         }
-        for &i in &self.order {
-            let p = self
-                .prompts
-                .binary_search(&reqs[i].prompt)
-                .expect("present");
-            let o = self.outs.binary_search(&reqs[i].output).expect("present");
-            self.prompt_of[i] = p as u32;
-            self.out_of[i] = o as u32;
+        self.order.clear();
+        for i in sel {
+            let c = &reqs[i];
+            let p = self.prompts.binary_search(&c.prompt).expect("present");
+            let o = self.outs.binary_search(&c.output).expect("present");
             if dense {
                 self.groups[p * k_all + o] += 1;
             }
+            self.order.push(Rank {
+                idx: i as u32,
+                prompt: p as u32,
+                out: o as u32,
+                budget: c.budget_ns,
+            });
         }
+        if self.order.is_empty() {
+            return (vec![], work);
+        }
+        // Budget descending, ties by ascending id (= index); a cap's ranking
+        // is this order restricted to its candidates.
+        sort_ranks(&mut self.order, &mut self.spare);
 
         let mut best: (u32, Vec<usize>) = (0, vec![]);
         for ci in 0..self.prompts.len() {
@@ -252,12 +244,11 @@ impl SearchCore {
     ) -> Option<(u32, Vec<usize>)> {
         let cap = self.prompts[ci];
         self.ranked.clear();
-        let prompt_of = &self.prompt_of;
         self.ranked.extend(
             self.order
                 .iter()
-                .copied()
-                .filter(|&i| prompt_of[i] as usize <= ci),
+                .filter(|r| r.prompt as usize <= ci)
+                .copied(),
         );
         let n = self.ranked.len();
         let z_max = match self.z_start {
@@ -270,8 +261,8 @@ impl SearchCore {
         // Output levels at this cap, shortest first, and each one's ranks.
         self.local.clear();
         self.local.resize(self.outs.len(), u32::MAX);
-        for &i in &self.ranked {
-            self.local[self.out_of[i] as usize] = 0;
+        for r in &self.ranked {
+            self.local[r.out as usize] = 0;
         }
         self.lvl_flops.clear();
         self.lvl_tok.clear();
@@ -293,9 +284,9 @@ impl SearchCore {
         for p in &mut self.pos[..nl] {
             p.clear();
         }
-        for (r, &i) in self.ranked.iter().enumerate() {
-            let l = self.local[self.out_of[i] as usize] as usize;
-            self.pos[l].push(r as u32 + 1);
+        for (d, r) in self.ranked.iter().enumerate() {
+            let l = self.local[r.out as usize] as usize;
+            self.pos[l].push(d as u32 + 1);
         }
         self.full.clear();
         self.full
@@ -333,13 +324,13 @@ impl SearchCore {
     /// budget of rank `d`: `batch_time_ns(flops) ≤ min(T_C, τ_min − T_U − T_D)`,
     /// which is `flops ≤ flop_limit(…)` ([`flop_limit`] is that exact boundary).
     fn fits_time(&self, inst: &Instance, flops: u128, d: usize) -> bool {
-        let budget = inst.requests[self.ranked[d - 1]].budget_ns;
+        let budget = self.ranked[d - 1].budget;
         time_limit_ns(inst, budget).is_some_and(|lim| inst.batch_time_ns(flops) <= lim)
     }
 
     /// The FLOP limit of (1d), (1g) when `τ_min` is the budget of rank `d`.
     fn flim(&mut self, inst: &Instance, d: usize) -> u128 {
-        let budget = inst.requests[self.ranked[d - 1]].budget_ns;
+        let budget = self.ranked[d - 1].budget;
         let Some(lim) = time_limit_ns(inst, budget) else {
             return 0;
         };
@@ -390,14 +381,14 @@ impl SearchCore {
         // Per d: Σ_{z = z_lo}^{min(d, z_hi)} nodes(F_d, z) in closed form.
         self.sizes.clear();
         self.sizes.resize(nl, 0);
-        for &i in &self.ranked[..z_lo - 1] {
-            self.sizes[self.local[self.out_of[i] as usize] as usize] += 1;
+        for r in &self.ranked[..z_lo - 1] {
+            self.sizes[self.local[r.out as usize] as usize] += 1;
         }
         let mut nodes = 0u128;
         let mut leaves = 0u128;
         for d in z_lo..=n {
-            let i = self.ranked[d - 1];
-            self.sizes[self.local[self.out_of[i] as usize] as usize] += 1;
+            let r = self.ranked[d - 1];
+            self.sizes[self.local[r.out as usize] as usize] += 1;
             self.a.clear();
             self.a.extend(self.sizes.iter().copied().filter(|&c| c > 0));
             let top = d.min(z_hi) as u64;
@@ -568,7 +559,7 @@ impl SearchCore {
             let p = &self.pos[l];
             let keys = &mut self.keys[l];
             while self.offered[l] < p.len() && p[self.offered[l]] as usize <= d {
-                let i = self.ranked[p[self.offered[l]] as usize - 1];
+                let i = self.ranked[p[self.offered[l]] as usize - 1].idx as usize;
                 self.offered[l] += 1;
                 let rho = inst.requests[i].rho_up;
                 // Non-negative finite f64s order like their bit patterns (0.0 and −0.0 as 0).
@@ -633,8 +624,7 @@ impl SearchCore {
     /// single-request costs (each at its own prompt) sum to at most
     /// `min(T_C, max budget − T_U − T_D) + 1 ns`, in f64 seconds.
     fn z_bound(&mut self, inst: &Instance, ci: usize) -> usize {
-        let reqs = &inst.requests;
-        let max_budget = reqs[self.ranked[0]].budget_ns as f64 / 1e9;
+        let max_budget = self.ranked[0].budget as f64 / 1e9;
         let room = (inst.t_c_ns as f64 / 1e9)
             .min(max_budget - inst.t_u_ns as f64 / 1e9 - inst.t_d_ns as f64 / 1e9);
         let bound = room + 1e-9;
@@ -673,7 +663,7 @@ impl SearchCore {
         self.costs.extend(
             self.ranked
                 .iter()
-                .map(|&i| own(reqs[i].prompt, reqs[i].output)),
+                .map(|r| own(self.prompts[r.prompt as usize], self.outs[r.out as usize])),
         );
         self.costs.sort_unstable_by(f64::total_cmp);
         for &c in &self.costs {
@@ -684,6 +674,60 @@ impl SearchCore {
             z += 1;
         }
         z
+    }
+}
+
+/// A selectable request as the ranking sees it.
+#[derive(Clone, Copy, Debug)]
+struct Rank {
+    /// Index into `Instance::requests`.
+    idx: u32,
+    /// Index into `SearchCore::prompts`.
+    prompt: u32,
+    /// Index into `SearchCore::outs`.
+    out: u32,
+    /// `D_i − t_k`, ns.
+    budget: i64,
+}
+
+/// Sorts `v`, given in ascending index order, by budget descending, ties by
+/// ascending index: a stable least-significant-digit radix sort on the budget
+/// (11-bit digits; budgets of one epoch span about 2^31 ns, three passes),
+/// or a comparison sort for short or widely spread queues.
+fn sort_ranks(v: &mut Vec<Rank>, spare: &mut Vec<Rank>) {
+    const DIGIT: u32 = 11;
+    let max = v.iter().map(|r| r.budget).max().unwrap_or(0);
+    let min = v.iter().map(|r| r.budget).min().unwrap_or(0);
+    // Key max − budget: ascending key = descending budget.
+    let span = (max as i128 - min as i128) as u128 as u64;
+    let passes = (64 - span.leading_zeros()).div_ceil(DIGIT);
+    if v.len() < 512 || passes > 4 {
+        v.sort_unstable_by_key(|r| (Reverse(r.budget), r.idx));
+        return;
+    }
+    let key = |r: &Rank| (max as i128 - r.budget as i128) as u64;
+    let mut counts = vec![0usize; 1 << DIGIT];
+    spare.clear();
+    spare.resize(v.len(), v[0]);
+    for pass in 0..passes {
+        let shift = pass * DIGIT;
+        let digit = |r: &Rank| ((key(r) >> shift) & ((1 << DIGIT) - 1)) as usize;
+        counts.fill(0);
+        for r in v.iter() {
+            counts[digit(r)] += 1;
+        }
+        let mut at = 0;
+        for c in counts.iter_mut() {
+            let k = *c;
+            *c = at;
+            at += k;
+        }
+        for r in v.iter() {
+            let b = &mut counts[digit(r)];
+            spare[*b] = *r;
+            *b += 1;
+        }
+        std::mem::swap(v, spare);
     }
 }
 
