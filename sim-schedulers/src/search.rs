@@ -351,7 +351,7 @@ impl SearchCore {
         let nl = self.full.len();
         let per_d = match self.method {
             Method::Table => false,
-            Method::Closed => true,
+            Method::Closed => count::closed_fits(nl, n as u64),
             Method::Auto => {
                 // Rough operation counts of the two ways.
                 let closed = count::closed_cost(nl);
@@ -392,8 +392,8 @@ impl SearchCore {
             self.a.clear();
             self.a.extend(self.sizes.iter().copied().filter(|&c| c > 0));
             let top = d.min(z_hi) as u64;
-            nodes +=
-                count::closed(&self.a, z_lo as u64, top, self.prune).expect("closed_fits checked");
+            let sum = count::closed(&self.a, z_lo as u64, top, self.prune);
+            nodes = nodes.saturating_add(sum.expect("closed_fits checked"));
             let first = self.a[0] as u64;
             if first >= z_lo as u64 {
                 leaves += (first.min(top) - z_lo as u64 + 1) as u128;
