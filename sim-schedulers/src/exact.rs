@@ -77,6 +77,7 @@ use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 
 use crate::batch::{flop_limit, time_limit_ns};
+use crate::search::sort_by_budget;
 
 /// Fixed-point capacity of each normalised resource in the surrogate bound.
 const UNIT: u64 = 1 << 32;
@@ -222,6 +223,7 @@ fn bw(g: &[GreedyCount; 3]) -> u32 {
 #[derive(Clone, Debug, Default)]
 struct Scratch {
     items: Vec<Item>,
+    spare: Vec<Item>,
     levels: Vec<u32>,
     caps: Vec<u32>,
     cap_allowed: Vec<u32>,
@@ -242,6 +244,8 @@ struct Scratch {
     found: Vec<u32>,
     /// Greedy counts of the allowed requests' `ρU`, `ρD` and `ρU + ρD`.
     greedy: [GreedyCount; 3],
+    /// Per level: all requests of the cap.
+    cnt_all: Vec<u32>,
 }
 
 /// Per-level FLOPs and tokens of one request padded to `cap` (MODEL.md §5).
@@ -304,8 +308,7 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
         return vec![];
     }
     // Sweep order: budget descending, ties by index (unique keys: deterministic).
-    s.items
-        .sort_unstable_by_key(|it| (Reverse(it.budget), it.idx));
+    sort_by_budget(&mut s.items, &mut s.spare, |it| it.budget, |it| it.idx);
     s.levels.clear();
     s.levels.extend(s.items.iter().map(|it| it.output));
     s.levels.sort_unstable();
@@ -343,6 +346,28 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
         for (g, c) in s.greedy.iter_mut().zip([1, 1, 2]) {
             g.reset(c * RHO_ONE);
         }
+        // No pair of this cap counts more than `most` ignoring bandwidth (all
+        // its requests, the loosest limit T_C), so greedy counts beyond it never
+        // rule a pair out: stop feeding them once all three reach it.
+        let mut most = 0;
+        if !bandwidth_slack {
+            s.cnt_all.clear();
+            s.cnt_all.resize(k_levels, 0);
+            for it in s.items.iter().filter(|it| it.prompt <= cap) {
+                s.cnt_all[it.level as usize] += 1;
+            }
+            let fits_all = |k| shortest_fit(inst, k, &s.cnt_all, &s.wf, &s.wm, tok, inst.t_c_ns);
+            let (mut lo, mut hi) = (0, s.cap_allowed[ci] + 1); // fits_all(lo), !fits_all(hi)
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if fits_all(mid) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            most = lo;
+        }
         let (mut allowed, mut up, mut down) = (0u32, 0u64, 0u64);
         let mut prev_ub = 0;
         let mut i = 0;
@@ -357,7 +382,7 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
                     up = up.saturating_add(it.up);
                     down = down.saturating_add(it.down);
                     added = true;
-                    if !bandwidth_slack {
+                    if bw(&s.greedy) < most {
                         // Selectable: ρU, ρD ≤ 1 each, so no sum overflows.
                         s.greedy[0].insert(it.up);
                         s.greedy[1].insert(it.down);

@@ -219,7 +219,7 @@ impl SearchCore {
         }
         // Budget descending, ties by ascending id (= index); a cap's ranking
         // is this order restricted to its candidates.
-        sort_ranks(&mut self.order, &mut self.spare);
+        sort_by_budget(&mut self.order, &mut self.spare, |r| r.budget, |r| r.idx);
 
         let mut best: (u32, Vec<usize>) = (0, vec![]);
         for ci in 0..self.prompts.len() {
@@ -691,27 +691,33 @@ struct Rank {
 }
 
 /// Sorts `v`, given in ascending index order, by budget descending, ties by
-/// ascending index: a stable least-significant-digit radix sort on the budget
-/// (11-bit digits; budgets of one epoch span about 2^31 ns, three passes),
-/// or a comparison sort for short or widely spread queues.
-fn sort_ranks(v: &mut Vec<Rank>, spare: &mut Vec<Rank>) {
+/// ascending index (the ranking of MODEL.md §7, also exact's sweep order): a
+/// stable least-significant-digit radix sort on the budget (11-bit digits;
+/// budgets of one epoch span about 2^31 ns, three passes), or a comparison
+/// sort for short or widely spread queues. `spare` is scratch.
+pub(crate) fn sort_by_budget<T: Copy>(
+    v: &mut Vec<T>,
+    spare: &mut Vec<T>,
+    budget: impl Fn(&T) -> i64,
+    index: impl Fn(&T) -> u32,
+) {
     const DIGIT: u32 = 11;
-    let max = v.iter().map(|r| r.budget).max().unwrap_or(0);
-    let min = v.iter().map(|r| r.budget).min().unwrap_or(0);
+    let max = v.iter().map(&budget).max().unwrap_or(0);
+    let min = v.iter().map(&budget).min().unwrap_or(0);
     // Key max − budget: ascending key = descending budget.
     let span = (max as i128 - min as i128) as u128 as u64;
     let passes = (64 - span.leading_zeros()).div_ceil(DIGIT);
     if v.len() < 512 || passes > 4 {
-        v.sort_unstable_by_key(|r| (Reverse(r.budget), r.idx));
+        v.sort_unstable_by_key(|r| (Reverse(budget(r)), index(r)));
         return;
     }
-    let key = |r: &Rank| (max as i128 - r.budget as i128) as u64;
+    let key = |r: &T| (max as i128 - budget(r) as i128) as u64;
     let mut counts = vec![0usize; 1 << DIGIT];
     spare.clear();
     spare.resize(v.len(), v[0]);
     for pass in 0..passes {
         let shift = pass * DIGIT;
-        let digit = |r: &Rank| ((key(r) >> shift) & ((1 << DIGIT) - 1)) as usize;
+        let digit = |r: &T| ((key(r) >> shift) & ((1 << DIGIT) - 1)) as usize;
         counts.fill(0);
         for r in v.iter() {
             counts[digit(r)] += 1;
@@ -1423,6 +1429,25 @@ mod tests {
             assert_eq!(count::closed(c, z, z, true), Some(dftsp));
             assert_eq!(brute_nodes(c, z as u32, false) as u128, tree_search);
             assert_eq!(brute_nodes(c, z as u32, true) as u128, dftsp);
+        }
+    }
+
+    #[test]
+    fn radix_ranking_is_the_comparison_ranking() {
+        let mut g = SplitMix::new(11);
+        for (n, spread) in [
+            (600usize, 2_000_000_000i64),
+            (5000, 1000),
+            (3000, i64::MAX / 4),
+        ] {
+            let v: Vec<(i64, u32)> = (0..n as u32)
+                .map(|i| ((g.next_u64() % spread as u64) as i64 - spread / 3, i))
+                .collect();
+            let mut want = v.clone();
+            want.sort_by_key(|&(b, i)| (Reverse(b), i));
+            let (mut got, mut spare) = (v, vec![]);
+            sort_by_budget(&mut got, &mut spare, |r| r.0, |r| r.1);
+            assert_eq!(got, want, "n {n} spread {spread}");
         }
     }
 
