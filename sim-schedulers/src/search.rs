@@ -951,10 +951,10 @@ pub(crate) mod count {
             let sign = if mask.count_ones() % 2 == 0 { 1 } else { -1 };
             let mut t = 0i128;
             // B_j, j ≥ max(top, 1): J ⊆ {1..j}.
-            for j in top.max(1)..=k {
+            for (j, &aft) in after.iter().enumerate().take(k + 1).skip(top.max(1)) {
                 t += hs(j + 1, z1, z2, x);
                 if prune {
-                    t -= hs(j + 1, z1, z2, x + after[j] + 1);
+                    t -= hs(j + 1, z1, z2, x + aft + 1);
                 }
             }
             // G_{j−1}, j ≥ max(top + 1, 2): J ⊆ {1..j−1}.
