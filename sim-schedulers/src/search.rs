@@ -244,12 +244,17 @@ impl SearchCore {
     ) -> Option<(u32, Vec<usize>)> {
         let cap = self.prompts[ci];
         self.ranked.clear();
-        self.ranked.extend(
-            self.order
-                .iter()
-                .filter(|r| r.prompt as usize <= ci)
-                .copied(),
-        );
+        if ci + 1 == self.prompts.len() {
+            // The largest cap admits every candidate, and is the last use of `order`.
+            std::mem::swap(&mut self.ranked, &mut self.order);
+        } else {
+            self.ranked.extend(
+                self.order
+                    .iter()
+                    .filter(|r| r.prompt as usize <= ci)
+                    .copied(),
+            );
+        }
         let n = self.ranked.len();
         let z_max = match self.z_start {
             ZStart::All => n,
