@@ -30,7 +30,9 @@
 //! search when a bandwidth bound already rules it out: the largest `k` whose
 //! `k` smallest `ρU` (resp. `ρD`, resp. `ρU + ρD` against 2) among its allowed
 //! requests fit. The sweep keeps these three counts as requests are admitted
-//! ([`GreedyCount`], O(log n) per request), so a pair costs O(1) to rule out
+//! ([`GreedyCount`], O(log n) per request, and only until all three reach
+//! the most any pair of the cap can hold ignoring bandwidth — beyond that
+//! they rule nothing out), so a pair costs O(1) to rule out
 //! and the epoch stays near-linear however many pairs bandwidth makes; the
 //! incumbent only climbs, so a pair ruled out when the sweep meets it stays
 //! ruled out. Bounds at a node of the search, all valid upper bounds on what
@@ -77,7 +79,7 @@ use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 
 use crate::batch::{flop_limit, time_limit_ns};
-use crate::search::sort_by_budget;
+use crate::search::{distinct, sort_by_budget};
 
 /// Fixed-point capacity of each normalised resource in the surrogate bound.
 const UNIT: u64 = 1 << 32;
@@ -309,14 +311,8 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
     }
     // Sweep order: budget descending, ties by index (unique keys: deterministic).
     sort_by_budget(&mut s.items, &mut s.spare, |it| it.budget, |it| it.idx);
-    s.levels.clear();
-    s.levels.extend(s.items.iter().map(|it| it.output));
-    s.levels.sort_unstable();
-    s.levels.dedup();
-    s.caps.clear();
-    s.caps.extend(s.items.iter().map(|it| it.prompt));
-    s.caps.sort_unstable();
-    s.caps.dedup();
+    distinct(&mut s.levels, s.items.iter().map(|it| it.output));
+    distinct(&mut s.caps, s.items.iter().map(|it| it.prompt));
     s.cap_allowed.clear();
     s.cap_allowed.resize(s.caps.len(), 0);
     for it in s.items.iter_mut() {

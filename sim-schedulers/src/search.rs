@@ -65,6 +65,9 @@
 //!
 //! `Work::leaves` counts the leaves the walk evaluates (a skipped subtree's
 //! leaves are counted as nodes, not as leaves).
+//!
+//! Counts saturate at `u64::MAX` instead of wrapping (with `z_start: all`,
+//! 10⁵ pending requests make more than 10¹⁹ tree-search nodes).
 
 use std::cmp::Reverse;
 
@@ -743,7 +746,7 @@ pub(crate) fn sort_by_budget<T: Copy>(
 }
 
 /// Fills `out` with the distinct values of `it`, ascending.
-fn distinct(out: &mut Vec<u32>, it: impl Iterator<Item = u32> + Clone) {
+pub(crate) fn distinct(out: &mut Vec<u32>, it: impl Iterator<Item = u32> + Clone) {
     out.clear();
     // Few distinct values in practice: a sorted insert per new one.
     for v in it.clone() {
