@@ -103,9 +103,9 @@ pub(crate) struct SearchCore {
     /// The selectable requests, budget descending, ties by index.
     order: Vec<Rank>,
     spare: Vec<Rank>,
-    /// Distinct prompt lengths (the caps) and output lengths, ascending.
-    prompts: Vec<u32>,
-    outs: Vec<u32>,
+    /// Distinct prompt lengths (the caps) and output lengths.
+    prompt_index: ValueIndex,
+    out_index: ValueIndex,
     /// Candidates per (prompt, output) pair, `prompt · |outs| + output`.
     groups: Vec<u32>,
     group_cost: Vec<(f64, u32)>,
@@ -149,8 +149,8 @@ impl SearchCore {
             method: Method::Auto,
             order: vec![],
             spare: vec![],
-            prompts: vec![],
-            outs: vec![],
+            prompt_index: ValueIndex::default(),
+            out_index: ValueIndex::default(),
             groups: vec![],
             group_cost: vec![],
             costs: vec![],
@@ -192,30 +192,39 @@ impl SearchCore {
         let mut work = Work::default();
         // A batch always holds ≥ 1 token per request, so "no memory" ⇔ limit 0.
         let kv_lim = inst.kv_token_capacity().unwrap_or(0);
-        let reqs = &inst.requests;
-        let sel = (0..reqs.len()).filter(|&i| inst.selectable(&reqs[i]));
-        distinct(&mut self.prompts, sel.clone().map(|i| reqs[i].prompt));
-        distinct(&mut self.outs, sel.clone().map(|i| reqs[i].output));
-        let k_all = self.outs.len();
-        let dense = self.prompts.len() * k_all <= MAX_GROUPS;
+        // One pass over the requests; prompt and output lengths become
+        // indices into their distinct values (MODEL.md §7: caps and levels).
+        self.order.clear();
+        self.prompt_index.start();
+        self.out_index.start();
+        for (i, c) in inst.requests.iter().enumerate() {
+            if inst.selectable(c) {
+                self.prompt_index.mark(c.prompt);
+                self.out_index.mark(c.output);
+                self.order.push(Rank {
+                    idx: i as u32,
+                    prompt: c.prompt,
+                    out: c.output,
+                    budget: c.budget_ns,
+                });
+            }
+        }
+        self.prompt_index
+            .finish(self.order.iter().map(|r| r.prompt));
+        self.out_index.finish(self.order.iter().map(|r| r.out));
+        let k_all = self.out_index.values.len();
+        let n_prompts = self.prompt_index.values.len();
+        let dense = n_prompts * k_all <= MAX_GROUPS;
         self.groups.clear();
         if dense {
-            self.groups.resize(self.prompts.len() * k_all, 0);
+            self.groups.resize(n_prompts * k_all, 0);
         }
-        self.order.clear();
-        for i in sel {
-            let c = &reqs[i];
-            let p = self.prompts.binary_search(&c.prompt).expect("present");
-            let o = self.outs.binary_search(&c.output).expect("present");
+        for r in self.order.iter_mut() {
+            r.prompt = self.prompt_index.index(r.prompt);
+            r.out = self.out_index.index(r.out);
             if dense {
-                self.groups[p * k_all + o] += 1;
+                self.groups[r.prompt as usize * k_all + r.out as usize] += 1;
             }
-            self.order.push(Rank {
-                idx: i as u32,
-                prompt: p as u32,
-                out: o as u32,
-                budget: c.budget_ns,
-            });
         }
         if self.order.is_empty() {
             return (vec![], work);
@@ -225,7 +234,7 @@ impl SearchCore {
         sort_by_budget(&mut self.order, &mut self.spare, |r| r.budget, |r| r.idx);
 
         let mut best: (u32, Vec<usize>) = (0, vec![]);
-        for ci in 0..self.prompts.len() {
+        for ci in 0..self.prompt_index.values.len() {
             if let Some((z, sel)) = self.solve_cap(inst, ci, kv_lim, &mut work) {
                 if z > best.0 {
                     best = (z, sel);
@@ -245,9 +254,9 @@ impl SearchCore {
         kv_lim: u64,
         work: &mut Work,
     ) -> Option<(u32, Vec<usize>)> {
-        let cap = self.prompts[ci];
+        let cap = self.prompt_index.values[ci];
         self.ranked.clear();
-        if ci + 1 == self.prompts.len() {
+        if ci + 1 == self.prompt_index.values.len() {
             // The largest cap admits every candidate, and is the last use of `order`.
             std::mem::swap(&mut self.ranked, &mut self.order);
         } else {
@@ -268,14 +277,14 @@ impl SearchCore {
         }
         // Output levels at this cap, shortest first, and each one's ranks.
         self.local.clear();
-        self.local.resize(self.outs.len(), u32::MAX);
+        self.local.resize(self.out_index.values.len(), u32::MAX);
         for r in &self.ranked {
             self.local[r.out as usize] = 0;
         }
         self.lvl_flops.clear();
         self.lvl_tok.clear();
         let mut nl = 0;
-        for (g, &o) in self.outs.iter().enumerate() {
+        for (g, &o) in self.out_index.values.iter().enumerate() {
             if self.local[g] == 0 {
                 self.local[g] = nl as u32;
                 nl += 1;
@@ -641,7 +650,7 @@ impl SearchCore {
             inst.quant.beta * inst.model.request_flops(prompt, output) as f64 / inst.flops
         };
         let (mut sum, mut z) = (0.0, 0);
-        let k_all = self.outs.len();
+        let k_all = self.out_index.values.len();
         if !self.groups.is_empty() {
             // Equal costs come from equal (prompt, output) pairs: sum them in
             // ascending order one by one, as a sort of every cost would.
@@ -650,8 +659,10 @@ impl SearchCore {
                 for o in 0..k_all {
                     let c = self.groups[p * k_all + o];
                     if c > 0 {
-                        self.group_cost
-                            .push((own(self.prompts[p], self.outs[o]), c));
+                        self.group_cost.push((
+                            own(self.prompt_index.values[p], self.out_index.values[o]),
+                            c,
+                        ));
                     }
                 }
             }
@@ -668,11 +679,12 @@ impl SearchCore {
             return z;
         }
         self.costs.clear();
-        self.costs.extend(
-            self.ranked
-                .iter()
-                .map(|r| own(self.prompts[r.prompt as usize], self.outs[r.out as usize])),
-        );
+        self.costs.extend(self.ranked.iter().map(|r| {
+            own(
+                self.prompt_index.values[r.prompt as usize],
+                self.out_index.values[r.out as usize],
+            )
+        }));
         self.costs.sort_unstable_by(f64::total_cmp);
         for &c in &self.costs {
             sum += c;
@@ -742,6 +754,74 @@ pub(crate) fn sort_by_budget<T: Copy>(
             *b += 1;
         }
         std::mem::swap(v, spare);
+    }
+}
+
+/// The distinct values of a stream of token counts, ascending, and each
+/// value's index among them: a direct-address table while every value is below
+/// 2^16 (prompt and output lengths), else a sorted list and binary searches.
+/// The table stays allocated, and all-absent, between calls.
+#[derive(Clone, Debug, Default)]
+struct ValueIndex {
+    /// The distinct values, ascending (after [`ValueIndex::finish`]).
+    values: Vec<u32>,
+    table: Vec<u16>,
+    small: bool,
+}
+
+impl ValueIndex {
+    const ABSENT: u16 = u16::MAX;
+
+    /// Starts a new stream.
+    fn start(&mut self) {
+        for &v in &self.values {
+            if let Some(t) = self.table.get_mut(v as usize) {
+                *t = Self::ABSENT;
+            }
+        }
+        self.values.clear();
+        self.small = true;
+        if self.table.is_empty() {
+            self.table.resize(1 << 16, Self::ABSENT);
+        }
+    }
+
+    /// Notes value `v`.
+    #[inline]
+    fn mark(&mut self, v: u32) {
+        match self.table.get_mut(v as usize) {
+            Some(t) if *t == Self::ABSENT => {
+                *t = 0;
+                self.values.push(v);
+            }
+            Some(_) => {}
+            None => self.small = false,
+        }
+    }
+
+    /// Ends the stream `all` (every value marked, again).
+    fn finish(&mut self, all: impl Iterator<Item = u32> + Clone) {
+        // (65 536 distinct values would make an index equal to ABSENT.)
+        self.small &= self.values.len() < Self::ABSENT as usize;
+        if self.small {
+            self.values.sort_unstable();
+            for (k, &v) in self.values.iter().enumerate() {
+                self.table[v as usize] = k as u16;
+            }
+        } else {
+            // Also resets, at the next start, the entries marked so far.
+            distinct(&mut self.values, all);
+        }
+    }
+
+    /// The index of a marked value among the distinct ones.
+    #[inline]
+    fn index(&self, v: u32) -> u32 {
+        if self.small {
+            self.table[v as usize] as u32
+        } else {
+            self.values.binary_search(&v).expect("marked") as u32
+        }
     }
 }
 
@@ -1456,6 +1536,31 @@ mod tests {
             let (mut got, mut spare) = (v, vec![]);
             sort_by_budget(&mut got, &mut spare, |r| r.0, |r| r.1);
             assert_eq!(got, want, "n {n} spread {spread}");
+        }
+    }
+
+    #[test]
+    fn value_index_matches_sort_and_search() {
+        let mut vi = ValueIndex::default();
+        let mut g = SplitMix::new(2);
+        for round in 0..40 {
+            // Every fourth stream has a value beyond the direct table.
+            let top = if round % 4 == 3 { 1 << 20 } else { 600 };
+            let vals: Vec<u32> = (0..(round * 7 % 50))
+                .map(|_| (g.next_u64() % top) as u32)
+                .collect();
+            vi.start();
+            for &v in &vals {
+                vi.mark(v);
+            }
+            vi.finish(vals.iter().copied());
+            let mut want = vals.clone();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(vi.values, want, "round {round}");
+            for &v in &vals {
+                assert_eq!(vi.index(v) as usize, want.binary_search(&v).unwrap());
+            }
         }
     }
 
