@@ -192,6 +192,8 @@ impl SearchCore {
         let mut work = Work::default();
         // A batch always holds ≥ 1 token per request, so "no memory" ⇔ limit 0.
         let kv_lim = inst.kv_token_capacity().unwrap_or(0);
+        // The FLOP limits depend on the instance's FLOP rate and β.
+        self.flim_memo = None;
         // One pass over the requests; prompt and output lengths become
         // indices into their distinct values (MODEL.md §7: caps and levels).
         self.order.clear();
@@ -1560,6 +1562,37 @@ mod tests {
             assert_eq!(vi.values, want, "round {round}");
             for &v in &vals {
                 assert_eq!(vi.index(v) as usize, want.binary_search(&v).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn buffers_reused_across_instances_of_other_rates() {
+        // Same queue, other FLOP rate: nothing cached for one may serve the
+        // other. Equal budgets make every tree's time limit the same.
+        for seed in 0..200u64 {
+            let mut a = random(500 + seed, 12);
+            for c in a.requests.iter_mut() {
+                *c = Candidate::new(
+                    c.id,
+                    c.prompt,
+                    c.output,
+                    1_100_000_000,
+                    c.rho_up,
+                    c.rho_down,
+                );
+            }
+            let mut b = a.clone();
+            b.flops *= 0.6;
+            for prune in [true, false] {
+                let mut core = SearchCore::new(prune, ZStart::Bound);
+                core.solve(&a);
+                let again = core.solve(&b);
+                assert_eq!(
+                    again,
+                    SearchCore::new(prune, ZStart::Bound).solve(&b),
+                    "seed {seed}"
+                );
             }
         }
     }
