@@ -18,6 +18,7 @@
 #   ALL_SCHEDULERS (default dftsp tree-search) with --z-start all, 20 MHz,
 #     rates up to ALL_RATE_MAX;
 #   BAND_SCHEDULERS (default exact) on the 1 kHz runs, rates up to BAND_RATE_MAX.
+# An empty ALL_SCHEDULERS or BAND_SCHEDULERS leaves that series out.
 # The growth exponent is the least-squares slope of log(median solve time)
 # against log(median queue) over the rates whose median queue lies in
 # [FIT_MIN, FIT_MAX] (default 900 … 110 000: 10³ … 10⁵, with room for the
@@ -39,8 +40,8 @@ RATES=${RATES:-"136 408 1361 2000 4082 10000 13605 40816 95238 136054"}
 ALL_RATE_MAX=${ALL_RATE_MAX:-136054}
 BAND_RATE_MAX=${BAND_RATE_MAX:-136054}
 SCHEDULERS=${SCHEDULERS:-"dftsp tree-search exact greedy"}
-ALL_SCHEDULERS=${ALL_SCHEDULERS:-"dftsp tree-search"}
-BAND_SCHEDULERS=${BAND_SCHEDULERS:-"exact"}
+ALL_SCHEDULERS=${ALL_SCHEDULERS-"dftsp tree-search"}
+BAND_SCHEDULERS=${BAND_SCHEDULERS-"exact"}
 REPEAT=${REPEAT:-3}
 SEED=${SEED:-1}
 FIT_MIN=${FIT_MIN:-900}
