@@ -392,8 +392,7 @@ impl SearchCore {
         };
         if !per_d {
             for z in z_lo..=z_hi {
-                let none = self.scan_z_count(z as u32, work);
-                debug_assert!(none);
+                self.count_z(z as u32, work);
             }
             return;
         }
@@ -422,13 +421,12 @@ impl SearchCore {
         work.leaves = work.leaves.saturating_add(sat(leaves));
     }
 
-    /// Counts every tree of a hopeless `z` by segments; returns `true`.
-    fn scan_z_count(&mut self, z: u32, work: &mut Work) -> bool {
+    /// Counts every tree of a hopeless `z` by segments.
+    fn count_z(&mut self, z: u32, work: &mut Work) {
         self.segments(z, |core, ds, de| {
             core.add_failed(z, (de - ds + 1) as u64, work);
             None::<()>
-        })
-        .is_none()
+        });
     }
 
     /// Walks the ranks `d = z..=n` of one `z` segment by segment (capped level
