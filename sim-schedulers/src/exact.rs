@@ -30,9 +30,9 @@
 //! search when a bandwidth bound already rules it out: the largest `k` whose
 //! `k` smallest `ρU` (resp. `ρD`, resp. `ρU + ρD` against 2) among its allowed
 //! requests fit. The sweep keeps these three counts as requests are admitted
-//! ([`GreedyCount`], O(log n) per request, and only until all three reach
-//! the most any pair of the cap can hold ignoring bandwidth — beyond that
-//! they rule nothing out), so a pair costs O(1) to rule out
+//! ([`GreedyCount`], capped at the most any pair of the cap can hold ignoring
+//! bandwidth — beyond that they rule nothing out — so O(1) for most requests),
+//! so a pair costs O(1) to rule out
 //! and the epoch stays near-linear however many pairs bandwidth makes; the
 //! incumbent only climbs, so a pair ruled out when the sweep meets it stays
 //! ruled out. Bounds at a node of the search, all valid upper bounds on what
@@ -73,7 +73,6 @@
 //! largest budgets (ties by index) in the sweep, the branching order in the search.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
@@ -165,54 +164,51 @@ struct BbItem {
     sigma: u64,
 }
 
-/// The largest `k` such that the `k` smallest of a growing multiset of
-/// weights sum to at most a capacity (the greedy bound of a one-resource
-/// knapsack by count), kept under insertions in O(log n) each: `lower` holds
-/// the `k` smallest, `upper` the rest.
+/// `min(k, limit)` for the largest `k` such that the `k` smallest of a
+/// growing multiset of weights sum to at most a capacity (the greedy bound of
+/// a one-resource knapsack by count). Only the `limit` smallest weights are
+/// kept, sorted: a weight that is not among them costs O(1), one that is
+/// O(limit) to place and O(k) to recount.
 #[derive(Clone, Debug, Default)]
 struct GreedyCount {
     capacity: u64,
-    sum: u64,
-    lower: BinaryHeap<u64>,
-    upper: BinaryHeap<Reverse<u64>>,
+    limit: usize,
+    smallest: Vec<u64>,
+    count: u32,
 }
 
 impl GreedyCount {
-    /// Empties the multiset; weights will be measured against `capacity`.
-    fn reset(&mut self, capacity: u64) {
+    /// Empties the multiset; weights will be measured against `capacity`,
+    /// counts capped at `limit`.
+    fn reset(&mut self, capacity: u64, limit: usize) {
         self.capacity = capacity;
-        self.sum = 0;
-        self.lower.clear();
-        self.upper.clear();
+        self.limit = limit;
+        self.smallest.clear();
+        self.count = 0;
     }
 
     /// Adds weight `x` (at most 2^62, so sums never overflow).
     fn insert(&mut self, x: u64) {
-        if self.lower.peek().is_some_and(|&m| x < m) {
-            self.lower.push(x);
-            self.sum += x;
-            if self.sum > self.capacity {
-                // The k smallest are the old ones with their largest swapped for x.
-                let m = self.lower.pop().expect("nonempty");
-                self.sum -= m;
-                self.upper.push(Reverse(m));
-            }
-        } else {
-            self.upper.push(Reverse(x));
+        if self.smallest.len() == self.limit && self.smallest.last().is_none_or(|&m| x >= m) {
+            return;
         }
-        while let Some(&Reverse(m)) = self.upper.peek() {
-            if self.sum + m > self.capacity {
+        let at = self.smallest.partition_point(|&m| m <= x);
+        self.smallest.insert(at, x);
+        self.smallest.truncate(self.limit);
+        let (mut sum, mut k) = (0, 0);
+        for &w in &self.smallest {
+            sum += w;
+            if sum > self.capacity {
                 break;
             }
-            self.upper.pop();
-            self.sum += m;
-            self.lower.push(m);
+            k += 1;
         }
+        self.count = k;
     }
 
-    /// The current `k`.
+    /// The current `min(k, limit)`.
     fn count(&self) -> u32 {
-        self.lower.len() as u32
+        self.count
     }
 }
 
@@ -339,9 +335,6 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
         level_weights(inst, cap, &s.levels, &mut s.wf, &mut s.wm);
         s.cnt.clear();
         s.cnt.resize(k_levels, 0);
-        for (g, c) in s.greedy.iter_mut().zip([1, 1, 2]) {
-            g.reset(c * RHO_ONE);
-        }
         // No pair of this cap counts more than `most` ignoring bandwidth (all
         // its requests, the loosest limit T_C), so greedy counts beyond it never
         // rule a pair out: stop feeding them once all three reach it.
@@ -363,6 +356,9 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
                 }
             }
             most = lo;
+        }
+        for (g, c) in s.greedy.iter_mut().zip([1, 1, 2]) {
+            g.reset(c * RHO_ONE, most as usize);
         }
         let (mut allowed, mut up, mut down) = (0u32, 0u64, 0u64);
         let mut prev_ub = 0;
@@ -848,12 +844,13 @@ mod tests {
     #[test]
     fn greedy_count_is_the_sorted_prefix_count() {
         // Against sorting the multiset after every insertion and counting the
-        // longest prefix within the capacity.
+        // longest prefix within the capacity, capped at the limit.
         let mut rng = crate::bench_support::SplitMix::new(3);
-        for round in 0..200 {
+        for round in 0..400 {
             let capacity = 1 + rng.next_u64() % 1000;
+            let limit = (rng.next_u64() % 12) as usize;
             let mut g = GreedyCount::default();
-            g.reset(capacity);
+            g.reset(capacity, limit);
             let mut all = vec![];
             for _ in 0..(round % 40) {
                 let x = rng.next_u64() % (capacity / 2 + 2);
@@ -868,7 +865,12 @@ mod tests {
                     }
                     k += 1;
                 }
-                assert_eq!(g.count(), k, "capacity {capacity}, weights {all:?}");
+                let want = k.min(limit as u32);
+                assert_eq!(
+                    g.count(),
+                    want,
+                    "capacity {capacity}, limit {limit}, weights {all:?}"
+                );
             }
         }
     }
