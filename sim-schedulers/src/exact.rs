@@ -26,8 +26,17 @@
 //! When bandwidth can bind, the pair's count above is only an upper bound.
 //! Those pairs are searched in descending order of it, each by a depth-first
 //! branch and bound over its requests (include before exclude), until the
-//! next bound does not beat the incumbent. Bounds at a node, all valid upper
-//! bounds on what the rest can add:
+//! next bound does not beat the incumbent. A pair is not even set up for the
+//! search when a bandwidth bound already rules it out: the largest `k` whose
+//! `k` smallest `ρU` (resp. `ρD`, resp. `ρU + ρD` against 2) among its allowed
+//! requests fit. The sweep keeps these three counts as requests are admitted
+//! ([`GreedyCount`], capped at the most any pair of the cap can hold ignoring
+//! bandwidth — beyond that they rule nothing out — so O(1) for most requests),
+//! so a pair costs O(1) to rule out
+//! and the epoch stays near-linear however many pairs bandwidth makes; the
+//! incumbent only climbs, so a pair ruled out when the sweep meets it stays
+//! ruled out. Bounds at a node of the search, all valid upper bounds on what
+//! the rest can add:
 //! - the level-count bound above on the remaining requests and resources;
 //! - a surrogate knapsack: each resource normalised to a capacity of
 //!   [`UNIT`] (weights rounded *down*, so any feasible set still fits) and a
@@ -56,7 +65,8 @@
 //! Work ([`Work`]): `nodes` = threshold steps of the sweep (one per cap and
 //! distinct budget that admits a request) plus branch-and-bound nodes entered;
 //! `leaves` = count vectors tested against the constraints in the sweep plus
-//! pairs handed to the branch and bound.
+//! pairs handed to the branch and bound (those the bandwidth bound rules out
+//! are not).
 //!
 //! Tie-break **[ours]**: among equally large sets, the first found — caps
 //! ascending, then budgets descending; within a level the requests with the
@@ -70,6 +80,7 @@ use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 
 use crate::batch::{flop_limit, time_limit_ns};
+use crate::search::{distinct, sort_by_budget};
 
 /// Fixed-point capacity of each normalised resource in the surrogate bound.
 const UNIT: u64 = 1 << 32;
@@ -137,6 +148,8 @@ struct Pair {
     cap: u32,
     /// The allowed requests are `items[..pos]` with `prompt ≤ cap`; `τ = items[pos − 1].budget`.
     pos: u32,
+    /// The bandwidth bound: the smallest of the three [`GreedyCount`]s.
+    bw: u32,
 }
 
 /// A request of one pair's branch and bound.
@@ -154,10 +167,64 @@ struct BbItem {
     sigma: u64,
 }
 
+/// `min(k, limit)` for the largest `k` such that the `k` smallest of a
+/// growing multiset of weights sum to at most a capacity (the greedy bound of
+/// a one-resource knapsack by count). Only the `limit` smallest weights are
+/// kept, sorted: a weight that is not among them costs O(1), one that is
+/// O(limit) to place and O(k) to recount.
+#[derive(Clone, Debug, Default)]
+struct GreedyCount {
+    capacity: u64,
+    limit: usize,
+    smallest: Vec<u64>,
+    count: u32,
+}
+
+impl GreedyCount {
+    /// Empties the multiset; weights will be measured against `capacity`,
+    /// counts capped at `limit`.
+    fn reset(&mut self, capacity: u64, limit: usize) {
+        self.capacity = capacity;
+        self.limit = limit;
+        self.smallest.clear();
+        self.count = 0;
+    }
+
+    /// Adds weight `x` (at most 2^62, so sums never overflow).
+    fn insert(&mut self, x: u64) {
+        if self.smallest.len() == self.limit && self.smallest.last().is_none_or(|&m| x >= m) {
+            return;
+        }
+        let at = self.smallest.partition_point(|&m| m <= x);
+        self.smallest.insert(at, x);
+        self.smallest.truncate(self.limit);
+        let (mut sum, mut k) = (0, 0);
+        for &w in &self.smallest {
+            sum += w;
+            if sum > self.capacity {
+                break;
+            }
+            k += 1;
+        }
+        self.count = k;
+    }
+
+    /// The current `min(k, limit)`.
+    fn count(&self) -> u32 {
+        self.count
+    }
+}
+
+/// The bandwidth bound of the allowed requests: the smallest greedy count.
+fn bw(g: &[GreedyCount; 3]) -> u32 {
+    g.iter().map(GreedyCount::count).min().expect("three")
+}
+
 /// Buffers reused from call to call.
 #[derive(Clone, Debug, Default)]
 struct Scratch {
     items: Vec<Item>,
+    spare: Vec<Item>,
     levels: Vec<u32>,
     caps: Vec<u32>,
     cap_allowed: Vec<u32>,
@@ -176,6 +243,10 @@ struct Scratch {
     best_path: Vec<u32>,
     /// Request indices of the best set the branch and bound found.
     found: Vec<u32>,
+    /// Greedy counts of the allowed requests' `ρU`, `ρD` and `ρU + ρD`.
+    greedy: [GreedyCount; 3],
+    /// Per level: all requests of the cap.
+    cnt_all: Vec<u32>,
 }
 
 /// Per-level FLOPs and tokens of one request padded to `cap` (MODEL.md §5).
@@ -238,16 +309,9 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
         return vec![];
     }
     // Sweep order: budget descending, ties by index (unique keys: deterministic).
-    s.items
-        .sort_unstable_by_key(|it| (Reverse(it.budget), it.idx));
-    s.levels.clear();
-    s.levels.extend(s.items.iter().map(|it| it.output));
-    s.levels.sort_unstable();
-    s.levels.dedup();
-    s.caps.clear();
-    s.caps.extend(s.items.iter().map(|it| it.prompt));
-    s.caps.sort_unstable();
-    s.caps.dedup();
+    sort_by_budget(&mut s.items, &mut s.spare, |it| it.budget, |it| it.idx);
+    distinct(&mut s.levels, s.items.iter().map(|it| it.output));
+    distinct(&mut s.caps, s.items.iter().map(|it| it.prompt));
     s.cap_allowed.clear();
     s.cap_allowed.resize(s.caps.len(), 0);
     for it in s.items.iter_mut() {
@@ -274,7 +338,33 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
         level_weights(inst, cap, &s.levels, &mut s.wf, &mut s.wm);
         s.cnt.clear();
         s.cnt.resize(k_levels, 0);
+        // No pair of this cap counts more than `most` ignoring bandwidth (all
+        // its requests, the loosest limit T_C), so greedy counts beyond it never
+        // rule a pair out: stop feeding them once all three reach it.
+        let mut most = 0;
+        if !bandwidth_slack {
+            s.cnt_all.clear();
+            s.cnt_all.resize(k_levels, 0);
+            for it in s.items.iter().filter(|it| it.prompt <= cap) {
+                s.cnt_all[it.level as usize] += 1;
+            }
+            let fits_all = |k| shortest_fit(inst, k, &s.cnt_all, &s.wf, &s.wm, tok, inst.t_c_ns);
+            let (mut lo, mut hi) = (0, s.cap_allowed[ci] + 1); // fits_all(lo), !fits_all(hi)
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if fits_all(mid) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            most = lo;
+        }
+        for (g, c) in s.greedy.iter_mut().zip([1, 1, 2]) {
+            g.reset(c * RHO_ONE, most as usize);
+        }
         let (mut allowed, mut up, mut down) = (0u32, 0u64, 0u64);
+        let mut prev_ub = 0;
         let mut i = 0;
         while i < n {
             let tau = s.items[i].budget;
@@ -287,6 +377,12 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
                     up = up.saturating_add(it.up);
                     down = down.saturating_add(it.down);
                     added = true;
+                    if bw(&s.greedy) < most {
+                        // Selectable: ρU, ρD ≤ 1 each, so no sum overflows.
+                        s.greedy[0].insert(it.up);
+                        s.greedy[1].insert(it.down);
+                        s.greedy[2].insert(it.up + it.down);
+                    }
                 }
                 i += 1;
             }
@@ -306,9 +402,35 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
                     best += 1;
                     best_at = Some((ci, i));
                 }
-            } else if fits(best + 1, work) {
-                // The pair's count ignoring bandwidth, by bisection (fit is monotone in k).
+            } else if bw(&s.greedy) > best && fits(best + 1, work) {
+                // (Otherwise (1a)/(1b) alone keep every set of this pair at
+                // ≤ best requests, now and after any later improvement.)
+                // The pair's count ignoring bandwidth, by bisection (fit is monotone in k),
+                // bracketed first around the previous pair's count, which it rarely leaves.
                 let (mut lo, mut hi) = (best + 1, allowed + 1); // fits(lo), !fits(hi) or hi past the end
+                let mut step = 1;
+                let g = prev_ub.clamp(lo, allowed);
+                if g > lo && !fits(g, work) {
+                    hi = g;
+                    while hi - lo > step {
+                        if fits(hi - step, work) {
+                            lo = hi - step;
+                            break;
+                        }
+                        hi -= step;
+                        step *= 2;
+                    }
+                } else {
+                    lo = g;
+                    while hi - lo > step {
+                        if !fits(lo + step, work) {
+                            hi = lo + step;
+                            break;
+                        }
+                        lo += step;
+                        step *= 2;
+                    }
+                }
                 while hi - lo > 1 {
                     let mid = lo + (hi - lo) / 2;
                     if fits(mid, work) {
@@ -317,10 +439,12 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
                         hi = mid;
                     }
                 }
+                prev_ub = lo;
                 s.pairs.push(Pair {
                     ub: lo,
                     cap: ci as u32,
                     pos: i as u32,
+                    bw: bw(&s.greedy),
                 });
             }
         }
@@ -334,6 +458,9 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
         let p = s.pairs[pi];
         if p.ub <= best {
             break;
+        }
+        if p.bw <= best {
+            continue; // no set of this pair beats the incumbent
         }
         work.leaves += 1;
         if let Some(k) = search_pair(inst, s, p, best, tok, work) {
@@ -726,6 +853,40 @@ mod tests {
         let (sel, _) = Exact::new().solve(&inst);
         assert_eq!(sel.len(), 2);
         assert!(check_batch(&inst, &sel).is_ok());
+    }
+
+    #[test]
+    fn greedy_count_is_the_sorted_prefix_count() {
+        // Against sorting the multiset after every insertion and counting the
+        // longest prefix within the capacity, capped at the limit.
+        let mut rng = crate::bench_support::SplitMix::new(3);
+        for round in 0..400 {
+            let capacity = 1 + rng.next_u64() % 1000;
+            let limit = (rng.next_u64() % 12) as usize;
+            let mut g = GreedyCount::default();
+            g.reset(capacity, limit);
+            let mut all = vec![];
+            for _ in 0..(round % 40) {
+                let x = rng.next_u64() % (capacity / 2 + 2);
+                g.insert(x);
+                all.push(x);
+                all.sort_unstable();
+                let (mut sum, mut k) = (0, 0);
+                for &w in &all {
+                    sum += w;
+                    if sum > capacity {
+                        break;
+                    }
+                    k += 1;
+                }
+                let want = k.min(limit as u32);
+                assert_eq!(
+                    g.count(),
+                    want,
+                    "capacity {capacity}, limit {limit}, weights {all:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -23,67 +23,124 @@
 //!
 //! # Nodes, and what is skipped
 //!
-//! Nodes are counted exactly as MODEL.md §7 defines them. The walk enters only
-//! subtrees that can hold a feasible leaf; a skipped subtree adds its node
-//! count in closed form (a table `P[depth][r]` of prefix sums of subtree
-//! sizes, filled in `O(K·z)` per tree when first needed), so `nodes` is the
-//! count the plain walk would report and the selection is the same:
+//! Nodes are counted exactly as MODEL.md §7 defines them; `nodes`, `leaves`
+//! and the selection are those of the plain loops above, but most trees are
+//! counted, not walked:
 //!
 //! - time and memory grow strictly with the output level, so the cheapest
 //!   completion of a node fills the shortest remaining levels first — which is
 //!   also the first leaf the walk would reach below it. If that completion
 //!   violates (1c), (1d) or (1g), no leaf below the node is feasible, and
 //!   neither is any leaf below its smaller siblings (they push requests into
-//!   longer levels): the node and all its smaller siblings are skipped;
+//!   longer levels): the node and all its smaller siblings are skipped, and
+//!   their subtrees' node count added in closed form;
 //! - `Σρ` only grows down a path: a node whose partial `ΣρU` or `ΣρD` already
-//!   exceeds 1 is skipped with its subtree.
+//!   exceeds 1 is skipped with its subtree;
+//! - a tree whose root fails that test (its cheapest `z`-subset already breaks
+//!   (1c), (1d) or (1g)) is never built: it adds its whole node count, and one
+//!   leaf if its shortest level alone holds `z` (the first child the walk
+//!   would enter is then a leaf).
 //!
-//! Per node the work is O(1) in the queue length (O(K) for the completion):
-//! per-level prefix sums of `ρU`, `ρD` (fixed point) and FLOPs per level as
+//! A tree depends on `F_d` only through its *capped level sizes*
+//! `min(|F_k|, z)` (the walk never takes more than `z` from a level, and the
+//! pruning bound compares with `z`), and on `d` through `τ_min`, which only
+//! shrinks as `d` grows. So for one `z` the ranks `d` split into *segments*
+//! where the capped sizes are constant — at most `K·z` of them, the ranks where
+//! a level gains one of its first `z` members — and within a segment the root
+//! test passes on a prefix (its cheapest subset is fixed, the time limit
+//! shrinks). Each segment is handled in O(K) plus one tree count, whatever its
+//! length; only trees whose root passes are walked.
+//!
+//! A `z` for which even the cheapest `z` of *all* the cap's candidates break
+//! (1c), or (1d)/(1g) at the `z`-th budget, fails at the root of every tree
+//! (every `F_d` is a subset, and `τ_min` only shrinks); that holds for every
+//! larger `z` too. Those `z` are counted in bulk: per `z` by segments, or —
+//! when there are many, as with `z_start: all` — per `d` summed over `z` in
+//! closed form (see [`count`]).
+//!
+//! Per walked node the work is O(1) in the queue length (O(K) for the
+//! completion): per-level prefix sums of `ρU`, `ρD` (fixed point) over the `z`
+//! lowest-`ρU` members (the only ones a walk can take), and FLOPs per level as
 //! count × per-request FLOPs at the cap. Buffers are reused across calls.
 //!
-//! `Work::leaves` counts the leaves the walk actually evaluated (a skipped
-//! subtree's leaves are counted as nodes, not as leaves).
+//! `Work::leaves` counts the leaves the walk evaluates (a skipped subtree's
+//! leaves are counted as nodes, not as leaves).
+//!
+//! Counts saturate at `u64::MAX` instead of wrapping (with `z_start: all`,
+//! 10⁵ pending requests make more than 10¹⁹ tree-search nodes).
 
 use std::cmp::Reverse;
 
-use crate::batch::flops_of;
 use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::Work;
 
+use crate::batch::flops_of;
 use crate::options::ZStart;
 
 use crate::batch::{flop_limit, time_limit_ns};
+
+/// Above this many (prompt, output) pairs `z_max` is computed from a sort of
+/// every candidate's own cost instead of from per-pair counts.
+const MAX_GROUPS: usize = 4096;
+
+/// How hopeless `z` are counted, and how one tree's size is computed (tests
+/// force each way; `Auto` picks the cheaper).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) enum Method {
+    #[default]
+    Auto,
+    /// Hopeless `z` by segments, tree sizes from the prefix table.
+    Table,
+    /// Hopeless `z` per `d` in closed form, tree sizes by inclusion–exclusion.
+    Closed,
+}
 
 /// The reusable search state (scratch buffers), for one scheduler instance.
 #[derive(Clone, Debug)]
 pub(crate) struct SearchCore {
     prune: bool,
     z_start: ZStart,
+    method: Method,
     // Per call.
-    selectable: Vec<usize>,
-    own_cost: Vec<(f64, usize)>,
-    /// Per request index: the FLOP limit when its budget is `τ_min` ((1d), (1g)).
-    req_flim: Vec<u128>,
-    // Per cap.
-    ranked: Vec<usize>,
-    levels: Vec<u32>,
-    level_of: Vec<usize>,
-    flim: Vec<u128>,
+    /// The selectable requests, budget descending, ties by index.
+    order: Vec<Rank>,
+    spare: Vec<Rank>,
+    /// Distinct prompt lengths (the caps) and output lengths.
+    prompt_index: ValueIndex,
+    out_index: ValueIndex,
+    /// Candidates per (prompt, output) pair, `prompt · |outs| + output`.
+    groups: Vec<u32>,
+    group_cost: Vec<(f64, u32)>,
     costs: Vec<f64>,
-    // Per level (global index within the cap): members sorted by (ρU, id).
+    // Per cap: `order` restricted to the cap's candidates (rank `d` is `ranked[d − 1]`).
+    ranked: Vec<Rank>,
+    /// Global output index → level index at this cap (`u32::MAX`: absent).
+    local: Vec<u32>,
+    /// Per level: the ranks `d` (1-based) of its members, ascending.
+    pos: Vec<Vec<u32>>,
+    full: Vec<u32>,
+    lvl_flops: Vec<u128>,
+    lvl_tok: Vec<u64>,
+    // Per z: per level, its lowest-`(ρU, id)` members offered so far (at most `z`).
     keys: Vec<Vec<(u64, usize)>>,
+    offered: Vec<usize>,
     pre_u: Vec<Vec<u64>>,
     pre_d: Vec<Vec<u64>>,
     dirty: Vec<bool>,
-    // Per tree.
+    heads: Vec<usize>,
+    sizes: Vec<u32>,
+    // Per segment (levels present, shortest first).
     present: Vec<usize>,
     a: Vec<u32>,
     f: Vec<u128>,
     tok: Vec<u64>,
     suf: Vec<u32>,
     table: Vec<u64>,
+    table_ready: bool,
     path: Vec<u32>,
+    /// The last `(time limit, FLOP limit)` computed.
+    flim_memo: Option<(u64, u128)>,
 }
 
 impl SearchCore {
@@ -92,26 +149,44 @@ impl SearchCore {
         SearchCore {
             prune,
             z_start,
-            selectable: vec![],
-            own_cost: vec![],
-            req_flim: vec![],
-            ranked: vec![],
-            levels: vec![],
-            level_of: vec![],
-            flim: vec![],
+            method: Method::Auto,
+            order: vec![],
+            spare: vec![],
+            prompt_index: ValueIndex::default(),
+            out_index: ValueIndex::default(),
+            groups: vec![],
+            group_cost: vec![],
             costs: vec![],
+            ranked: vec![],
+            local: vec![],
+            pos: vec![],
+            full: vec![],
+            lvl_flops: vec![],
+            lvl_tok: vec![],
             keys: vec![],
+            offered: vec![],
             pre_u: vec![],
             pre_d: vec![],
             dirty: vec![],
+            heads: vec![],
+            sizes: vec![],
             present: vec![],
             a: vec![],
             f: vec![],
             tok: vec![],
             suf: vec![],
             table: vec![],
+            table_ready: false,
             path: vec![],
+            flim_memo: None,
         }
+    }
+
+    /// Forces how trees are counted (tests).
+    #[cfg(test)]
+    pub fn with_method(mut self, method: Method) -> SearchCore {
+        self.method = method;
+        self
     }
 
     /// Solves one instance: the selection (indices into `inst.requests`,
@@ -120,32 +195,52 @@ impl SearchCore {
         let mut work = Work::default();
         // A batch always holds ≥ 1 token per request, so "no memory" ⇔ limit 0.
         let kv_lim = inst.kv_token_capacity().unwrap_or(0);
-        self.selectable.clear();
-        self.selectable
-            .extend((0..inst.requests.len()).filter(|&i| inst.selectable(&inst.requests[i])));
-        // Single-request cost at its own prompt, f64 seconds, for z_max (MODEL.md §7).
-        self.own_cost.clear();
-        self.req_flim.clear();
-        self.req_flim.resize(inst.requests.len(), 0);
-        for &i in &self.selectable {
-            let c = &inst.requests[i];
-            self.req_flim[i] = time_limit_ns(inst, c.budget_ns).map_or(0, |x| flop_limit(inst, x));
-            let secs = flops_of(inst).quant.beta
-                * flops_of(inst).model.request_flops(c.prompt, c.output) as f64
-                / flops_of(inst).flop_rate;
-            self.own_cost.push((secs, i));
+        // The FLOP limits depend on the instance's FLOP rate and β.
+        self.flim_memo = None;
+        // One pass over the requests; prompt and output lengths become
+        // indices into their distinct values (MODEL.md §7: caps and levels).
+        self.order.clear();
+        self.prompt_index.start();
+        self.out_index.start();
+        for (i, c) in inst.requests.iter().enumerate() {
+            if inst.selectable(c) {
+                self.prompt_index.mark(c.prompt);
+                self.out_index.mark(c.output);
+                self.order.push(Rank {
+                    idx: i as u32,
+                    prompt: c.prompt,
+                    out: c.output,
+                    budget: c.budget_ns,
+                });
+            }
         }
-        let mut caps: Vec<u32> = self
-            .selectable
-            .iter()
-            .map(|&i| inst.requests[i].prompt)
-            .collect();
-        caps.sort_unstable();
-        caps.dedup();
+        self.prompt_index
+            .finish(self.order.iter().map(|r| r.prompt));
+        self.out_index.finish(self.order.iter().map(|r| r.out));
+        let k_all = self.out_index.values.len();
+        let n_prompts = self.prompt_index.values.len();
+        let dense = n_prompts * k_all <= MAX_GROUPS;
+        self.groups.clear();
+        if dense {
+            self.groups.resize(n_prompts * k_all, 0);
+        }
+        for r in self.order.iter_mut() {
+            r.prompt = self.prompt_index.index(r.prompt);
+            r.out = self.out_index.index(r.out);
+            if dense {
+                self.groups[r.prompt as usize * k_all + r.out as usize] += 1;
+            }
+        }
+        if self.order.is_empty() {
+            return (vec![], work);
+        }
+        // Budget descending, ties by ascending id (= index); a cap's ranking
+        // is this order restricted to its candidates.
+        sort_by_budget(&mut self.order, &mut self.spare, |r| r.budget, |r| r.idx);
 
         let mut best: (u32, Vec<usize>) = (0, vec![]);
-        for &cap in &caps {
-            if let Some((z, sel)) = self.solve_cap(inst, cap, kv_lim, &mut work) {
+        for ci in 0..self.prompt_index.values.len() {
+            if let Some((z, sel)) = self.solve_cap(inst, ci, kv_lim, &mut work) {
                 if z > best.0 {
                     best = (z, sel);
                 }
@@ -155,168 +250,447 @@ impl SearchCore {
         (best.1, work)
     }
 
-    /// The search for one padding cap: `Some((z, selection))` at the first feasible leaf.
+    /// The search for one padding cap (`prompts[ci]`): `Some((z, selection))`
+    /// at the first feasible leaf.
     fn solve_cap(
         &mut self,
         inst: &Instance,
-        cap: u32,
+        ci: usize,
         kv_lim: u64,
         work: &mut Work,
     ) -> Option<(u32, Vec<usize>)> {
-        let reqs = &inst.requests;
+        let cap = self.prompt_index.values[ci];
         self.ranked.clear();
-        self.ranked.extend(
-            self.selectable
-                .iter()
-                .copied()
-                .filter(|&i| reqs[i].prompt <= cap),
-        );
-        // Budget descending, ties by ascending id (= index).
-        self.ranked
-            .sort_unstable_by_key(|&i| (Reverse(reqs[i].budget_ns), i));
+        if ci + 1 == self.prompt_index.values.len() {
+            // The largest cap admits every candidate, and is the last use of `order`.
+            std::mem::swap(&mut self.ranked, &mut self.order);
+        } else {
+            self.ranked.extend(
+                self.order
+                    .iter()
+                    .filter(|r| r.prompt as usize <= ci)
+                    .copied(),
+            );
+        }
         let n = self.ranked.len();
         let z_max = match self.z_start {
             ZStart::All => n,
-            ZStart::Bound => self.z_bound(inst, cap),
+            ZStart::Bound => self.z_bound(inst, ci),
         };
         if z_max == 0 {
             return None;
         }
-        // Output levels at this cap, shortest first.
-        self.levels.clear();
-        self.levels
-            .extend(self.ranked.iter().map(|&i| reqs[i].output));
-        self.levels.sort_unstable();
-        self.levels.dedup();
-        self.level_of.clear();
-        for &i in &self.ranked {
-            let l = self.levels.binary_search(&reqs[i].output).expect("present");
-            self.level_of.push(l);
+        // Output levels at this cap, shortest first, and each one's ranks.
+        self.local.clear();
+        self.local.resize(self.out_index.values.len(), u32::MAX);
+        for r in &self.ranked {
+            self.local[r.out as usize] = 0;
         }
-        let nl = self.levels.len();
-        let lvl_flops: Vec<u128> = self
-            .levels
-            .iter()
-            .map(|&o| flops_of(inst).model.request_flops(cap, o))
-            .collect();
-        let lvl_tok: Vec<u64> = self.levels.iter().map(|&o| cap as u64 + o as u64).collect();
-        // FLOP limit for τ_min = the d-th budget: (1d) and (1g) as one integer bound.
-        self.flim.clear();
-        self.flim
-            .extend(self.ranked.iter().map(|&i| self.req_flim[i]));
-        if self.keys.len() < nl {
+        self.lvl_flops.clear();
+        self.lvl_tok.clear();
+        let mut nl = 0;
+        for (g, &o) in self.out_index.values.iter().enumerate() {
+            if self.local[g] == 0 {
+                self.local[g] = nl as u32;
+                nl += 1;
+                self.lvl_flops
+                    .push(flops_of(inst).model.request_flops(cap, o));
+                self.lvl_tok.push(cap as u64 + o as u64);
+            }
+        }
+        if self.pos.len() < nl {
+            self.pos.resize(nl, vec![]);
             self.keys.resize(nl, vec![]);
             self.pre_u.resize(nl, vec![]);
             self.pre_d.resize(nl, vec![]);
-            self.dirty.resize(nl, false);
         }
+        for p in &mut self.pos[..nl] {
+            p.clear();
+        }
+        for (d, r) in self.ranked.iter().enumerate() {
+            let l = self.local[r.out as usize] as usize;
+            self.pos[l].push(d as u32 + 1);
+        }
+        self.full.clear();
+        self.full
+            .extend(self.pos[..nl].iter().map(|p| p.len() as u32));
 
-        for z in (1..=z_max as u32).rev() {
-            for l in 0..nl {
-                self.keys[l].clear();
-                self.dirty[l] = true;
+        // The smallest hopeless z (see the module docs): hopeless is closed
+        // upwards, so bisect.
+        let hopeless = |core: &SearchCore, z: usize| -> bool {
+            let (cf, ct) =
+                cheapest_root(&core.full, &core.lvl_flops, &core.lvl_tok, z as u32).expect("z ≤ n");
+            ct > kv_lim || !core.fits_time(inst, cf, z)
+        };
+        let (mut lo, mut hi) = (1, z_max + 1); // !hopeless below lo, hopeless from hi
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if hopeless(self, mid) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
             }
-            for p in 0..(z as usize - 1) {
-                self.insert(inst, p);
-            }
-            for d in z as usize..=n {
-                self.insert(inst, d - 1);
-                // The tree's levels: those present in F_d, shortest first.
-                self.present.clear();
-                self.a.clear();
-                self.f.clear();
-                self.tok.clear();
-                for l in 0..nl {
-                    if !self.keys[l].is_empty() {
-                        self.present.push(l);
-                        self.a.push(self.keys[l].len() as u32);
-                        self.f.push(lvl_flops[l]);
-                        self.tok.push(lvl_tok[l]);
-                    }
-                }
-                let k = self.present.len();
-                self.suf.clear();
-                self.suf.resize(k + 1, 0);
-                for j in (0..k).rev() {
-                    self.suf[j] = self.suf[j + 1] + self.a[j];
-                }
-                // The prefix sums of ρ are only read once a child passes the
-                // time/memory test, which the root's cheapest leaf decides:
-                // rebuild them only then (most trees fail right at the root).
-                if root_may_pass(&self.a, &self.f, &self.tok, z, self.flim[d - 1], kv_lim) {
-                    for &l in &self.present {
-                        if self.dirty[l] {
-                            rebuild_prefix(
-                                inst,
-                                &self.keys[l],
-                                &mut self.pre_u[l],
-                                &mut self.pre_d[l],
-                            );
-                            self.dirty[l] = false;
-                        }
-                    }
-                }
-                self.path.clear();
-                self.path.resize(k, 0);
-                let mut tree = Tree {
-                    prune: self.prune,
-                    z,
-                    a: &self.a,
-                    f: &self.f,
-                    tok: &self.tok,
-                    suf: &self.suf,
-                    present: &self.present,
-                    pre_u: &self.pre_u,
-                    pre_d: &self.pre_d,
-                    flim: self.flim[d - 1],
-                    kv_lim,
-                    table: &mut self.table,
-                    table_ready: false,
-                    path: &mut self.path,
-                    depth: 0,
-                    nodes: 0,
-                    leaves: 0,
-                };
-                let found = tree.dfs(0, z, 0, 0, 0, 0);
-                let depth = tree.depth;
-                work.nodes = work.nodes.saturating_add(tree.nodes);
-                work.leaves = work.leaves.saturating_add(tree.leaves);
-                if found {
-                    let mut sel = Vec::with_capacity(z as usize);
-                    for j in 0..depth {
-                        let l = self.present[j];
-                        sel.extend(
-                            self.keys[l][..self.path[j] as usize]
-                                .iter()
-                                .map(|&(_, i)| i),
-                        );
-                    }
-                    return Some((z, sel));
-                }
+        }
+        let z_h = lo;
+        if z_h <= z_max {
+            self.count_hopeless(z_h, z_max, work);
+        }
+        for z in (1..z_h.min(z_max + 1)).rev() {
+            if let Some(sel) = self.scan_z(inst, z as u32, kv_lim, work) {
+                return Some((z as u32, sel));
             }
         }
         None
     }
 
+    /// Whether a batch of `flops` FLOPs meets (1g) and (1d) with `τ_min` the
+    /// budget of rank `d`: `batch_time_ns(flops) ≤ min(T_C, τ_min − T_U − T_D)`,
+    /// which is `flops ≤ flop_limit(…)` ([`flop_limit`] is that exact boundary).
+    fn fits_time(&self, inst: &Instance, flops: u128, d: usize) -> bool {
+        let budget = self.ranked[d - 1].budget;
+        time_limit_ns(inst, budget).is_some_and(|lim| flops_of(inst).time_ns(flops) <= lim)
+    }
+
+    /// The FLOP limit of (1d), (1g) when `τ_min` is the budget of rank `d`.
+    fn flim(&mut self, inst: &Instance, d: usize) -> u128 {
+        let budget = self.ranked[d - 1].budget;
+        let Some(lim) = time_limit_ns(inst, budget) else {
+            return 0;
+        };
+        match self.flim_memo {
+            Some((l, f)) if l == lim => f,
+            _ => {
+                let f = flop_limit(inst, lim);
+                self.flim_memo = Some((lim, f));
+                f
+            }
+        }
+    }
+
+    /// Adds the nodes and leaves of every tree of every `z` in `z_lo..=z_hi`,
+    /// all of whose roots fail.
+    fn count_hopeless(&mut self, z_lo: usize, z_hi: usize, work: &mut Work) {
+        let n = self.ranked.len();
+        let nl = self.full.len();
+        let per_d = match self.method {
+            Method::Table => false,
+            Method::Closed => count::closed_fits(nl, n as u64),
+            Method::Auto => {
+                // Rough operation counts of the two ways.
+                let closed = count::closed_cost(nl);
+                let by_d = if count::closed_fits(nl, n as u64) {
+                    (n - z_lo + 1) as u128 * closed
+                } else {
+                    u128::MAX
+                };
+                let mut by_z = 0u128;
+                for z in z_lo..=z_hi {
+                    let per_tree = (nl * z) as u128;
+                    by_z += (per_tree + 1) * per_tree.min(closed) + 1;
+                    if by_z > by_d {
+                        break;
+                    }
+                }
+                by_d < by_z
+            }
+        };
+        if !per_d {
+            for z in z_lo..=z_hi {
+                self.count_z(z as u32, work);
+            }
+            return;
+        }
+        // Per d: Σ_{z = z_lo}^{min(d, z_hi)} nodes(F_d, z) in closed form.
+        self.sizes.clear();
+        self.sizes.resize(nl, 0);
+        for r in &self.ranked[..z_lo - 1] {
+            self.sizes[self.local[r.out as usize] as usize] += 1;
+        }
+        let mut nodes = 0u128;
+        let mut leaves = 0u128;
+        for d in z_lo..=n {
+            let r = self.ranked[d - 1];
+            self.sizes[self.local[r.out as usize] as usize] += 1;
+            self.a.clear();
+            self.a.extend(self.sizes.iter().copied().filter(|&c| c > 0));
+            let top = d.min(z_hi) as u64;
+            let sum = count::closed(&self.a, z_lo as u64, top, self.prune);
+            nodes = nodes.saturating_add(sum.expect("closed_fits checked"));
+            let first = self.a[0] as u64;
+            if first >= z_lo as u64 {
+                leaves += (first.min(top) - z_lo as u64 + 1) as u128;
+            }
+        }
+        work.nodes = work.nodes.saturating_add(sat(nodes));
+        work.leaves = work.leaves.saturating_add(sat(leaves));
+    }
+
+    /// Counts every tree of a hopeless `z` by segments.
+    fn count_z(&mut self, z: u32, work: &mut Work) {
+        self.segments(z, |core, ds, de| {
+            core.add_failed(z, (de - ds + 1) as u64, work);
+            None::<()>
+        });
+    }
+
+    /// Walks the ranks `d = z..=n` of one `z` segment by segment (capped level
+    /// sizes constant within one; see the module docs), calling `seg(core, ds, de)`
+    /// with the segment's levels set up, until it returns `Some`.
+    fn segments<T>(
+        &mut self,
+        z: u32,
+        mut seg: impl FnMut(&mut SearchCore, usize, usize) -> Option<T>,
+    ) -> Option<T> {
+        let n = self.ranked.len();
+        let nl = self.full.len();
+        self.heads.clear();
+        self.heads.resize(nl, 0);
+        self.sizes.clear();
+        self.sizes.resize(nl, 0);
+        let zu = z as usize;
+        let mut ds = zu;
+        loop {
+            // Apply the events (a level's m-th member, m ≤ z) at ranks ≤ ds.
+            let mut next = usize::MAX;
+            for l in 0..nl {
+                let p = &self.pos[l];
+                let lim = p.len().min(zu);
+                while self.heads[l] < lim && p[self.heads[l]] as usize <= ds {
+                    self.heads[l] += 1;
+                }
+                self.sizes[l] = self.heads[l] as u32;
+                if self.heads[l] < lim {
+                    next = next.min(p[self.heads[l]] as usize);
+                }
+            }
+            let de = if next == usize::MAX { n } else { next - 1 };
+            self.present.clear();
+            self.a.clear();
+            self.f.clear();
+            self.tok.clear();
+            for l in 0..nl {
+                if self.sizes[l] > 0 {
+                    self.present.push(l);
+                    self.a.push(self.sizes[l]);
+                    self.f.push(self.lvl_flops[l]);
+                    self.tok.push(self.lvl_tok[l]);
+                }
+            }
+            let k = self.present.len();
+            self.suf.clear();
+            self.suf.resize(k + 1, 0);
+            for j in (0..k).rev() {
+                self.suf[j] = self.suf[j + 1] + self.a[j];
+            }
+            self.table_ready = false;
+            if let Some(t) = seg(self, ds, de) {
+                return Some(t);
+            }
+            if next == usize::MAX {
+                return None;
+            }
+            ds = next;
+        }
+    }
+
+    /// Adds `count` trees of the current segment whose roots fail.
+    fn add_failed(&mut self, z: u32, count: u64, work: &mut Work) {
+        if count == 0 {
+            return;
+        }
+        let nodes = self.tree_nodes(z);
+        work.nodes = work
+            .nodes
+            .saturating_add(sat(nodes as u128 * count as u128));
+        if self.a[0] >= z {
+            // The walk's first child is a leaf (Σv = z), counted before the test.
+            work.leaves = work.leaves.saturating_add(count);
+        }
+    }
+
+    /// The node count of a whole tree of the current segment.
+    fn tree_nodes(&mut self, z: u32) -> u64 {
+        let k = self.a.len();
+        let closed = match self.method {
+            Method::Table => false,
+            Method::Closed => count::closed_fits(k, z as u64),
+            Method::Auto => {
+                count::closed_fits(k, z as u64) && count::closed_cost(k) < (k as u128) * z as u128
+            }
+        };
+        if closed {
+            return sat(count::closed(&self.a, z as u64, z as u64, self.prune).expect("fits"));
+        }
+        if !self.table_ready {
+            fill_table(&mut self.table, &self.a, &self.suf, z, self.prune);
+            self.table_ready = true;
+        }
+        let hi = z.min(self.a[0]);
+        let lo = if self.prune {
+            z.saturating_sub(self.suf[1])
+        } else {
+            0
+        };
+        skip_count(&self.table, z, 0, z, lo, hi)
+    }
+
+    /// All trees of one `z`, in order: `Some(selection)` at the first feasible leaf.
+    fn scan_z(
+        &mut self,
+        inst: &Instance,
+        z: u32,
+        kv_lim: u64,
+        work: &mut Work,
+    ) -> Option<Vec<usize>> {
+        let nl = self.full.len();
+        for l in 0..nl {
+            self.keys[l].clear();
+        }
+        self.offered.clear();
+        self.offered.resize(nl, 0);
+        self.dirty.clear();
+        self.dirty.resize(nl, true);
+        self.segments(z, |core, ds, de| {
+            let (cf, ct) = cheapest_root(&core.a, &core.f, &core.tok, z).expect("d ≥ z");
+            let mut d = ds;
+            if ct <= kv_lim {
+                while d <= de && core.fits_time(inst, cf, d) {
+                    if let Some(sel) = core.walk(inst, z, d, kv_lim, work) {
+                        return Some(sel);
+                    }
+                    d += 1;
+                }
+            }
+            core.add_failed(z, (de + 1 - d) as u64, work);
+            None
+        })
+    }
+
+    /// Walks the tree `(z, d)` of the current segment, whose root passes.
+    fn walk(
+        &mut self,
+        inst: &Instance,
+        z: u32,
+        d: usize,
+        kv_lim: u64,
+        work: &mut Work,
+    ) -> Option<Vec<usize>> {
+        // Bring each present level's lowest-ρU members up to F_d.
+        for &l in &self.present {
+            let p = &self.pos[l];
+            let keys = &mut self.keys[l];
+            while self.offered[l] < p.len() && p[self.offered[l]] as usize <= d {
+                let i = self.ranked[p[self.offered[l]] as usize - 1].idx as usize;
+                self.offered[l] += 1;
+                let rho = inst.requests[i].rho_up;
+                // Non-negative finite f64s order like their bit patterns (0.0 and −0.0 as 0).
+                let key = (if rho == 0.0 { 0 } else { rho.to_bits() }, i);
+                if keys.len() == z as usize && key >= *keys.last().expect("z ≥ 1") {
+                    continue;
+                }
+                let at = keys.partition_point(|&x| x < key);
+                keys.insert(at, key);
+                keys.truncate(z as usize);
+                self.dirty[l] = true;
+            }
+            if self.dirty[l] {
+                rebuild_prefix(inst, keys, &mut self.pre_u[l], &mut self.pre_d[l]);
+                self.dirty[l] = false;
+            }
+            debug_assert_eq!(keys.len() as u32, self.sizes[l]);
+        }
+        let flim = self.flim(inst, d);
+        let k = self.present.len();
+        self.path.clear();
+        self.path.resize(k, 0);
+        let mut tree = Tree {
+            prune: self.prune,
+            z,
+            a: &self.a,
+            f: &self.f,
+            tok: &self.tok,
+            suf: &self.suf,
+            present: &self.present,
+            pre_u: &self.pre_u,
+            pre_d: &self.pre_d,
+            flim,
+            kv_lim,
+            table: &mut self.table,
+            table_ready: &mut self.table_ready,
+            path: &mut self.path,
+            depth: 0,
+            nodes: 0,
+            leaves: 0,
+        };
+        let found = tree.dfs(0, z, 0, 0, 0, 0);
+        let depth = tree.depth;
+        work.nodes = work.nodes.saturating_add(tree.nodes);
+        work.leaves = work.leaves.saturating_add(tree.leaves);
+        if !found {
+            return None;
+        }
+        let mut sel = Vec::with_capacity(z as usize);
+        for j in 0..depth {
+            let l = self.present[j];
+            sel.extend(
+                self.keys[l][..self.path[j] as usize]
+                    .iter()
+                    .map(|&(_, i)| i),
+            );
+        }
+        Some(sel)
+    }
+
     /// `z_max` for a cap (MODEL.md §7): the largest `z` whose `z` smallest
     /// single-request costs (each at its own prompt) sum to at most
     /// `min(T_C, max budget − T_U − T_D) + 1 ns`, in f64 seconds.
-    fn z_bound(&mut self, inst: &Instance, cap: u32) -> usize {
-        let reqs = &inst.requests;
-        self.costs.clear();
-        self.costs.extend(
-            self.own_cost
-                .iter()
-                .filter(|&&(_, i)| reqs[i].prompt <= cap)
-                .map(|&(s, _)| s),
-        );
-        self.costs.sort_unstable_by(f64::total_cmp);
-        let max_budget = reqs[self.ranked[0]].budget_ns as f64 / 1e9;
+    fn z_bound(&mut self, inst: &Instance, ci: usize) -> usize {
+        let max_budget = self.ranked[0].budget as f64 / 1e9;
         let room = (inst.t_c_ns as f64 / 1e9)
             .min(max_budget - inst.t_u_ns as f64 / 1e9 - inst.t_d_ns as f64 / 1e9);
         let bound = room + 1e-9;
-        let mut sum = 0.0;
-        let mut z = 0;
+        // Single-request cost at its own prompt, f64 seconds.
+        let own = |prompt: u32, output: u32| {
+            flops_of(inst).quant.beta * flops_of(inst).model.request_flops(prompt, output) as f64
+                / flops_of(inst).flop_rate
+        };
+        let (mut sum, mut z) = (0.0, 0);
+        let k_all = self.out_index.values.len();
+        if !self.groups.is_empty() {
+            // Equal costs come from equal (prompt, output) pairs: sum them in
+            // ascending order one by one, as a sort of every cost would.
+            self.group_cost.clear();
+            for p in 0..=ci {
+                for o in 0..k_all {
+                    let c = self.groups[p * k_all + o];
+                    if c > 0 {
+                        self.group_cost.push((
+                            own(self.prompt_index.values[p], self.out_index.values[o]),
+                            c,
+                        ));
+                    }
+                }
+            }
+            self.group_cost.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
+            for &(c, count) in &self.group_cost {
+                for _ in 0..count {
+                    sum += c;
+                    if sum > bound {
+                        return z;
+                    }
+                    z += 1;
+                }
+            }
+            return z;
+        }
+        self.costs.clear();
+        self.costs.extend(self.ranked.iter().map(|r| {
+            own(
+                self.prompt_index.values[r.prompt as usize],
+                self.out_index.values[r.out as usize],
+            )
+        }));
+        self.costs.sort_unstable_by(f64::total_cmp);
         for &c in &self.costs {
             sum += c;
             if sum > bound {
@@ -326,20 +700,157 @@ impl SearchCore {
         }
         z
     }
+}
 
-    /// Adds the candidate of rank `p` to its level, keeping the level ordered
-    /// by `ρU` ascending, ties by id (= index).
-    fn insert(&mut self, inst: &Instance, p: usize) {
-        let i = self.ranked[p];
-        let l = self.level_of[p];
-        let rho = inst.requests[i].rho_up;
-        // Non-negative finite f64s order like their bit patterns (0.0 and −0.0 as 0).
-        let key = (if rho == 0.0 { 0 } else { rho.to_bits() }, i);
-        let v = &mut self.keys[l];
-        let pos = v.partition_point(|&x| x < key);
-        v.insert(pos, key);
-        self.dirty[l] = true;
+/// A selectable request as the ranking sees it.
+#[derive(Clone, Copy, Debug)]
+struct Rank {
+    /// Index into `Instance::requests`.
+    idx: u32,
+    /// Index into `SearchCore::prompts`.
+    prompt: u32,
+    /// Index into `SearchCore::outs`.
+    out: u32,
+    /// `D_i − t_k`, ns.
+    budget: i64,
+}
+
+/// Sorts `v`, given in ascending index order, by budget descending, ties by
+/// ascending index (the ranking of MODEL.md §7, also exact's sweep order): a
+/// stable least-significant-digit radix sort on the budget (11-bit digits;
+/// budgets of one epoch span about 2^31 ns, three passes), or a comparison
+/// sort for short or widely spread queues. `spare` is scratch.
+pub(crate) fn sort_by_budget<T: Copy>(
+    v: &mut Vec<T>,
+    spare: &mut Vec<T>,
+    budget: impl Fn(&T) -> i64,
+    index: impl Fn(&T) -> u32,
+) {
+    const DIGIT: u32 = 11;
+    let max = v.iter().map(&budget).max().unwrap_or(0);
+    let min = v.iter().map(&budget).min().unwrap_or(0);
+    // Key max − budget: ascending key = descending budget.
+    let span = (max as i128 - min as i128) as u128 as u64;
+    let passes = (64 - span.leading_zeros()).div_ceil(DIGIT);
+    if v.len() < 512 || passes > 4 {
+        v.sort_unstable_by_key(|r| (Reverse(budget(r)), index(r)));
+        return;
     }
+    let key = |r: &T| (max as i128 - budget(r) as i128) as u64;
+    let mut counts = vec![0usize; 1 << DIGIT];
+    spare.clear();
+    spare.resize(v.len(), v[0]);
+    for pass in 0..passes {
+        let shift = pass * DIGIT;
+        let digit = |r: &T| ((key(r) >> shift) & ((1 << DIGIT) - 1)) as usize;
+        counts.fill(0);
+        for r in v.iter() {
+            counts[digit(r)] += 1;
+        }
+        let mut at = 0;
+        for c in counts.iter_mut() {
+            let k = *c;
+            *c = at;
+            at += k;
+        }
+        for r in v.iter() {
+            let b = &mut counts[digit(r)];
+            spare[*b] = *r;
+            *b += 1;
+        }
+        std::mem::swap(v, spare);
+    }
+}
+
+/// The distinct values of a stream of token counts, ascending, and each
+/// value's index among them: a direct-address table while every value is below
+/// 2^16 (prompt and output lengths), else a sorted list and binary searches.
+/// The table stays allocated, and all-absent, between calls.
+#[derive(Clone, Debug, Default)]
+struct ValueIndex {
+    /// The distinct values, ascending (after [`ValueIndex::finish`]).
+    values: Vec<u32>,
+    table: Vec<u16>,
+    small: bool,
+}
+
+impl ValueIndex {
+    const ABSENT: u16 = u16::MAX;
+
+    /// Starts a new stream.
+    fn start(&mut self) {
+        for &v in &self.values {
+            if let Some(t) = self.table.get_mut(v as usize) {
+                *t = Self::ABSENT;
+            }
+        }
+        self.values.clear();
+        self.small = true;
+        if self.table.is_empty() {
+            self.table.resize(1 << 16, Self::ABSENT);
+        }
+    }
+
+    /// Notes value `v`.
+    #[inline]
+    fn mark(&mut self, v: u32) {
+        match self.table.get_mut(v as usize) {
+            Some(t) if *t == Self::ABSENT => {
+                *t = 0;
+                self.values.push(v);
+            }
+            Some(_) => {}
+            None => self.small = false,
+        }
+    }
+
+    /// Ends the stream `all` (every value marked, again).
+    fn finish(&mut self, all: impl Iterator<Item = u32> + Clone) {
+        // (65 536 distinct values would make an index equal to ABSENT.)
+        self.small &= self.values.len() < Self::ABSENT as usize;
+        if self.small {
+            self.values.sort_unstable();
+            for (k, &v) in self.values.iter().enumerate() {
+                self.table[v as usize] = k as u16;
+            }
+        } else {
+            // Also resets, at the next start, the entries marked so far.
+            distinct(&mut self.values, all);
+        }
+    }
+
+    /// The index of a marked value among the distinct ones.
+    #[inline]
+    fn index(&self, v: u32) -> u32 {
+        if self.small {
+            self.table[v as usize] as u32
+        } else {
+            self.values.binary_search(&v).expect("marked") as u32
+        }
+    }
+}
+
+/// Fills `out` with the distinct values of `it`, ascending.
+pub(crate) fn distinct(out: &mut Vec<u32>, it: impl Iterator<Item = u32> + Clone) {
+    out.clear();
+    // Few distinct values in practice: a sorted insert per new one.
+    for v in it.clone() {
+        if let Err(at) = out.binary_search(&v) {
+            if out.len() >= 64 {
+                out.clear();
+                out.extend(it);
+                out.sort_unstable();
+                out.dedup();
+                return;
+            }
+            out.insert(at, v);
+        }
+    }
+}
+
+/// A `u128` count as a `u64`, saturating (node counts saturate, as before).
+fn sat(x: u128) -> u64 {
+    x.min(u64::MAX as u128) as u64
 }
 
 fn rebuild_prefix(inst: &Instance, keys: &[(u64, usize)], pu: &mut Vec<u64>, pd: &mut Vec<u64>) {
@@ -357,9 +868,10 @@ fn rebuild_prefix(inst: &Instance, keys: &[(u64, usize)], pu: &mut Vec<u64>, pd:
     }
 }
 
-/// Whether the cheapest `z`-subset of the levels (shortest levels first)
-/// meets the FLOP and token limits; if not, no leaf of the tree does.
-fn root_may_pass(a: &[u32], f: &[u128], tok: &[u64], z: u32, flim: u128, kv_lim: u64) -> bool {
+/// The cheapest `z`-subset of the levels (shortest levels first): its FLOPs
+/// and tokens, or `None` if the levels hold fewer than `z`. If it breaks a
+/// limit, so does every leaf of the tree.
+fn cheapest_root(a: &[u32], f: &[u128], tok: &[u64], z: u32) -> Option<(u128, u64)> {
     let (mut r, mut fl, mut tk) = (z, 0u128, 0u64);
     for l in 0..a.len() {
         if r == 0 {
@@ -370,14 +882,190 @@ fn root_may_pass(a: &[u32], f: &[u128], tok: &[u64], z: u32, flim: u128, kv_lim:
         tk += t as u64 * tok[l];
         r -= t;
     }
-    r == 0 && fl <= flim && tk <= kv_lim
+    (r == 0).then_some((fl, tk))
+}
+
+/// Fills `P[depth·(z+1) + r] = Σ_{r' ≤ r} sub(depth, r')` for levels `a`
+/// (suffix sums `suf`), where `sub(depth, r)` is the number of nodes strictly
+/// below a node at `depth` that still needs `r` (MODEL.md §7 Nodes, counted in
+/// closed form): `sub(K, r) = 0`, `sub(depth, 0) = 0`, and for `r > 0`
+/// `sub(depth, r) = Σ_{v = lo}^{hi} (1 + sub(depth + 1, r − v))` with
+/// `hi = min(r, |F_{depth+1}|)` and `lo` the pruning bound (dftsp) or 0.
+/// Sums saturate at `u64::MAX`.
+fn fill_table(table: &mut Vec<u64>, a: &[u32], suf: &[u32], z: u32, prune: bool) {
+    let k = a.len();
+    let w = z as usize + 1;
+    table.clear();
+    table.resize((k + 1) * w, 0);
+    // Row 0 (the root) is never read: skips read the row below the parent.
+    for depth in (1..k).rev() {
+        let (cur, next) = table[depth * w..(depth + 2) * w].split_at_mut(w);
+        for r in 1..w as u32 {
+            let hi = r.min(a[depth]);
+            let lo = if prune {
+                r.saturating_sub(suf[depth + 1])
+            } else {
+                0
+            };
+            let s = if lo > hi {
+                0
+            } else {
+                let upper = next[(r - lo) as usize];
+                let below = if r > hi {
+                    next[(r - hi - 1) as usize]
+                } else {
+                    0
+                };
+                let inner = if upper == u64::MAX {
+                    u64::MAX
+                } else {
+                    upper - below
+                };
+                ((hi - lo + 1) as u64).saturating_add(inner)
+            };
+            cur[r as usize] = cur[r as usize - 1].saturating_add(s);
+        }
+    }
+}
+
+/// The nodes of children `v = v_top, v_top − 1, …, lo` of a node at depth `j`
+/// needing `r`, with their subtrees, from the table of [`fill_table`].
+fn skip_count(table: &[u64], z: u32, j: usize, r: u32, lo: u32, v_top: u32) -> u64 {
+    let w = z as usize + 1;
+    let row = &table[(j + 1) * w..(j + 2) * w];
+    // Σ_{v=lo}^{v_top} sub(j+1, r − v) = P[r − lo] − P[r − v_top − 1].
+    let upper = row[(r - lo) as usize];
+    let below = if r > v_top {
+        row[(r - v_top - 1) as usize]
+    } else {
+        0
+    };
+    let inner = if upper == u64::MAX {
+        u64::MAX
+    } else {
+        upper - below
+    };
+    ((v_top - lo + 1) as u64).saturating_add(inner)
+}
+
+/// Node counts of whole trees in closed form, by inclusion–exclusion.
+///
+/// For a tree with level sizes `c_1 … c_K` (all present) and target `z ≥ 1`,
+/// a node `(v_1, …, v_j)` is entered iff `v_i ≤ c_i`, its parent is inner
+/// (`S_{j−1} < z`, `S_j = v_1 + … + v_j`) and `S_j ≤ z`; with pruning also
+/// `S_j ≥ z − Σ_{k>j} c_k` (that implies the same for every ancestor). So the
+/// nodes at depth `j` are
+///
+/// ```text
+/// N_j = B_j(z) − [prune]·B_j(z − Σ_{k>j} c_k − 1) − G_{j−1}(z)
+/// ```
+///
+/// where `B_j(x)` counts the vectors of the box `Π_{i≤j} [0, c_i]` with sum
+/// `≤ x` and `G_{j−1}(z)` those of length `j − 1` with sum exactly `z` (the
+/// children `v_j = 0` of a leaf, which are not entered). By inclusion–exclusion
+/// over the coordinates that exceed their size, with `X_J = Σ_{i∈J} (c_i + 1)`
+/// and `H_q(m) = C(m + q, q)` for `m ≥ 0`, else 0 (vectors of length `q` with
+/// sum `≤ m`):
+///
+/// ```text
+/// B_j(x) = Σ_{J ⊆ {1..j}} (−1)^{|J|} H_j(x − X_J)
+/// G_j(x) = Σ_{J ⊆ {1..j}} (−1)^{|J|} H_{j−1}(x − X_J)
+/// ```
+///
+/// Every term is `H_q(z − const)`, so a sum over a range of `z` telescopes
+/// (`Σ_{m ≤ M} H_q(m) = H_{q+1}(M)`).
+pub(crate) mod count {
+    /// `q!` for `q ≤ 33` (33! < 2^128).
+    const FACT: [u128; 34] = {
+        let mut f = [1u128; 34];
+        let mut q = 1;
+        while q < 34 {
+            f[q] = f[q - 1] * q as u128;
+            q += 1;
+        }
+        f
+    };
+
+    /// Whether [`closed`] is exact for `k` levels and targets up to `z`: every
+    /// product it forms stays below 2^100 (so sums of up to 2^27 terms fit i128).
+    pub fn closed_fits(k: usize, z: u64) -> bool {
+        let q = k as u32 + 1;
+        let bits = 64 - (z + q as u64 + 1).leading_zeros();
+        k <= 20 && q * bits <= 100
+    }
+
+    /// A rough operation count of one [`closed`] call on `k` levels.
+    pub fn closed_cost(k: usize) -> u128 {
+        (1u128 << k) * k as u128 * 12
+    }
+
+    /// `H_q(m) = C(m + q, q)` for `m ≥ 0`, else 0.
+    fn h(q: usize, m: i64) -> u128 {
+        if m < 0 {
+            return 0;
+        }
+        let m = m as u128;
+        let mut p = 1u128;
+        for i in 1..=q as u128 {
+            p *= m + i;
+        }
+        p / FACT[q]
+    }
+
+    /// `Σ_{z=z1}^{z2} H_{q−1}(z − x) = H_q(z2 − x) − H_q(z1 − 1 − x)`.
+    fn hs(q: usize, z1: u64, z2: u64, x: i64) -> i128 {
+        h(q, z2 as i64 - x) as i128 - h(q, z1 as i64 - 1 - x) as i128
+    }
+
+    /// `Σ_{z = z1}^{z2}` of the node count of the tree with level sizes `c`
+    /// (each ≥ 1), pruned (dftsp) or not; `None` unless [`closed_fits`]`(c.len(), z2)`.
+    pub fn closed(c: &[u32], z1: u64, z2: u64, prune: bool) -> Option<u128> {
+        let k = c.len();
+        if !closed_fits(k, z2) || z1 == 0 || z1 > z2 {
+            return if z1 > z2 { Some(0) } else { None };
+        }
+        // after[j] = Σ_{i > j} c_i (1-based j).
+        let mut after = [0i64; 21];
+        for j in (1..k).rev() {
+            after[j] = after[j + 1] + c[j] as i64;
+        }
+        let mut acc = 0i128;
+        for mask in 0u32..(1 << k) {
+            let (mut x, mut top) = (0i64, 0usize);
+            for (i, &ci) in c.iter().enumerate() {
+                if mask >> i & 1 == 1 {
+                    x += ci as i64 + 1;
+                    top = i + 1;
+                }
+            }
+            if x > z2 as i64 {
+                continue; // every term's argument is negative
+            }
+            let sign = if mask.count_ones() % 2 == 0 { 1 } else { -1 };
+            let mut t = 0i128;
+            // B_j, j ≥ max(top, 1): J ⊆ {1..j}.
+            for (j, &aft) in after.iter().enumerate().take(k + 1).skip(top.max(1)) {
+                t += hs(j + 1, z1, z2, x);
+                if prune {
+                    t -= hs(j + 1, z1, z2, x + aft + 1);
+                }
+            }
+            // G_{j−1}, j ≥ max(top + 1, 2): J ⊆ {1..j−1}.
+            for j in (top + 1).max(2)..=k {
+                t -= hs(j - 1, z1, z2, x);
+            }
+            acc += sign * t;
+        }
+        debug_assert!(acc >= 0);
+        Some(acc as u128)
+    }
 }
 
 /// One tree (cap, `z`, `d`).
 struct Tree<'a> {
     prune: bool,
     z: u32,
-    /// Level sizes `|F_k|`, levels present in `F_d`, shortest first.
+    /// Capped level sizes `min(|F_k|, z)`, levels present in `F_d`, shortest first.
     a: &'a [u32],
     /// FLOPs of one request of each level at the cap.
     f: &'a [u128],
@@ -392,10 +1080,9 @@ struct Tree<'a> {
     flim: u128,
     /// Largest token count meeting (1c).
     kv_lim: u64,
-    /// `P[depth·(z+1) + r] = Σ_{r' ≤ r} sub(depth, r')`, where `sub(depth, r)` is
-    /// the number of nodes strictly below a node at `depth` that still needs `r`.
+    /// The table of [`fill_table`] for these levels and `z`, once `table_ready`.
     table: &'a mut Vec<u64>,
-    table_ready: bool,
+    table_ready: &'a mut bool,
     path: &'a mut Vec<u32>,
     depth: usize,
     nodes: u64,
@@ -484,21 +1171,7 @@ impl Tree<'_> {
     /// needing `r`, with their subtrees, as entered-and-counted without walking.
     fn skip_siblings(&mut self, j: usize, r: u32, lo: u32, v_top: u32) {
         self.ensure_table();
-        let w = self.z as usize + 1;
-        let row = &self.table[(j + 1) * w..(j + 2) * w];
-        // Σ_{v=lo}^{v_top} sub(j+1, r − v) = P[r − lo] − P[r − v_top − 1].
-        let upper = row[(r - lo) as usize];
-        let below = if r > v_top {
-            row[(r - v_top - 1) as usize]
-        } else {
-            0
-        };
-        let inner = if upper == u64::MAX {
-            u64::MAX
-        } else {
-            upper - below
-        };
-        let count = ((v_top - lo + 1) as u64).saturating_add(inner);
+        let count = skip_count(self.table, self.z, j, r, lo, v_top);
         self.nodes = self.nodes.saturating_add(count);
     }
 
@@ -515,47 +1188,12 @@ impl Tree<'_> {
         }
     }
 
-    /// Fills `P` for this tree (MODEL.md §7 Nodes, counted in closed form):
-    /// `sub(K, r) = 0`, `sub(depth, 0) = 0`, and for `r > 0`
-    /// `sub(depth, r) = Σ_{v = lo}^{hi} (1 + sub(depth + 1, r − v))` with
-    /// `hi = min(r, |F_{depth+1}|)` and `lo` the pruning bound (dftsp) or 0.
+    /// Fills the table for this tree's levels and `z`, unless already done for
+    /// its segment (same capped sizes, same `z`).
     fn ensure_table(&mut self) {
-        if self.table_ready {
-            return;
-        }
-        self.table_ready = true;
-        let k = self.a.len();
-        let w = self.z as usize + 1;
-        self.table.clear();
-        self.table.resize((k + 1) * w, 0);
-        // Row 0 (the root) is never read: skips read the row below the parent.
-        for depth in (1..k).rev() {
-            let (cur, next) = self.table[depth * w..(depth + 2) * w].split_at_mut(w);
-            for r in 1..w as u32 {
-                let hi = r.min(self.a[depth]);
-                let lo = if self.prune {
-                    r.saturating_sub(self.suf[depth + 1])
-                } else {
-                    0
-                };
-                let s = if lo > hi {
-                    0
-                } else {
-                    let upper = next[(r - lo) as usize];
-                    let below = if r > hi {
-                        next[(r - hi - 1) as usize]
-                    } else {
-                        0
-                    };
-                    let inner = if upper == u64::MAX {
-                        u64::MAX
-                    } else {
-                        upper - below
-                    };
-                    ((hi - lo + 1) as u64).saturating_add(inner)
-                };
-                cur[r as usize] = cur[r as usize - 1].saturating_add(s);
-            }
+        if !*self.table_ready {
+            fill_table(self.table, self.a, self.suf, self.z, self.prune);
+            *self.table_ready = true;
         }
     }
 }
@@ -787,6 +1425,189 @@ mod tests {
             checked > 10_000,
             "the instances must make real trees: {checked}"
         );
+    }
+
+    #[test]
+    fn larger_instances_match_the_literal_walk_by_every_method() {
+        // Up to 40 requests: long segments, hopeless z (all of them with
+        // z_start: all), bulk counts per z and per d, both tree counts.
+        for seed in 0..24u64 {
+            let inst = random(1000 + seed, 14 + (seed as usize * 7) % 27);
+            for prune in [true, false] {
+                for z_start in [ZStart::Bound, ZStart::All] {
+                    let mut lit = Literal {
+                        inst: &inst,
+                        prune,
+                        nodes: 0,
+                    };
+                    let want = lit.solve(z_start);
+                    let auto = SearchCore::new(prune, z_start).solve(&inst);
+                    assert_eq!(auto.0, want, "seed {seed} prune {prune} {z_start:?}");
+                    assert_eq!(
+                        auto.1.nodes, lit.nodes,
+                        "seed {seed} prune {prune} {z_start:?}"
+                    );
+                    for method in [Method::Table, Method::Closed] {
+                        let got = SearchCore::new(prune, z_start)
+                            .with_method(method)
+                            .solve(&inst);
+                        assert_eq!(
+                            got, auto,
+                            "seed {seed} prune {prune} {z_start:?} {method:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Nodes of one whole tree, by walking it as MODEL.md §7 defines them.
+    fn brute_nodes(c: &[u32], z: u32, prune: bool) -> u64 {
+        fn go(c: &[u32], j: usize, r: u32, prune: bool) -> u64 {
+            let after: u32 = c[j + 1..].iter().sum();
+            let mut n = 0;
+            for v in 0..=r.min(c[j]) {
+                if prune && v + after < r {
+                    continue;
+                }
+                n += 1;
+                if v < r && j + 1 < c.len() {
+                    n += go(c, j + 1, r - v, prune);
+                }
+            }
+            n
+        }
+        go(c, 0, z, prune)
+    }
+
+    #[test]
+    fn tree_counts_in_closed_form_match_the_table_and_a_walk() {
+        let mut g = SplitMix::new(5);
+        for _ in 0..3000 {
+            let k = 1 + (g.next_u64() % 5) as usize;
+            let c: Vec<u32> = (0..k).map(|_| 1 + (g.next_u64() % 9) as u32).collect();
+            let total: u32 = c.iter().sum();
+            let z = 1 + (g.next_u64() % total as u64) as u32;
+            let mut suf = vec![0u32; k + 1];
+            for j in (0..k).rev() {
+                suf[j] = suf[j + 1] + c[j];
+            }
+            for prune in [true, false] {
+                let want = brute_nodes(&c, z, prune);
+                let closed = count::closed(&c, z as u64, z as u64, prune).unwrap();
+                assert_eq!(closed, want as u128, "{c:?} z {z} prune {prune}");
+                let mut table = vec![];
+                fill_table(&mut table, &c, &suf, z, prune);
+                let lo = if prune { z.saturating_sub(suf[1]) } else { 0 };
+                let by_table = skip_count(&table, z, 0, z, lo, z.min(c[0]));
+                assert_eq!(by_table, want, "{c:?} z {z} prune {prune}");
+                // A range of z telescopes to the sum of the single ones.
+                let z1 = 1 + (g.next_u64() % z as u64) as u32;
+                let sum: u64 = (z1..=z).map(|y| brute_nodes(&c, y, prune)).sum();
+                let closed = count::closed(&c, z1 as u64, z as u64, prune).unwrap();
+                assert_eq!(closed, sum as u128, "{c:?} z {z1}..={z} prune {prune}");
+            }
+        }
+    }
+
+    #[test]
+    fn worked_example_tree_sizes() {
+        // examples/dftsp-nodes.ron (MODEL.md §7): levels {2, 3 | 1} with z = 3 make
+        // 9 tree-search nodes — (2) (2,1) (2,0) (1) (1,1) (1,0) (0) (0,1) (0,0) —
+        // and 2 dftsp nodes, (2) (2,1); levels {2 | 1} with z = 2 make 6 and 2.
+        // Levels 1, 1, 1 with z = 2, by hand: tree-search (1) (1,1) (1,0) (1,0,1)
+        // (1,0,0) (0) (0,1) (0,1,1) (0,1,0) (0,0) (0,0,1) (0,0,0) = 12; dftsp
+        // (1) (1,1) (1,0) (1,0,1) (0) (0,1) (0,1,1) = 7.
+        for (c, z, tree_search, dftsp) in [
+            (&[2u32, 1][..], 3u64, 9u128, 2u128),
+            (&[1, 1][..], 2, 6, 2),
+            (&[1, 1, 1][..], 2, 12, 7),
+        ] {
+            assert_eq!(count::closed(c, z, z, false), Some(tree_search));
+            assert_eq!(count::closed(c, z, z, true), Some(dftsp));
+            assert_eq!(brute_nodes(c, z as u32, false) as u128, tree_search);
+            assert_eq!(brute_nodes(c, z as u32, true) as u128, dftsp);
+        }
+    }
+
+    #[test]
+    fn radix_ranking_is_the_comparison_ranking() {
+        let mut g = SplitMix::new(11);
+        for (n, spread) in [
+            (600usize, 2_000_000_000i64),
+            (5000, 1000),
+            (3000, i64::MAX / 4),
+        ] {
+            let v: Vec<(i64, u32)> = (0..n as u32)
+                .map(|i| ((g.next_u64() % spread as u64) as i64 - spread / 3, i))
+                .collect();
+            let mut want = v.clone();
+            want.sort_by_key(|&(b, i)| (Reverse(b), i));
+            let (mut got, mut spare) = (v, vec![]);
+            sort_by_budget(&mut got, &mut spare, |r| r.0, |r| r.1);
+            assert_eq!(got, want, "n {n} spread {spread}");
+        }
+    }
+
+    #[test]
+    fn value_index_matches_sort_and_search() {
+        let mut vi = ValueIndex::default();
+        let mut g = SplitMix::new(2);
+        for round in 0..40 {
+            // Every fourth stream has a value beyond the direct table.
+            let top = if round % 4 == 3 { 1 << 20 } else { 600 };
+            let vals: Vec<u32> = (0..(round * 7 % 50))
+                .map(|_| (g.next_u64() % top) as u32)
+                .collect();
+            vi.start();
+            for &v in &vals {
+                vi.mark(v);
+            }
+            vi.finish(vals.iter().copied());
+            let mut want = vals.clone();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(vi.values, want, "round {round}");
+            for &v in &vals {
+                assert_eq!(vi.index(v) as usize, want.binary_search(&v).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn buffers_reused_across_instances_of_other_rates() {
+        // Same queue, other FLOP rate: nothing cached for one may serve the
+        // other. Equal budgets make every tree's time limit the same.
+        for seed in 0..200u64 {
+            let mut a = random(500 + seed, 12);
+            for c in a.requests.iter_mut() {
+                *c = Candidate::new(
+                    c.id,
+                    c.prompt,
+                    c.output,
+                    1_100_000_000,
+                    c.rho_up,
+                    c.rho_down,
+                );
+            }
+            let mut b = a.clone();
+            let fa = *flops_of(&a);
+            b.cost = sim_models::cost::FlopsCost {
+                flop_rate: fa.flop_rate * 0.6,
+                ..fa
+            }
+            .shared();
+            for prune in [true, false] {
+                let mut core = SearchCore::new(prune, ZStart::Bound);
+                core.solve(&a);
+                let again = core.solve(&b);
+                assert_eq!(
+                    again,
+                    SearchCore::new(prune, ZStart::Bound).solve(&b),
+                    "seed {seed}"
+                );
+            }
+        }
     }
 
     #[test]
