@@ -3,3 +3,4 @@
 
 mod common;
 mod paper_runs;
+mod schedulers;

@@ -1,7 +1,6 @@
 //! Shared helpers for the scheduler tests: random instance generators and an
 //! independent exact oracle (a MILP of problem P1 solved by `good_lp`'s pure-Rust
-//! `microlp`). Used by `tests/optimality.rs` and reusable by the `exact`
-//! scheduler's tests (`mod common;`).
+//! `microlp`). Used by the `optimality` and `exact` modules.
 //!
 //! Nothing here calls the schedulers' code: the oracle rebuilds P1 from
 //! MODEL.md §5 with its own FLOP bound, and every answer is judged by

@@ -7,7 +7,10 @@ use sim_schedulers::options::ZStart;
 use sim_schedulers::solve_instance;
 use sim_schedulers::tree_search::TreeSearch;
 
-const EXAMPLE: &str = include_str!("../../scenarios/examples/dftsp-nodes.ron");
+const EXAMPLE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../scenarios/examples/dftsp-nodes.ron"
+));
 
 fn ids(inst: &Instance, sel: &[usize]) -> Vec<u64> {
     sel.iter().map(|&i| inst.requests[i].id).collect()

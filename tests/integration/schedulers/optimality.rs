@@ -1,9 +1,7 @@
 //! Optimality and feasibility of the batching schedulers on random instances,
 //! against exhaustive enumeration (small) and an independent MILP (large).
 
-mod common;
-
-use common::{assert_feasible, milp_optimum, random_instance, Gains, GenParams};
+use super::common::{assert_feasible, milp_optimum, random_instance, Gains, GenParams};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 use sim_models::feasibility::check_plan;

@@ -1,8 +1,8 @@
 //! dftsp, tree-search (both `z` starts) and exact against a reference recorded
 //! with the implementation before the issue-12 speed-ups (commit `bb14834`):
-//! every instance under `tests/data/instances/` re-solved, and each
+//! every instance under `tests/data/schedulers/instances/` re-solved, and each
 //! scheduler's nodes, leaves and selection compared with
-//! `tests/data/reference.csv`, to the bit. For exact only the selection is
+//! `tests/data/schedulers/reference.csv`, to the bit. For exact only the selection is
 //! compared: its nodes and leaves measure its own search, which may change
 //! (MODEL.md §7 leaves exact's work and its choice among equal sets its own);
 //! the recorded selection is kept so that golden runs do not move.
@@ -36,14 +36,14 @@ use sim_schedulers::options::ZStart;
 use sim_schedulers::tree_search::TreeSearch;
 
 fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/schedulers")
 }
 
 /// Every instance file, as (`set/file` name, instance), sorted by name.
 fn instances() -> Vec<(String, Instance)> {
     let root = data_dir().join("instances");
     let mut sets: Vec<PathBuf> = fs::read_dir(&root)
-        .expect("tests/data/instances")
+        .expect("tests/data/schedulers/instances")
         .map(|e| e.unwrap().path())
         .collect();
     sets.sort();
@@ -127,7 +127,7 @@ fn nodes_leaves_and_selections_match_the_reference() {
         fs::write(&path, &got).unwrap();
         return;
     }
-    let want = fs::read_to_string(&path).expect("tests/data/reference.csv");
+    let want = fs::read_to_string(&path).expect("tests/data/schedulers/reference.csv");
     let (want, got): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
     assert_eq!(want.len(), got.len(), "row count");
     let diffs: Vec<String> = want
@@ -208,7 +208,7 @@ fn synthetic() -> Vec<(String, Instance, Vec<&'static str>)> {
 }
 
 /// As [`nodes_leaves_and_selections_match_the_reference`], on the queues of
-/// [`synthetic`] (600 to 3 000 requests), against `tests/data/reference-synth.csv`.
+/// [`synthetic`] (600 to 3 000 requests), against `tests/data/schedulers/reference-synth.csv`.
 #[test]
 fn synthetic_queues_match_the_reference() {
     let path = data_dir().join("reference-synth.csv");
@@ -223,7 +223,7 @@ fn synthetic_queues_match_the_reference() {
         fs::write(&path, &got).unwrap();
         return;
     }
-    let want = fs::read_to_string(&path).expect("tests/data/reference-synth.csv");
+    let want = fs::read_to_string(&path).expect("tests/data/schedulers/reference-synth.csv");
     let (want, got): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
     assert_eq!(want.len(), got.len(), "row count");
     for (w, g) in want.iter().zip(&got) {

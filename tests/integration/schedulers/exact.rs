@@ -1,7 +1,7 @@
 //! `exact` against independent judges (issue 5, MODEL.md §7):
 //! - `exhaustive` (every subset) on ≥ 2 000 random instances of ≤ 20 candidates,
 //!   half of them with per-user gains and bandwidth made to bind;
-//! - the MILP of P1 (`good_lp`/`microlp`, tests/common) on ≥ 200 instances of
+//! - the MILP of P1 (`good_lp`/`microlp`, schedulers/common.rs) on ≥ 200 instances of
 //!   30–120 candidates, half per-user and binding;
 //! - `dftsp`: never better than exact, equal when every user shares one gain;
 //! - every selection passes `sim_models::feasibility::check_batch`.
@@ -9,11 +9,9 @@
 //! Instances come from `common::random_instance` (seeded); proptest draws the
 //! seeds from a fixed RNG seed, so every run checks the same instances.
 
-mod common;
-
 use std::cell::{Cell, RefCell};
 
-use common::{assert_feasible, milp_optimum, random_instance, Gains, GenParams};
+use super::common::{assert_feasible, milp_optimum, random_instance, Gains, GenParams};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 use rand::{RngExt, SeedableRng};
@@ -171,7 +169,7 @@ fn equals_the_milp_on_200_instances_of_30_to_120() {
 
 #[test]
 fn equals_the_common_big_m_milp_on_per_user_instances() {
-    // The shared oracle (tests/common, one big-M MILP per cap) is slow on large
+    // The shared oracle (schedulers/common.rs, one big-M MILP per cap) is slow on large
     // shared-gain instances, so it checks exact on per-user ones of 30–60 here.
     let mut exact = Exact::new();
     for k in 0..16u64 {
@@ -319,7 +317,7 @@ fn milp_threshold_optimum(inst: &Instance) -> usize {
             }
             let room =
                 (t as i128 - inst.t_u_ns as i128 - inst.t_d_ns as i128).min(inst.t_c_ns as i128);
-            let f_lim_int = common::flops_within(inst, room as u64);
+            let f_lim_int = super::common::flops_within(inst, room as u64);
             let f_lim = f_lim_int as f64;
             // Valid cuts `Σx ≤ k`, with `k` the most members whose smallest weights fit
             // one resource, or a sum of two (a feasible batch fits each, so their sum

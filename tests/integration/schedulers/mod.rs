@@ -1,0 +1,10 @@
+//! The schedulers against hand-built instances, the worked example, an
+//! independent MILP oracle of problem P1, and a reference of nodes, leaves
+//! and selections recorded from earlier code.
+
+mod common;
+mod exact;
+mod hand_built;
+mod optimality;
+mod reference;
+mod worked_example;
