@@ -1,4 +1,4 @@
-//! Scenario files end to end: every bad scenario in tests/bad_scenarios/
+//! Scenario files end to end: every bad scenario in tools/tests/bad_scenarios/
 //! exits 2 with the message its `// expect:` lines give (line and column, or
 //! the field), and every shipped scenario validates.
 

@@ -1,7 +1,7 @@
 //! Issue 10 on the tools side, end to end: sweeps that pool histograms of
 //! different ranges, seeds that would overflow, and error messages.
 
-mod common;
+use super::common;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -2,7 +2,7 @@
 //! shards merged equal to the unsharded sweep, results.csv's shape, and
 //! `plot` on the result.
 
-mod common;
+use super::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

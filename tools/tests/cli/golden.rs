@@ -8,7 +8,9 @@
 //!
 //! A change that moves a number must re-baseline in a commit of its own that
 //! says why: run the tests with `EDGESIM_BLESS=1` to rewrite the snapshots,
-//! then review the diff.
+//! then review the diff. These tests are the `golden` module of the `cli`
+//! test binary: `cargo test --release -p tools --test cli golden`
+//! (`EDGESIM_BLESS=1 cargo test --release -p tools --test cli golden` to bless).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

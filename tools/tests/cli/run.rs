@@ -1,7 +1,7 @@
 //! `edgesim run` end to end: the default scenario, `--set`, determinism,
 //! dumped instances re-solved by `edgesim solve`, and Ctrl-C.
 
-mod common;
+use super::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,12 @@
+//! End-to-end tests of the `edgesim` binary, gathered into one test binary
+//! with a module per subject: `cargo test --release -p tools --test cli`
+//! (add a name filter such as `golden` to run one subject).
+
+mod common;
+mod golden;
+mod outputs;
+mod resolve;
+mod run;
+mod scenarios;
+mod solve;
+mod sweep;
