@@ -83,21 +83,22 @@ pub enum SimError {
     /// The scenario is invalid.
     #[error(transparent)]
     Scenario(#[from] crate::scenario::ScenarioError),
-    /// The scheduler could not answer in epoch `epoch`.
-    #[error("epoch {epoch}: {source}")]
+    /// The scheduler could not answer in epoch `epoch`. (The cause is part of
+    /// the message, not an error source, so that a printed chain says it once.)
+    #[error("epoch {epoch}: {error}")]
     Scheduler {
         /// Epoch index.
         epoch: u64,
         /// The scheduler's error.
-        source: SchedulerError,
+        error: SchedulerError,
     },
     /// A job would have overflowed its memory (a bug: the plan check enforces (1c)).
-    #[error("epoch {epoch}: {source}")]
+    #[error("epoch {epoch}: {error}")]
     Kv {
         /// Epoch index.
         epoch: u64,
         /// The overflow.
-        source: crate::kv_cache::KvOverflow,
+        error: crate::kv_cache::KvOverflow,
     },
     /// An instant beyond `u64::MAX` ns.
     #[error("time overflow: {0}")]

@@ -134,8 +134,8 @@ impl BaseStation<'_> {
         };
         let (plan, solve_ns) = match schedule_timed(&mut *self.scheduler, &view) {
             Ok(p) => p,
-            Err(source) => {
-                self.fail(SimError::Scheduler { epoch: k, source }, ctx);
+            Err(error) => {
+                self.fail(SimError::Scheduler { epoch: k, error }, ctx);
                 return None;
             }
         };
@@ -214,7 +214,7 @@ impl BaseStation<'_> {
                     finish,
                     kv_peak_tokens(s_pad, &levels),
                 )
-                .map_err(|source| SimError::Kv { epoch: k, source })?;
+                .map_err(|error| SimError::Kv { epoch: k, error })?;
             rec.kv_peak_bytes = rec.kv_peak_bytes.max(occ);
             self.metrics.kv_occupancy(occ);
             for (at, ev) in [

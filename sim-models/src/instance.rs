@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use crate::cost::{CostModel, CostSpec, FlopsCost, ModelDims, MAX_TOKENS};
 use crate::quant::QuantParams;
+use crate::range::MAX_SECONDS;
 
 /// Fixed-point unit of a bandwidth fraction: `ρ = 1` is `2^48`.
 ///
@@ -183,11 +184,20 @@ impl Instance {
     /// [`InstanceError::Parse`] with the line and column for text that is not
     /// an instance; [`InstanceError::Invalid`] naming the field for a value out of range.
     pub fn from_ron_str(text: &str) -> Result<Instance, InstanceError> {
-        let file: InstanceFile = ron::from_str(text).map_err(|e| InstanceError::Parse {
-            line: e.span.start.line,
-            column: e.span.start.col,
-            message: e.code.to_string(),
-        })?;
+        let file: InstanceFile =
+            crate::range::read_ron(text, &ron::Options::default()).map_err(parse_error)?;
+        file.validate()
+    }
+
+    /// Parses and validates the bytes of an instance file: they must be
+    /// UTF-8 (else the error is at the first invalid byte); a leading
+    /// byte-order mark is skipped.
+    ///
+    /// # Errors
+    /// As [`Instance::from_ron_str`].
+    pub fn from_ron_bytes(bytes: &[u8]) -> Result<Instance, InstanceError> {
+        let file: InstanceFile =
+            crate::range::read_ron_bytes(bytes, &ron::Options::default()).map_err(parse_error)?;
         file.validate()
     }
 
@@ -229,12 +239,14 @@ impl Instance {
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum InstanceError {
     /// The text is not RON of the instance's shape.
-    #[error("line {line}, column {column}: {message}")]
+    #[error("line {line}, column {column}: {}{message}", field.as_ref().map(|f| format!("field `{f}`: ")).unwrap_or_default())]
     Parse {
         /// 1-based line.
         line: usize,
         /// 1-based column.
         column: usize,
+        /// Dotted path of the field being read, if the error is inside one.
+        field: Option<String>,
         /// What the parser found.
         message: String,
     },
@@ -299,6 +311,15 @@ pub struct RequestFile {
     pub rho_down: f64,
 }
 
+fn parse_error(e: crate::range::TextError) -> InstanceError {
+    InstanceError::Parse {
+        line: e.line,
+        column: e.column,
+        field: e.field,
+        message: e.message,
+    }
+}
+
 fn ns_to_secs(ns: i64) -> f64 {
     ns as f64 / 1e9
 }
@@ -340,6 +361,9 @@ impl InstanceFile {
         positive("quant.beta", self.quant.beta)?;
         let slot = |name: &str, v: f64| -> Result<u64, InstanceError> {
             non_negative(name, v)?;
+            if v > MAX_SECONDS {
+                return Err(invalid(name, format!("{v} s is above {MAX_SECONDS:e} s")));
+            }
             secs_to_ns_i64(v)
                 .map(|n| n as u64)
                 .ok_or_else(|| invalid(name, format!("{v} s is out of range")))
@@ -349,6 +373,9 @@ impl InstanceFile {
             slot("t_c", self.t_c)?,
             slot("t_d", self.t_d)?,
         );
+        if t_c_ns == 0 {
+            return Err(invalid("t_c", "the compute slot must be at least 1 ns"));
+        }
         let mut requests = Vec::with_capacity(self.requests.len());
         let mut ids = std::collections::BTreeSet::new();
         for (i, r) in self.requests.iter().enumerate() {
@@ -364,12 +391,17 @@ impl InstanceFile {
                     ));
                 }
             }
-            let budget_ns = secs_to_ns_i64(r.budget).ok_or_else(|| {
-                invalid(
-                    f("budget"),
-                    format!("must be a finite number of seconds, got {}", r.budget),
-                )
-            })?;
+            let budget_ns = secs_to_ns_i64(r.budget)
+                .filter(|_| r.budget.abs() <= MAX_SECONDS)
+                .ok_or_else(|| {
+                    invalid(
+                        f("budget"),
+                        format!(
+                            "must be a finite number of seconds in ±{MAX_SECONDS:e}, got {}",
+                            r.budget
+                        ),
+                    )
+                })?;
             non_negative(&f("rho_up"), r.rho_up)?;
             non_negative(&f("rho_down"), r.rho_down)?;
             requests.push(Candidate::new(
@@ -422,6 +454,34 @@ mod tests {
     fn errors_name_line_and_field() {
         let e = Instance::from_ron_str("(\n  flops: 2.0,\n  bogus: 1,\n)").unwrap_err();
         assert!(matches!(e, InstanceError::Parse { line: 3, .. }), "{e}");
+        // A byte-order mark is skipped; invalid UTF-8 is located; a float for an
+        // integer names the field and says what it wants.
+        let with_bom = format!("\u{feff}{EXAMPLE}");
+        assert_eq!(
+            Instance::from_ron_bytes(with_bom.as_bytes()).unwrap(),
+            Instance::from_ron_str(EXAMPLE).unwrap()
+        );
+        let e = Instance::from_ron_bytes(b"(\n  flops: 2.0,\n  me\xffmory: 1.0)").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                InstanceError::Parse {
+                    line: 3,
+                    column: 5,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = Instance::from_ron_str(&EXAMPLE.replace("layers: 30", "layers: 30.0")).unwrap_err();
+        assert!(e.to_string().contains("field `model.layers`"), "{e}");
+        let e = Instance::from_ron_str(&EXAMPLE.replace("budget: 2.0", "budget: 2e9")).unwrap_err();
+        assert!(
+            e.to_string().starts_with("field `requests[0].budget`"),
+            "{e}"
+        );
+        let e = Instance::from_ron_str(&EXAMPLE.replace("t_c: 1.5", "t_c: 0.0")).unwrap_err();
+        assert!(e.to_string().starts_with("field `t_c`"), "{e}");
         let bad = EXAMPLE.replace(
             "rho_up: 1e-5, rho_down: 1e-5),\n    (id: 2",
             "rho_up: -1e-5, rho_down: 1e-5),\n    (id: 2",

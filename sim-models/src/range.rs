@@ -45,6 +45,12 @@ pub(crate) struct TextError {
     pub message: String,
 }
 
+/// Longest time a scenario or instance file may write, s (horizon, warm-up,
+/// slots, latency, budgets): 10⁹ s = 10¹⁸ ns, so that `H + τ ≤ 2·10¹⁸ ns` and
+/// `t_k + T_U + T_C + T_D ≤ 4·10¹⁸ ns` fit the u64 clock and the i64 budgets
+/// `D_i − t_k` (< 9.2·10¹⁸).
+pub const MAX_SECONDS: f64 = 1e9;
+
 /// The UTF-8 byte-order mark.
 const BOM: char = '\u{feff}';
 

@@ -20,13 +20,18 @@ use crate::failure::bad_input;
 /// Bad input: the file cannot be read, does not parse, or holds a
 /// meaningless value.
 pub fn read_instance(path: &Path) -> anyhow::Result<Instance> {
-    let text = crate::files::read_input(path)?;
-    Instance::from_ron_str(&text).map_err(|e| match e {
+    // Bytes, not a String: invalid UTF-8 is then reported at its line and column.
+    let bytes = crate::files::read_input_bytes(path)?;
+    Instance::from_ron_bytes(&bytes).map_err(|e| match e {
         InstanceError::Parse {
             line,
             column,
+            field,
             message,
-        } => bad_input(format!("{}:{line}:{column}: {message}", path.display())),
+        } => {
+            let at = field.map(|f| format!("field `{f}`: ")).unwrap_or_default();
+            bad_input(format!("{}:{line}:{column}: {at}{message}", path.display()))
+        }
         InstanceError::Invalid { field, message } => {
             bad_input(format!("{}: field `{field}`: {message}", path.display()))
         }

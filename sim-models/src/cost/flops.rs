@@ -102,7 +102,11 @@ impl ModelDims {
                 return Err((field, format!("{v} is above the largest supported, {max}")));
             }
         }
-        for (field, v) in [("layers", self.layers), ("d_model", self.d_model)] {
+        for (field, v) in [
+            ("layers", self.layers),
+            ("d_model", self.d_model),
+            ("d_ff", self.d_ff),
+        ] {
             if v == 0 {
                 return Err((field, "must be ≥ 1".to_string()));
             }

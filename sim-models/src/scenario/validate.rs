@@ -8,17 +8,13 @@ use super::sweep::{SweepPoint, MAX_REPLICATIONS};
 use crate::cost::{self, ModelDims};
 use crate::quant::{self, QuantParams};
 
-/// Largest token count a prompt or output may have (keeps every time finite in ns).
-pub const MAX_TOKENS: u32 = 1_000_000;
+pub use crate::cost::MAX_TOKENS;
 
 // The bounds below keep every accepted scenario within what the code
 // represents exactly and runs in bounded time and memory; each is
 // documented, with its reason, in docs/scenario.md ("Bounds").
 
-/// Longest time a scenario may write, s (horizon, warm-up, slots, latency):
-/// 10⁹ s = 10¹⁸ ns, so that `H + τ ≤ 2·10¹⁸ ns` and `t_k + T_U + T_C + T_D ≤
-/// 4·10¹⁸ ns` fit the u64 clock and the i64 budgets `D_i − t_k` (< 9.2·10¹⁸).
-pub const MAX_SECONDS: f64 = 1e9;
+pub use crate::range::MAX_SECONDS;
 
 /// Most epochs a run may have, `⌈H/T_C⌉` (one record of each is kept in memory).
 pub const MAX_EPOCHS: u64 = 10_000_000;
