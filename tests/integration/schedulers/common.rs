@@ -5,7 +5,6 @@
 //! Nothing here calls the schedulers' code: the oracle rebuilds P1 from
 //! MODEL.md §5 with its own FLOP bound, and every answer is judged by
 //! `sim_models::feasibility::check_batch`.
-#![allow(dead_code)]
 
 use good_lp::{microlp, variable, Expression, ProblemVariables, Solution, SolverModel};
 use rand::{RngExt, SeedableRng};
