@@ -166,7 +166,7 @@ fn reused_schedulers_match_fresh_ones() {
 
 /// A queue of [`paper_epoch`] with 1 kHz bands and a gain per user (50 users,
 /// request id mod 50): most requests need a fifth or more of a band, so
-/// (1a)/(1b) bind and exact has to search (as `benches/schedulers.rs`'s
+/// (1a)/(1b) bind and exact has to search (as `sim-schedulers/benches/schedulers.rs`'s
 /// binding epochs, with a narrower band).
 fn band_1k_epoch(lambda: f64, seed: u64) -> Instance {
     let mut inst = paper_epoch(lambda, seed);

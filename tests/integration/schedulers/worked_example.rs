@@ -1,4 +1,4 @@
-//! The hand-counted node example of MODEL.md §7 (`examples/dftsp-nodes.ron`).
+//! The hand-counted node example of MODEL.md §7 (`scenarios/examples/dftsp-nodes.ron`).
 
 use sim_models::instance::Instance;
 use sim_models::scheduler::SchedulerSpec;
