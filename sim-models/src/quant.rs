@@ -25,8 +25,8 @@ pub struct QuantPreset {
     pub activation_bits: u32,
     /// Compute-time factor `β` (a **[decision]** of MODEL.md §6).
     pub beta: f64,
-    /// ΔPPL for BLOOM-3B, BLOOM-7.1B and OPT-13B, in that order.
-    pub delta_ppl: [f64; 3],
+    /// ΔPPL per model preset name (MODEL.md §6 table).
+    pub delta_ppl: [(&'static str, f64); 3],
 }
 
 /// The presets of MODEL.md §6; W4A16 ΔPPL values are the paper's Table II.
@@ -36,28 +36,28 @@ pub const QUANT_PRESETS: [QuantPreset; 4] = [
         weight_bits: 16,
         activation_bits: 16,
         beta: 1.0,
-        delta_ppl: [0.0, 0.0, 0.0],
+        delta_ppl: [("BLOOM-3B", 0.0), ("BLOOM-7.1B", 0.0), ("OPT-13B", 0.0)],
     },
     QuantPreset {
         name: "W8A16",
         weight_bits: 8,
         activation_bits: 16,
         beta: 0.75,
-        delta_ppl: [0.02, 0.02, 0.01],
+        delta_ppl: [("BLOOM-3B", 0.02), ("BLOOM-7.1B", 0.02), ("OPT-13B", 0.01)],
     },
     QuantPreset {
         name: "GPTQ",
         weight_bits: 4,
         activation_bits: 16,
         beta: 0.55,
-        delta_ppl: [0.75, 0.54, 0.20],
+        delta_ppl: [("BLOOM-3B", 0.75), ("BLOOM-7.1B", 0.54), ("OPT-13B", 0.20)],
     },
     QuantPreset {
         name: "ZQ-Local",
         weight_bits: 4,
         activation_bits: 16,
         beta: 0.55,
-        delta_ppl: [0.92, 0.59, 0.42],
+        delta_ppl: [("BLOOM-3B", 0.92), ("BLOOM-7.1B", 0.59), ("OPT-13B", 0.42)],
     },
 ];
 
@@ -78,10 +78,10 @@ impl QuantPreset {
 
     /// ΔPPL of this method on the model preset with the given name, if it is one of the three.
     pub fn delta_ppl_for(&self, model: &str) -> Option<f64> {
-        let i = crate::cost::MODEL_PRESETS
+        self.delta_ppl
             .iter()
-            .position(|m| m.name == model)?;
-        Some(self.delta_ppl[i])
+            .find(|(m, _)| *m == model)
+            .map(|&(_, d)| d)
     }
 }
 
@@ -95,6 +95,15 @@ mod tests {
         let q = quant_preset("W8A16").unwrap().params();
         assert_eq!((q.alpha_w, q.alpha_kv, q.beta), (0.5, 1.0, 0.75));
         assert_eq!(quant_preset("GPTQ").unwrap().params().alpha_w, 0.25);
+    }
+
+    #[test]
+    fn every_delta_ppl_names_a_model_preset() {
+        for q in &QUANT_PRESETS {
+            for (m, _) in q.delta_ppl {
+                assert!(crate::cost::model_preset(m).is_some(), "{}: {m}", q.name);
+            }
+        }
     }
 
     #[test]

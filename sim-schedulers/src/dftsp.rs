@@ -8,7 +8,7 @@
 //! since every leaf is checked against every constraint at the cap `s'` and the
 //! batch then runs padded to its own longest prompt, which only costs less.
 
-use crate::registry::{BuildError, Entry};
+use crate::entry::{BuildError, Entry};
 use sim_models::instance::Instance;
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 

@@ -75,7 +75,7 @@
 use std::cmp::Reverse;
 
 use crate::batch::flops_of;
-use crate::registry::{BuildError, Entry};
+use crate::entry::{BuildError, Entry};
 use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 

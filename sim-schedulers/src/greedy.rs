@@ -3,7 +3,7 @@
 //! batch stays feasible under (1a)–(1d) and (1g).
 
 use crate::batch::flops_of;
-use crate::registry::{BuildError, Entry};
+use crate::entry::{BuildError, Entry};
 use sim_models::instance::Instance;
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 

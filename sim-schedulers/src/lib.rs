@@ -18,6 +18,7 @@
 
 mod batch;
 pub mod dftsp;
+pub mod entry;
 pub mod exact;
 pub mod exhaustive;
 pub mod greedy;

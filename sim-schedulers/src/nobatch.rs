@@ -10,7 +10,7 @@
 //!
 //! [`GpuView::is_free`]: sim_models::scheduler::GpuView::is_free
 
-use crate::registry::{BuildError, Entry};
+use crate::entry::{BuildError, Entry};
 use sim_models::feasibility::single_cost;
 use sim_models::instance::RHO_ONE;
 use sim_models::scheduler::{

@@ -11,24 +11,8 @@ use sim_models::scheduler::{
     schedule_timed, EpochView, GpuView, Plan, Scheduler, SchedulerError, SchedulerSpec, SystemInfo,
 };
 
+pub use crate::entry::{Build, BuildError, Entry};
 use crate::{dftsp, exact, exhaustive, greedy, nobatch, static_batch, tree_search};
-
-/// A scheduler's constructor: its spec (name and options) and the system it serves.
-pub type Build = fn(&SchedulerSpec, &SystemInfo) -> Result<Box<dyn Scheduler>, BuildError>;
-
-/// One row of the registry.
-#[derive(Clone, Copy, Debug)]
-pub struct Entry {
-    /// The name used in scenario files and on the command line.
-    pub name: &'static str,
-    /// One line for `edgesim list`.
-    pub description: &'static str,
-    /// Whether it returns one pooled batch (and so can solve a standalone
-    /// instance: `edgesim solve --scheduler all` runs these, in table order).
-    pub batches: bool,
-    /// Its constructor.
-    pub build: Build,
-}
 
 /// Every scheduler, in the order `edgesim list` shows them.
 pub const REGISTRY: &[Entry] = &[
@@ -65,38 +49,6 @@ pub fn description(name: &str) -> Option<&'static str> {
     entry(name).map(|e| e.description)
 }
 
-/// Why a scheduler could not be built from a spec (refused "at load").
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum BuildError {
-    /// `scheduler.name` is not a known scheduler.
-    #[error("scheduler.name: unknown scheduler `{name}`; valid names: {}", names().join(", "))]
-    UnknownName {
-        /// The name given.
-        name: String,
-    },
-    /// An option the scheduler does not have, or a value of the wrong type.
-    #[error("{0}")]
-    Options(String),
-    /// The scheduler refuses the system (its own reason, e.g. static's `b = 0`).
-    #[error("scheduler `{scheduler}`: {message}")]
-    Refused {
-        /// The scheduler's name.
-        scheduler: &'static str,
-        /// Why, from the scheduler's own error.
-        message: String,
-    },
-}
-
-impl BuildError {
-    /// The refusal of scheduler `scheduler` for the reason `e`.
-    pub fn refused(scheduler: &'static str, e: impl std::fmt::Display) -> BuildError {
-        BuildError::Refused {
-            scheduler,
-            message: e.to_string(),
-        }
-    }
-}
-
 /// Builds the scheduler `spec.name` names, with its options, for the system `sys`.
 ///
 /// # Errors
@@ -105,6 +57,7 @@ impl BuildError {
 pub fn build(spec: &SchedulerSpec, sys: &SystemInfo) -> Result<Box<dyn Scheduler>, BuildError> {
     let e = entry(&spec.name).ok_or_else(|| BuildError::UnknownName {
         name: spec.name.clone(),
+        valid: names(),
     })?;
     (e.build)(spec, sys)
 }

@@ -10,7 +10,7 @@
 //! (still checking (1a)–(1c) and (1g)).
 
 use crate::batch::flops_of;
-use crate::registry::{BuildError, Entry};
+use crate::entry::{BuildError, Entry};
 use sim_models::instance::Instance;
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, SystemInfo, Work};
 

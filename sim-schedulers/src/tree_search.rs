@@ -2,7 +2,7 @@
 //! paper's brute-force benchmark of Table III (MODEL.md §7). Same trees, same
 //! order, same answer as `dftsp`; more nodes (dead leaves included).
 
-use crate::registry::{BuildError, Entry};
+use crate::entry::{BuildError, Entry};
 use sim_models::instance::Instance;
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 

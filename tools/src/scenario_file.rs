@@ -82,7 +82,10 @@ pub fn scenario(
     // The sweep's points get the scheduler's load-time checks too, so that
     // `run`, `validate` and `sweep` accept the same files.
     if s.sweep.is_some() {
-        crate::sweep_grid::Grid::new(&s, &origin)?;
+        for p in s.sweep_points().map_err(|e| scenario_error(&origin, e))? {
+            let at = format!("{origin} (sweep point {}: {})", p.index, p.label());
+            scheduler(&p.scenario, &at)?;
+        }
     }
     Ok(s)
 }
