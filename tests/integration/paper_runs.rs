@@ -41,6 +41,8 @@ fn optimal_never_below_the_heuristics() {
     let dftsp = batch_sizes(&run_with(&s, "dftsp"));
     for name in ["greedy", "static"] {
         let other = batch_sizes(&run_with(&s, name));
+        // Same horizon, same epochs: `zip` below must not drop any.
+        assert_eq!(dftsp.len(), other.len(), "{name}");
         assert!(
             dftsp.iter().zip(&other).all(|(a, b)| a >= b),
             "{name} started more than dftsp in some epoch: {dftsp:?} vs {other:?}"
