@@ -61,6 +61,27 @@ pub fn paper_cost(gpus: u32) -> std::sync::Arc<dyn sim_models::cost::CostModel> 
     .shared()
 }
 
+/// The toy model of the hand-built tests: `L = d_m = d_f = 1`, `β = 1`,
+/// `α_kv = 1`, so one FLOP takes `1/flop_rate` s; a request with `s = 1`,
+/// `n = 1` costs 16 FLOPs and one with `s = 1`, `n = 2` 36 (MODEL.md §5:
+/// `8·s·d² + 4·s²·d + 4·s·d·d_f = 8 + 4 + 4 = 16` for the initial stage, and
+/// `(n−1)·(8·d² + 4·(s + n/2)·d + 4·d·d_f) = 8 + 8 + 4 = 20` for one decode step).
+pub fn toy_cost(alpha_w: f64, flop_rate: f64) -> FlopsCost {
+    FlopsCost {
+        model: sim_models::cost::ModelDims {
+            layers: 1,
+            d_model: 1,
+            d_ff: 1,
+        },
+        quant: QuantParams {
+            alpha_w,
+            alpha_kv: 1.0,
+            beta: 1.0,
+        },
+        flop_rate,
+    }
+}
+
 /// The paper's pooled system (MODEL.md §2–6 defaults) with no requests.
 pub fn paper_template() -> Instance {
     Instance {

@@ -120,30 +120,13 @@ pub const ENTRY: Entry = Entry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sim_models::cost::{FlopsCost, ModelDims};
+    use crate::bench_support::toy_cost;
     use sim_models::feasibility::check_plan;
     use sim_models::instance::{Candidate, Instance};
-    use sim_models::quant::QuantParams;
     use sim_models::scheduler::GpuView;
 
     /// Toy model on GPUs of 10⁹ FLOP/s: 1 FLOP = 1 ns; (s=1, n=1) takes 16 ns,
     /// (s=1, n=2) 36 ns; each GPU holds 20 bytes = 5 KV tokens (α_w = 0).
-    fn toy_cost(alpha_w: f64, flop_rate: f64) -> FlopsCost {
-        FlopsCost {
-            model: ModelDims {
-                layers: 1,
-                d_model: 1,
-                d_ff: 1,
-            },
-            quant: QuantParams {
-                alpha_w,
-                alpha_kv: 1.0,
-                beta: 1.0,
-            },
-            flop_rate,
-        }
-    }
-
     fn toy(requests: Vec<Candidate>) -> Instance {
         Instance {
             cost: toy_cost(0.0, 3e9).shared(),

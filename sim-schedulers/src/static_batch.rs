@@ -144,9 +144,7 @@ pub const ENTRY: Entry = Entry {
 mod tests {
     use super::*;
     use crate::bench_support::paper_system;
-    use sim_models::cost::ModelDims;
     use sim_models::instance::Candidate;
-    use sim_models::quant::QuantParams;
 
     #[test]
     fn paper_default_batch_size_is_10() {
@@ -193,20 +191,7 @@ mod tests {
     /// (see tests/hand_built.rs); T_U = T_D = 100 ns, T_C = 100 ns.
     fn toy(requests: Vec<Candidate>) -> Instance {
         Instance {
-            cost: sim_models::cost::FlopsCost {
-                model: ModelDims {
-                    layers: 1,
-                    d_model: 1,
-                    d_ff: 1,
-                },
-                quant: QuantParams {
-                    alpha_w: 0.0,
-                    alpha_kv: 1.0,
-                    beta: 1.0,
-                },
-                flop_rate: 1e9,
-            }
-            .shared(),
+            cost: crate::bench_support::toy_cost(0.0, 1e9).shared(),
             memory: 1e9,
             t_u_ns: 100,
             t_c_ns: 100,
