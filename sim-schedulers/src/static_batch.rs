@@ -188,7 +188,7 @@ mod tests {
     }
 
     /// Toy model: 1 FLOP = 1 ns; (s=1, n=1) costs 16 ns, (s=1, n=2) 36 ns
-    /// (see tests/hand_built.rs); T_U = T_D = 100 ns, T_C = 100 ns.
+    /// (see tests/integration/schedulers/hand_built.rs); T_U = T_D = 100 ns, T_C = 100 ns.
     fn toy(requests: Vec<Candidate>) -> Instance {
         Instance {
             cost: crate::bench_support::toy_cost(0.0, 1e9).shared(),

@@ -98,7 +98,7 @@ fn without_bandwidth(inst: &Instance) -> Instance {
 #[test]
 fn equals_exhaustive_on_2000_small_instances() {
     let exact = RefCell::new(Exact::new());
-    let (cases, binding_changed) = (Cell::new(0u32), Cell::new(0u32));
+    let binding_changed = Cell::new(0u32);
     runner(2000, 0xe1a0_0001)
         .run(&any::<u64>(), |seed| {
             let inst = instance(seed, 1, 20);
@@ -114,14 +114,17 @@ fn equals_exhaustive_on_2000_small_instances() {
             );
             // Deterministic, also from a fresh scheduler.
             prop_assert_eq!(&Exact::new().solve(&inst).0, &sel);
-            cases.set(cases.get() + 1);
             if seed % 2 == 1 && Exact::new().solve(&without_bandwidth(&inst)).0.len() > sel.len() {
                 binding_changed.set(binding_changed.get() + 1);
             }
             Ok(())
         })
         .unwrap();
-    assert_eq!(cases.get(), 2000);
+    // The per-user half must exercise binding bandwidth, or it tests nothing new.
+    assert!(
+        binding_changed.get() > 0,
+        "bandwidth never lowered the optimum"
+    );
     println!(
         "bandwidth lowered the optimum in {} of the 1000 per-user instances",
         binding_changed.get()
@@ -139,7 +142,7 @@ fn equals_exhaustive_on_2000_small_instances() {
 fn equals_the_milp_on_200_instances_of_30_to_120() {
     let (n, min_binding_changed) = (200, 30);
     let exact = RefCell::new(Exact::new());
-    let (cases, binding_changed) = (Cell::new(0u32), Cell::new(0u32));
+    let binding_changed = Cell::new(0u32);
     runner(n, 0xe1a0_0002)
         .run(&any::<u64>(), |seed| {
             let inst = instance(seed, 30, 120);
@@ -147,14 +150,16 @@ fn equals_the_milp_on_200_instances_of_30_to_120() {
             assert_feasible(&inst, &sel, "exact");
             let milp = milp_threshold_optimum(&inst);
             prop_assert_eq!(sel.len(), milp, "seed {}\n{}", seed, inst.to_ron_string());
-            cases.set(cases.get() + 1);
             if seed % 2 == 1 && Exact::new().solve(&without_bandwidth(&inst)).0.len() > sel.len() {
                 binding_changed.set(binding_changed.get() + 1);
             }
             Ok(())
         })
         .unwrap();
-    assert_eq!(cases.get(), n);
+    assert!(
+        binding_changed.get() > 0,
+        "bandwidth never lowered the optimum"
+    );
     println!(
         "bandwidth lowered the optimum in {} of the {} per-user instances",
         binding_changed.get(),

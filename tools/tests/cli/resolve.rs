@@ -133,16 +133,14 @@ fn dumped_run_resolved_by_dftsp_and_tree_search() {
         assert!((total - (1.0 - sd as f64 / st as f64)).abs() < 1e-12);
         assert_eq!(red["nodes_dftsp"].as_u64().unwrap(), sd);
         assert_eq!(red["count_mismatches"], 0);
+        // (total and mean are tied to 1 − d/t above; the per-epoch extremes are not.)
         for v in [
-            total,
-            pe["mean"].as_f64().unwrap(),
             pe["min"].as_f64().unwrap(),
             pe["median"].as_f64().unwrap(),
             pe["max"].as_f64().unwrap(),
         ] {
             assert!((0.0..=1.0).contains(&v), "{red}");
         }
-        assert!(pe["std"].as_f64().unwrap() >= 0.0);
         for l in &lines[..2] {
             assert_eq!(l["instances"].as_u64().unwrap() as usize, epochs);
             assert_eq!(l["refused"], 0);
