@@ -106,6 +106,7 @@ impl PartialEq for Instance {
 
 impl Instance {
     /// The paper's FLOP-count fast path, when the cost model is additive in FLOPs.
+    #[inline]
     pub fn flops_cost(&self) -> Option<&FlopsCost> {
         self.cost.flops()
     }

@@ -38,6 +38,7 @@ pub(crate) fn require_flops<'a>(
 
 /// The FLOP-count cost of an instance whose cost model was checked with
 /// [`require_flops`] when the scheduler was entered.
+#[inline]
 pub(crate) fn flops_of(inst: &Instance) -> &FlopsCost {
     inst.flops_cost()
         .expect("checked by require_flops on entry to the scheduler")
@@ -120,8 +121,15 @@ impl BatchSums {
     }
 
     /// Whether the batch satisfies (1a)–(1c), (1g), and (1d) if `deadline_aware`,
-    /// on the pooled GPUs of `inst` (MODEL.md §5). The empty batch fits.
-    pub fn fits(&self, inst: &Instance, kv_capacity: Option<u64>, deadline_aware: bool) -> bool {
+    /// on the pooled GPUs of `inst`, whose FLOP cost is `fc` (MODEL.md §5;
+    /// passed in so that a loop looks it up once). The empty batch fits.
+    pub fn fits(
+        &self,
+        inst: &Instance,
+        fc: &FlopsCost,
+        kv_capacity: Option<u64>,
+        deadline_aware: bool,
+    ) -> bool {
         if self.count == 0 {
             return true;
         }
@@ -133,7 +141,6 @@ impl BatchSums {
         if kv_capacity.is_none_or(|cap| self.kv_tokens() > cap) {
             return false;
         }
-        let fc = flops_of(inst);
         let t = fc.time_ns(self.flops(&fc.model));
         // (1g)
         if t > inst.t_c_ns {

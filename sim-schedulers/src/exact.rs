@@ -75,6 +75,7 @@
 use std::cmp::Reverse;
 
 use crate::batch::flops_of;
+use sim_models::cost::FlopsCost;
 use crate::entry::{BuildError, Entry};
 use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
@@ -178,6 +179,8 @@ struct GreedyCount {
     limit: usize,
     smallest: Vec<u64>,
     count: u32,
+    /// Sum of the `count` smallest weights (≤ `capacity`).
+    sum: u64,
 }
 
 impl GreedyCount {
@@ -188,25 +191,30 @@ impl GreedyCount {
         self.limit = limit;
         self.smallest.clear();
         self.count = 0;
+        self.sum = 0;
     }
 
-    /// Adds weight `x` (at most 2^62, so sums never overflow).
+    /// Adds weight `x` (at most 2^62, so sums never overflow). The count
+    /// never falls when a weight is added, so it is advanced, not recounted:
+    /// amortised O(1) besides placing `x`.
     fn insert(&mut self, x: u64) {
         if self.smallest.len() == self.limit && self.smallest.last().is_none_or(|&m| x >= m) {
             return;
         }
         let at = self.smallest.partition_point(|&m| m <= x);
+        let k = self.count as usize;
+        if at < k {
+            // x enters the counted prefix and pushes its largest member out of it.
+            self.sum = self.sum - self.smallest[k - 1] + x;
+        }
         self.smallest.insert(at, x);
         self.smallest.truncate(self.limit);
-        let (mut sum, mut k) = (0, 0);
-        for &w in &self.smallest {
-            sum += w;
-            if sum > self.capacity {
-                break;
-            }
+        let mut k = k;
+        while k < self.smallest.len() && self.sum + self.smallest[k] <= self.capacity {
+            self.sum += self.smallest[k];
             k += 1;
         }
-        self.count = k;
+        self.count = k as u32;
     }
 
     /// The current `min(k, limit)`.
@@ -250,11 +258,11 @@ struct Scratch {
 }
 
 /// Per-level FLOPs and tokens of one request padded to `cap` (MODEL.md §5).
-fn level_weights(inst: &Instance, cap: u32, levels: &[u32], wf: &mut Vec<u128>, wm: &mut Vec<u64>) {
+fn level_weights(fc: &FlopsCost, cap: u32, levels: &[u32], wf: &mut Vec<u128>, wm: &mut Vec<u64>) {
     wf.clear();
     wm.clear();
     for &n in levels {
-        wf.push(flops_of(inst).model.request_flops(cap, n));
+        wf.push(fc.model.request_flops(cap, n));
         wm.push(cap as u64 + n as u64);
     }
 }
@@ -262,7 +270,7 @@ fn level_weights(inst: &Instance, cap: u32, levels: &[u32], wf: &mut Vec<u128>, 
 /// Whether the `k` shortest-output allowed requests (per-level counts `cnt`)
 /// fit (1c) and a compute limit of `limit_ns` ((1d), (1g)). `k ≤ Σ cnt`.
 fn shortest_fit(
-    inst: &Instance,
+    fc: &FlopsCost,
     k: u32,
     cnt: &[u32],
     wf: &[u128],
@@ -280,7 +288,7 @@ fn shortest_fit(
             break;
         }
     }
-    m <= tok && flops_of(inst).time_ns(f) <= limit_ns
+    m <= tok && fc.time_ns(f) <= limit_ns
 }
 
 /// The core: fills nothing but scratch, returns the selection (unsorted).
@@ -330,12 +338,13 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
     let mut best = 0u32;
     let mut best_at: Option<(usize, usize)> = None; // (cap index, pos) of the sweep's best
     s.pairs.clear();
+    let fc = flops_of(inst);
     for ci in 0..s.caps.len() {
         let cap = s.caps[ci];
         if s.cap_allowed[ci] <= best {
             continue;
         }
-        level_weights(inst, cap, &s.levels, &mut s.wf, &mut s.wm);
+        level_weights(fc, cap, &s.levels, &mut s.wf, &mut s.wm);
         s.cnt.clear();
         s.cnt.resize(k_levels, 0);
         // No pair of this cap counts more than `most` ignoring bandwidth (all
@@ -348,7 +357,7 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
             for it in s.items.iter().filter(|it| it.prompt <= cap) {
                 s.cnt_all[it.level as usize] += 1;
             }
-            let fits_all = |k| shortest_fit(inst, k, &s.cnt_all, &s.wf, &s.wm, tok, inst.t_c_ns);
+            let fits_all = |k| shortest_fit(fc, k, &s.cnt_all, &s.wf, &s.wm, tok, inst.t_c_ns);
             let (mut lo, mut hi) = (0, s.cap_allowed[ci] + 1); // fits_all(lo), !fits_all(hi)
             while hi - lo > 1 {
                 let mid = lo + (hi - lo) / 2;
@@ -394,7 +403,7 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
             let limit = time_limit_ns(inst, tau).expect("selectable requests leave compute time");
             let fits = |k: u32, work: &mut Work| {
                 work.leaves += 1;
-                shortest_fit(inst, k, &s.cnt, &s.wf, &s.wm, tok, limit)
+                shortest_fit(fc, k, &s.cnt, &s.wf, &s.wm, tok, limit)
             };
             if bandwidth_slack || (up <= RHO_ONE && down <= RHO_ONE) {
                 // No subset of this pair can break (1a)/(1b): its count is its optimum.
@@ -515,7 +524,7 @@ fn search_pair(
     let tau = s.items[pos - 1].budget;
     let limit = time_limit_ns(inst, tau).expect("selectable requests leave compute time");
     let f_lim = flop_limit(inst, limit);
-    level_weights(inst, cap, &s.levels, &mut s.wf, &mut s.wm);
+    level_weights(flops_of(inst), cap, &s.levels, &mut s.wf, &mut s.wm);
     let k_levels = s.levels.len();
 
     // The pair's requests that fit on their own.

@@ -23,6 +23,7 @@ impl Greedy {
 /// The greedy batch of `inst` (indices, ascending) and the work (`leaves` = batches tried).
 pub fn solve(inst: &Instance) -> (Vec<usize>, Work) {
     let kv = inst.kv_token_capacity();
+    let fc = flops_of(inst);
     let mut order: Vec<usize> = (0..inst.requests.len())
         .filter(|&i| inst.selectable(&inst.requests[i]))
         .collect();
@@ -31,9 +32,9 @@ pub fn solve(inst: &Instance) -> (Vec<usize>, Work) {
     let mut sel = vec![];
     let mut work = Work::default();
     for i in order {
-        let trial = sums.with(&flops_of(inst).model, &inst.requests[i]);
+        let trial = sums.with(&fc.model, &inst.requests[i]);
         work.leaves += 1;
-        if trial.fits(inst, kv, true) {
+        if trial.fits(inst, fc, kv, true) {
             sums = trial;
             sel.push(i);
         }

@@ -650,9 +650,9 @@ impl SearchCore {
             .min(max_budget - inst.t_u_ns as f64 / 1e9 - inst.t_d_ns as f64 / 1e9);
         let bound = room + 1e-9;
         // Single-request cost at its own prompt, f64 seconds.
+        let fc = flops_of(inst);
         let own = |prompt: u32, output: u32| {
-            flops_of(inst).quant.beta * flops_of(inst).model.request_flops(prompt, output) as f64
-                / flops_of(inst).flop_rate
+            fc.quant.beta * fc.model.request_flops(prompt, output) as f64 / fc.flop_rate
         };
         let (mut sum, mut z) = (0.0, 0);
         let k_all = self.out_index.values.len();

@@ -96,6 +96,7 @@ impl StaticBatch {
     /// The batch for `inst` (indices, ascending) and the work (`leaves` = admissions tried).
     pub fn solve(&self, inst: &Instance) -> (Vec<usize>, Work) {
         let kv = inst.kv_token_capacity();
+        let fc = flops_of(inst);
         let mut sums = BatchSums::empty();
         let mut sel = vec![];
         let mut work = Work::default();
@@ -104,9 +105,9 @@ impl StaticBatch {
             if sums.count >= self.b {
                 break;
             }
-            let trial = sums.with(&flops_of(inst).model, c);
+            let trial = sums.with(&fc.model, c);
             work.leaves += 1;
-            if trial.fits(inst, kv, self.deadline_aware) {
+            if trial.fits(inst, fc, kv, self.deadline_aware) {
                 sums = trial;
                 sel.push(i);
             }
