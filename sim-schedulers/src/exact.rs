@@ -75,8 +75,8 @@
 use std::cmp::Reverse;
 
 use crate::batch::flops_of;
-use sim_models::cost::FlopsCost;
 use crate::entry::{BuildError, Entry};
+use sim_models::cost::FlopsCost;
 use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 
