@@ -223,6 +223,11 @@ impl GreedyCount {
     }
 }
 
+/// Shortest queue (selectable requests) on which exact uses the greedy-count
+/// bandwidth bound: below it, searching every pair is cheaper (measured with
+/// `cargo bench -p sim-schedulers -- exact`, binding bands, λ = 10…250).
+const FILTER_MIN_QUEUE: usize = 256;
+
 /// The bandwidth bound of the allowed requests: the smallest greedy count.
 fn bw(g: &[GreedyCount; 3]) -> u32 {
     g.iter().map(GreedyCount::count).min().expect("three")
@@ -333,6 +338,10 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
     // With Σρ ≤ 1 over every selectable request no subset can break (1a)/(1b).
     let bandwidth_slack = tot_up <= RHO_ONE && tot_down <= RHO_ONE;
     let n = s.items.len();
+    // The greedy-count bandwidth bound (a per-cap bisection and three counts)
+    // pays only on long queues; on short ones every pair is searched, which
+    // finds the same sets (the bound only skips pairs that cannot beat `best`).
+    let filter = !bandwidth_slack && n >= FILTER_MIN_QUEUE;
     let k_levels = s.levels.len();
 
     let mut best = 0u32;
@@ -351,7 +360,7 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
         // its requests, the loosest limit T_C), so greedy counts beyond it never
         // rule a pair out: stop feeding them once all three reach it.
         let mut most = 0;
-        if !bandwidth_slack {
+        if filter {
             s.cnt_all.clear();
             s.cnt_all.resize(k_levels, 0);
             for it in s.items.iter().filter(|it| it.prompt <= cap) {
@@ -386,7 +395,7 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
                     up = up.saturating_add(it.up);
                     down = down.saturating_add(it.down);
                     added = true;
-                    if bw(&s.greedy) < most {
+                    if filter && bw(&s.greedy) < most {
                         // Selectable: ρU, ρD ≤ 1 each, so no sum overflows.
                         s.greedy[0].insert(it.up);
                         s.greedy[1].insert(it.down);
@@ -411,7 +420,7 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
                     best += 1;
                     best_at = Some((ci, i));
                 }
-            } else if bw(&s.greedy) > best && fits(best + 1, work) {
+            } else if (!filter || bw(&s.greedy) > best) && fits(best + 1, work) {
                 // (Otherwise (1a)/(1b) alone keep every set of this pair at
                 // ≤ best requests, now and after any later improvement.)
                 // The pair's count ignoring bandwidth, by bisection (fit is monotone in k),
@@ -453,7 +462,7 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
                     ub: lo,
                     cap: ci as u32,
                     pos: i as u32,
-                    bw: bw(&s.greedy),
+                    bw: if filter { bw(&s.greedy) } else { u32::MAX },
                 });
             }
         }
