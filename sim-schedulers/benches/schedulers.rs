@@ -30,20 +30,7 @@ fn instances(lambda: f64) -> Vec<Instance> {
 /// (50 users, request id mod 50), so `ρ` differs between users and `Σρ ≤ 1`
 /// admits only a handful of uploads: exact has to search there.
 fn binding_epoch(lambda: f64, seed: u64) -> Instance {
-    let mut inst = paper_epoch(lambda, seed);
-    let mut rng = sim_schedulers::bench_support::SplitMix::new(seed ^ 0xba4d_b14d);
-    let band = 3e3;
-    let noise = 10f64.powf(-174.0 / 10.0) * 1e-3 * band;
-    let gains: Vec<f64> = (0..50).map(|_| 1e-3 * rng.exp1()).collect();
-    for c in inst.requests.iter_mut() {
-        let g = gains[(c.id % 50) as usize];
-        let se_up = (1.0 + 0.1 * g / noise).log2();
-        let se_down = (1.0 + 10f64.powf(4.3) * 1e-3 * g / noise).log2();
-        let up = c.prompt as f64 * 16.0 / (0.25 * band * se_up);
-        let down = c.output as f64 * 16.0 / (0.25 * band * se_down);
-        *c = sim_models::instance::Candidate::new(c.id, c.prompt, c.output, c.budget_ns, up, down);
-    }
-    inst
+    sim_schedulers::bench_support::banded_epoch(lambda, seed, 3e3)
 }
 
 /// Median solve time (best of 3 calls per epoch), ns, and median batch size of

@@ -144,3 +144,25 @@ pub fn paper_epoch(lambda: f64, seed: u64) -> Instance {
     }
     inst
 }
+
+/// [`paper_epoch`] with a band of `band_hz` for both links and a gain per
+/// user (50 users, request id mod 50, `Exp(1)·10⁻³` from `seed`), so `ρ`
+/// differs between users and (1a)/(1b) can bind: with 3 kHz only a handful of
+/// uploads fit (as `scenarios/paper/fig5a-bandwidth.ron`), with 1 kHz most
+/// requests need a fifth of a band or more. `ρ = s·16/(T_U·B·SE)` with
+/// `SE = log2(1 + p·g/(N0·B))`, 20 dBm up and 43 dBm down (MODEL.md §3).
+pub fn banded_epoch(lambda: f64, seed: u64, band_hz: f64) -> Instance {
+    let mut inst = paper_epoch(lambda, seed);
+    let mut rng = SplitMix::new(seed ^ 0xba4d_b14d);
+    let noise = 10f64.powf(-174.0 / 10.0) * 1e-3 * band_hz;
+    let gains: Vec<f64> = (0..50).map(|_| 1e-3 * rng.exp1()).collect();
+    for c in inst.requests.iter_mut() {
+        let g = gains[(c.id % 50) as usize];
+        let se_up = (1.0 + 0.1 * g / noise).log2();
+        let se_down = (1.0 + 10f64.powf(4.3) * 1e-3 * g / noise).log2();
+        let up = c.prompt as f64 * 16.0 / (0.25 * band_hz * se_up);
+        let down = c.output as f64 * 16.0 / (0.25 * band_hz * se_down);
+        *c = Candidate::new(c.id, c.prompt, c.output, c.budget_ns, up, down);
+    }
+    inst
+}

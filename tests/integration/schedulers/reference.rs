@@ -27,9 +27,9 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use sim_models::instance::{Candidate, Instance};
+use sim_models::instance::Instance;
 use sim_models::scheduler::Work;
-use sim_schedulers::bench_support::{paper_epoch, SplitMix};
+use sim_schedulers::bench_support::paper_epoch;
 use sim_schedulers::dftsp::Dftsp;
 use sim_schedulers::exact::Exact;
 use sim_schedulers::options::ZStart;
@@ -169,20 +169,7 @@ fn reused_schedulers_match_fresh_ones() {
 /// (1a)/(1b) bind and exact has to search (as `sim-schedulers/benches/schedulers.rs`'s
 /// binding epochs, with a narrower band).
 fn band_1k_epoch(lambda: f64, seed: u64) -> Instance {
-    let mut inst = paper_epoch(lambda, seed);
-    let mut rng = SplitMix::new(seed ^ 0xba4d_b14d);
-    let band = 1e3;
-    let noise = 10f64.powf(-174.0 / 10.0) * 1e-3 * band;
-    let gains: Vec<f64> = (0..50).map(|_| 1e-3 * rng.exp1()).collect();
-    for c in inst.requests.iter_mut() {
-        let g = gains[(c.id % 50) as usize];
-        let se_up = (1.0 + 0.1 * g / noise).log2();
-        let se_down = (1.0 + 10f64.powf(4.3) * 1e-3 * g / noise).log2();
-        let up = c.prompt as f64 * 16.0 / (0.25 * band * se_up);
-        let down = c.output as f64 * 16.0 / (0.25 * band * se_down);
-        *c = Candidate::new(c.id, c.prompt, c.output, c.budget_ns, up, down);
-    }
-    inst
+    sim_schedulers::bench_support::banded_epoch(lambda, seed, 1e3)
 }
 
 /// Larger queues than the dumped ones, drawn by `bench_support` (deterministic
