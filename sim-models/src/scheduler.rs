@@ -200,8 +200,10 @@ impl SchedulerSpec {
         let v = serde_json::Value::Object(self.options.clone());
         serde_path_to_error::deserialize(v).map_err(|e| {
             let path = e.path().to_string();
-            let inner = e.into_inner();
-            if path == "." {
+            let inner = e.into_inner().to_string();
+            if inner.ends_with("there are no fields") {
+                format!("scheduler.{path}: `{}` takes no options", self.name)
+            } else if path == "." {
                 format!("scheduler: {inner}")
             } else {
                 format!("scheduler.{path}: {inner}")
