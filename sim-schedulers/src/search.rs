@@ -910,18 +910,7 @@ fn fill_table(table: &mut Vec<u64>, a: &[u32], suf: &[u32], z: u32, prune: bool)
             let s = if lo > hi {
                 0
             } else {
-                let upper = next[(r - lo) as usize];
-                let below = if r > hi {
-                    next[(r - hi - 1) as usize]
-                } else {
-                    0
-                };
-                let inner = if upper == u64::MAX {
-                    u64::MAX
-                } else {
-                    upper - below
-                };
-                ((hi - lo + 1) as u64).saturating_add(inner)
+                children_count(next, r, lo, hi)
             };
             cur[r as usize] = cur[r as usize - 1].saturating_add(s);
         }
@@ -932,11 +921,17 @@ fn fill_table(table: &mut Vec<u64>, a: &[u32], suf: &[u32], z: u32, prune: bool)
 /// needing `r`, with their subtrees, from the table of [`fill_table`].
 fn skip_count(table: &[u64], z: u32, j: usize, r: u32, lo: u32, v_top: u32) -> u64 {
     let w = z as usize + 1;
-    let row = &table[(j + 1) * w..(j + 2) * w];
-    // Σ_{v=lo}^{v_top} sub(j+1, r − v) = P[r − lo] − P[r − v_top − 1].
+    children_count(&table[(j + 1) * w..(j + 2) * w], r, lo, v_top)
+}
+
+/// The nodes of children `v = lo … hi` (`lo ≤ hi ≤ r`) of a node needing `r`,
+/// with their subtrees, from `row`, the prefix sums `P[r'] = Σ_{r'' ≤ r'} sub(r'')`
+/// of the level below: `(hi − lo + 1) + Σ_{v=lo}^{hi} sub(r − v)
+/// = (hi − lo + 1) + P[r − lo] − P[r − hi − 1]`, saturating at `u64::MAX`.
+fn children_count(row: &[u64], r: u32, lo: u32, hi: u32) -> u64 {
     let upper = row[(r - lo) as usize];
-    let below = if r > v_top {
-        row[(r - v_top - 1) as usize]
+    let below = if r > hi {
+        row[(r - hi - 1) as usize]
     } else {
         0
     };
@@ -945,7 +940,7 @@ fn skip_count(table: &[u64], z: u32, j: usize, r: u32, lo: u32, v_top: u32) -> u
     } else {
         upper - below
     };
-    ((v_top - lo + 1) as u64).saturating_add(inner)
+    ((hi - lo + 1) as u64).saturating_add(inner)
 }
 
 /// Node counts of whole trees in closed form, by inclusion–exclusion.
