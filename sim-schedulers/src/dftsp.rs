@@ -53,6 +53,7 @@ pub const ENTRY: Entry = Entry {
     name: "dftsp",
     description: "the paper's Algorithm 1 (DFTSP): depth-first tree search with pruning over the padding cap; optimal when all users share one channel gain",
     batches: true,
+    options: &["z_start"],
     build: |spec, _| {
         let o: crate::options::SearchOptions = spec.options().map_err(BuildError::Options)?;
         Ok(Box::new(Dftsp::new(o.z_start)))

@@ -18,6 +18,8 @@ pub struct Entry {
     /// Whether it returns one pooled batch (and so can solve a standalone
     /// instance: `edgesim solve --scheduler all` runs these, in table order).
     pub batches: bool,
+    /// The options it takes (`scheduler.<option>`), as its options type reads them.
+    pub options: &'static [&'static str],
     /// Its constructor.
     pub build: Build,
 }

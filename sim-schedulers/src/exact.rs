@@ -819,6 +819,7 @@ pub const ENTRY: Entry = Entry {
     name: "exact",
     description: "the optimum of P1 in every case (per-user gains, binding bandwidth), fast enough for every epoch",
     batches: true,
+    options: &[],
     build: |spec, _| {
         let _: crate::options::NoOptions = spec.options().map_err(BuildError::Options)?;
         Ok(Box::new(Exact::new()))

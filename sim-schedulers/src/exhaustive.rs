@@ -194,6 +194,7 @@ pub const ENTRY: Entry = Entry {
     description:
         "every subset of the candidates; exact ground truth, at most 24 selectable candidates",
     batches: true,
+    options: &[],
     build: |spec, _| {
         let _: crate::options::NoOptions = spec.options().map_err(BuildError::Options)?;
         Ok(Box::new(Exhaustive::new()))

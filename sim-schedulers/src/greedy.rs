@@ -61,6 +61,7 @@ pub const ENTRY: Entry = Entry {
     description:
         "candidates by earliest deadline, each added if the batch stays feasible; a cheap heuristic",
     batches: true,
+    options: &[],
     build: |spec, _| {
         let _: crate::options::NoOptions = spec.options().map_err(BuildError::Options)?;
         Ok(Box::new(Greedy::new()))

@@ -109,6 +109,7 @@ pub const ENTRY: Entry = Entry {
     description:
         "no batching (NoB): each free GPU runs the first pending request that fits, one at a time",
     batches: false,
+    options: &["deadline_aware"],
     build: |spec, sys| {
         let o: crate::options::AdmissionOptions = spec.options().map_err(BuildError::Options)?;
         NoBatch::from_system(sys, o.deadline_aware)

@@ -156,6 +156,31 @@ mod tests {
     }
 
     #[test]
+    fn every_listed_option_is_accepted_and_others_refused() {
+        // A value per option name; an option without one here fails the test.
+        let sample = |o: &str| match o {
+            "z_start" => "All",
+            "deadline_aware" => "false",
+            other => panic!("no sample value for option `{other}`"),
+        };
+        let sys = paper_system();
+        for e in REGISTRY {
+            for o in e.options {
+                let mut spec = SchedulerSpec::named(e.name);
+                spec.set_option_ron(o, sample(o)).unwrap();
+                assert!(build(&spec, &sys).is_ok(), "{}: {o}", e.name);
+            }
+            let mut spec = SchedulerSpec::named(e.name);
+            spec.set_option_ron("no_such_option", "1").unwrap();
+            assert!(
+                matches!(build(&spec, &sys), Err(BuildError::Options(_))),
+                "{}",
+                e.name
+            );
+        }
+    }
+
+    #[test]
     fn unknown_names_list_the_valid_ones() {
         let e = build(&SchedulerSpec::named("dfstp"), &paper_system())
             .err()

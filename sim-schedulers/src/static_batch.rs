@@ -133,6 +133,7 @@ pub const ENTRY: Entry = Entry {
     name: "static",
     description: "static batching (StB): a fixed batch size b from a worst-case batch, filled in arrival order",
     batches: true,
+    options: &["deadline_aware"],
     build: |spec, sys| {
         let o: crate::options::AdmissionOptions = spec.options().map_err(BuildError::Options)?;
         StaticBatch::from_system(sys, o.deadline_aware)

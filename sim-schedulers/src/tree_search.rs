@@ -47,6 +47,7 @@ pub const ENTRY: Entry = Entry {
     name: "tree-search",
     description: "the same search without pruning: the paper's brute-force benchmark for Table III",
     batches: true,
+    options: &["z_start"],
     build: |spec, _| {
         let o: crate::options::SearchOptions = spec.options().map_err(BuildError::Options)?;
         Ok(Box::new(TreeSearch::new(o.z_start)))

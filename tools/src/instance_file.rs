@@ -61,10 +61,12 @@ pub struct Answer {
 ///
 /// The scheduler cannot be built for the instance or refuses it.
 pub fn solve_one(inst: &Instance, name: &str, z_start: ZStart) -> Result<Answer, SolveError> {
-    // Only the search schedulers have the option; the others refuse unknown options.
-    let spec = match name {
-        "dftsp" | "tree-search" => SchedulerSpec::named(name).with_option("z_start", z_start),
-        _ => SchedulerSpec::named(name),
+    // Only schedulers that take the option get it; the others refuse unknown options.
+    let takes_z_start = sim_schedulers::entry(name).is_some_and(|e| e.options.contains(&"z_start"));
+    let spec = if takes_z_start {
+        SchedulerSpec::named(name).with_option("z_start", z_start)
+    } else {
+        SchedulerSpec::named(name)
     };
     let (plan, solve_ns) = sim_schedulers::solve_instance(&spec, inst, None)?;
     let sel = plan.selected();

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use sim_models::cost::MODEL_PRESETS;
 use sim_models::quant::QUANT_PRESETS;
-use sim_schedulers::{batching, description, names};
+use sim_schedulers::REGISTRY;
 
 /// The text `edgesim list` prints.
 pub fn text() -> String {
@@ -13,9 +13,14 @@ pub fn text() -> String {
         s,
         "Schedulers (scheduler.name; * = can solve a standalone instance):"
     );
-    for name in names() {
-        let star = if batching().contains(&name) { "*" } else { " " };
-        let _ = writeln!(s, "  {star}{name:<12} {}", description(name).unwrap_or(""));
+    for e in REGISTRY {
+        let star = if e.batches { "*" } else { " " };
+        let options = if e.options.is_empty() {
+            String::new()
+        } else {
+            format!(" [options: {}]", e.options.join(", "))
+        };
+        let _ = writeln!(s, "  {star}{:<12} {}{options}", e.name, e.description);
     }
     let _ = writeln!(s, "\nModel presets (model: Preset(\"NAME\")):");
     let _ = writeln!(
