@@ -1,6 +1,11 @@
 //! Helpers shared by the end-to-end tests of the `edgesim` binary.
 
 use std::process::{Child, Command, Output};
+
+/// The `edgesim` binary under test, as a command to add arguments to.
+pub fn edgesim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_edgesim"))
+}
 use std::time::{Duration, Instant};
 
 /// Sends SIGINT to a running `edgesim` and waits for it to exit, failing the

@@ -12,12 +12,8 @@
 //! test binary: `cargo test --release -p tools --test cli golden`
 //! (`EDGESIM_BLESS=1 cargo test --release -p tools --test cli golden` to bless).
 
+use super::common::edgesim;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn edgesim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_edgesim"))
-}
 
 fn snapshots() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots")

@@ -2,12 +2,9 @@
 //! dftsp and tree-search (one row per epoch, equal counts, the run's own
 //! batch sizes, Table III's reduction recomputed from the CSV), and bad input.
 
+use super::common::edgesim;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn edgesim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_edgesim"))
-}
+use std::process::Output;
 
 fn ok(out: Output, what: &str) -> String {
     assert!(

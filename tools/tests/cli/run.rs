@@ -1,17 +1,13 @@
 //! `edgesim run` end to end: the default scenario, `--set`, determinism,
 //! dumped instances re-solved by `edgesim solve`, and Ctrl-C.
 
-use super::common;
+use super::common::{self, edgesim};
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
-
-fn edgesim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_edgesim"))
-}
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     let out = edgesim()

@@ -1,11 +1,7 @@
 //! `edgesim solve` end to end: the worked node-count example of MODEL.md §7
 //! and bad instance files.
 
-use std::process::Command;
-
-fn edgesim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_edgesim"))
-}
+use super::common::edgesim;
 
 const EXAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
