@@ -119,6 +119,20 @@ proptest! {
 }
 
 #[test]
+fn model_dimensions_at_their_bounds() {
+    // ModelDims::check: L ≤ 10⁴, d_model ≤ 10⁶, d_ff ≤ 10⁷, all ≥ 1.
+    let custom = |l: u64, d: u64, f: u64| {
+        format!("(model: Custom(name: \"m\", layers: {l}, d_model: {d}, d_ff: {f}), accuracy_admission: false)")
+    };
+    // 10⁴ layers of d = 1, d_ff = 1 fit any pool; the bound itself is accepted.
+    assert!(scenario(&custom(10_000, 1, 1)).is_ok());
+    refused(&custom(10_001, 1, 1), "model.layers", "10000");
+    refused(&custom(1, 1_000_001, 1), "model.d_model", "1000000");
+    refused(&custom(1, 1, 10_000_001), "model.d_ff", "10000000");
+    refused(&custom(1, 1, 0), "model.d_ff", "≥ 1");
+}
+
+#[test]
 fn the_issues_values() {
     // Every gap would round to 0 ns.
     refused(

@@ -228,22 +228,17 @@ impl ModelSpec {
                 d_model,
                 d_ff,
             } => {
-                for (f, v) in [
-                    ("model.layers", *layers),
-                    ("model.d_model", *d_model),
-                    ("model.d_ff", *d_ff),
-                ] {
-                    if v == 0 {
-                        return Err(invalid(f, "must be ≥ 1"));
-                    }
-                }
+                let dims = ModelDims {
+                    layers: *layers,
+                    d_model: *d_model,
+                    d_ff: *d_ff,
+                };
+                // The same bounds as instance files: FLOP counts stay exact in u128.
+                dims.check()
+                    .map_err(|(f, m)| invalid(format!("model.{f}"), m))?;
                 Ok((
                     name.clone(),
-                    ModelDims {
-                        layers: *layers,
-                        d_model: *d_model,
-                        d_ff: *d_ff,
-                    },
+                    dims,
                 ))
             }
         }
