@@ -12,36 +12,22 @@
 //! so `flops(S) = |S|·initial_flops(s') + Σ a_i + 4·L·d_m·s'·Σ (n_i−1)` with
 //! `a_i` independent of `s'`. All terms are exact integers, so the total equals
 //! the one `sim_models::feasibility::batch_cost` sums request by request.
+//!
+//! Under any other cost model ([`Batch`], the general path) the batch keeps
+//! its count per output level and asks the model for `t_batch`
+//! (`CostModel::batch_time_ns`), the figure the feasibility check uses.
 
 use sim_models::cost::{FlopsCost, ModelDims};
 use sim_models::instance::{Candidate, Instance};
-use sim_models::scheduler::SchedulerError;
 
-/// The paper's FLOP-count cost of `inst`, which the searches here need (their
-/// fast path: time additive in integer FLOPs, MODEL.md §5).
-///
-/// # Errors
-/// A [`SchedulerError`] naming `scheduler` when the instance's cost model is
-/// not the FLOP count.
-pub(crate) fn require_flops<'a>(
-    inst: &'a Instance,
-    scheduler: &str,
-) -> Result<&'a FlopsCost, SchedulerError> {
-    inst.flops_cost().ok_or_else(|| SchedulerError {
-        scheduler: scheduler.to_string(),
-        message: format!(
-            "needs a cost model additive in FLOPs; the instance's is `{}`",
-            inst.cost.name()
-        ),
-    })
-}
+use crate::timing::TimeMemo;
 
-/// The FLOP-count cost of an instance whose cost model was checked with
-/// [`require_flops`] when the scheduler was entered.
+/// The FLOP-count cost of an instance on a scheduler's fast path (callers
+/// check [`Instance::flops_cost`] first and take the general path otherwise).
 #[inline]
 pub(crate) fn flops_of(inst: &Instance) -> &FlopsCost {
     inst.flops_cost()
-        .expect("checked by require_flops on entry to the scheduler")
+        .expect("the fast path is taken only when the cost model is the FLOP count")
 }
 
 /// The `s'`-independent decode FLOPs of one request: `L·(n−1)·(8·d_m² + 2·n·d_m + 4·d_m·d_f)`.
@@ -94,11 +80,12 @@ impl BatchSums {
         }
     }
 
-    /// This batch with `c` added.
-    pub fn with(&self, m: &ModelDims, c: &Candidate) -> BatchSums {
+    /// This batch with `c` added (`m`: the FLOP model's dimensions on the
+    /// fast path; `None` leaves `decode_base` at 0, unused on the general path).
+    pub fn with(&self, m: Option<&ModelDims>, c: &Candidate) -> BatchSums {
         BatchSums {
             count: self.count + 1,
-            decode_base: self.decode_base + decode_base_flops(m, c.output),
+            decode_base: self.decode_base + m.map_or(0, |m| decode_base_flops(m, c.output)),
             decode_steps: self.decode_steps + c.output.saturating_sub(1) as u128,
             outputs: self.outputs + c.output as u64,
             s_pad: self.s_pad.max(c.prompt),
@@ -130,6 +117,20 @@ impl BatchSums {
         kv_capacity: Option<u64>,
         deadline_aware: bool,
     ) -> bool {
+        self.fits_with(inst, kv_capacity, deadline_aware, || {
+            fc.time_ns(self.flops(&fc.model))
+        })
+    }
+
+    /// [`BatchSums::fits`] with `t_batch` from `time` (called only once the
+    /// cheaper bandwidth and memory tests pass).
+    pub fn fits_with(
+        &self,
+        inst: &Instance,
+        kv_capacity: Option<u64>,
+        deadline_aware: bool,
+        time: impl FnOnce() -> u64,
+    ) -> bool {
         if self.count == 0 {
             return true;
         }
@@ -141,13 +142,82 @@ impl BatchSums {
         if kv_capacity.is_none_or(|cap| self.kv_tokens() > cap) {
             return false;
         }
-        let t = fc.time_ns(self.flops(&fc.model));
+        let t = time();
         // (1g)
         if t > inst.t_c_ns {
             return false;
         }
         // (1d): T_U + t_batch + T_D ≤ D_i − t_k for the smallest budget (MODEL.md §4).
         !deadline_aware || inst.delivery_offset_ns(t) <= self.min_budget as i128
+    }
+}
+
+/// A batch grown one request at a time under the instance's cost model: the
+/// FLOP sums of [`BatchSums`] on the fast path, or its count per output level
+/// and `CostModel::batch_time_ns` on the general path (greedy and static).
+#[derive(Clone, Debug)]
+pub(crate) struct Batch<'a> {
+    inst: &'a Instance,
+    fast: Option<&'a FlopsCost>,
+    kv: Option<u64>,
+    sums: BatchSums,
+    /// General path: distinct output lengths, and the batch's count of each.
+    outputs: Vec<u32>,
+    counts: Vec<u32>,
+    memo: TimeMemo,
+}
+
+impl<'a> Batch<'a> {
+    /// The empty batch on the pooled GPUs of `inst`.
+    pub fn new(inst: &'a Instance) -> Batch<'a> {
+        Batch {
+            inst,
+            fast: inst.flops_cost(),
+            kv: inst.kv_token_capacity(),
+            sums: BatchSums::empty(),
+            outputs: vec![],
+            counts: vec![],
+            memo: TimeMemo::default(),
+        }
+    }
+
+    /// How many requests the batch holds.
+    pub fn len(&self) -> u64 {
+        self.sums.count
+    }
+
+    /// Adds `c` if the batch stays feasible under (1a)–(1c), (1g), and (1d) if
+    /// `deadline_aware`; returns whether it did.
+    pub fn try_add(&mut self, c: &Candidate, deadline_aware: bool) -> bool {
+        if let Some(fc) = self.fast {
+            let trial = self.sums.with(Some(&fc.model), c);
+            if trial.fits(self.inst, fc, self.kv, deadline_aware) {
+                self.sums = trial;
+                return true;
+            }
+            return false;
+        }
+        let trial = self.sums.with(None, c);
+        let at = match self.outputs.binary_search(&c.output) {
+            Ok(at) => at,
+            Err(at) => {
+                self.outputs.insert(at, c.output);
+                self.counts.insert(at, 0);
+                at
+            }
+        };
+        self.counts[at] += 1;
+        let (inst, memo, outputs, counts) =
+            (self.inst, &mut self.memo, &self.outputs, &self.counts);
+        let ok = trial.fits_with(inst, self.kv, deadline_aware, || {
+            memo.time(&*inst.cost, trial.s_pad, outputs, counts)
+        });
+        if ok {
+            self.sums = trial;
+        } else {
+            self.counts[at] -= 1;
+        }
+        ok
     }
 }
 
@@ -245,7 +315,7 @@ mod tests {
         let mut s = BatchSums::empty();
         let mut sel = vec![];
         for (k, c) in i.requests.iter().enumerate() {
-            s = s.with(&flops_of(&i).model, c);
+            s = s.with(Some(&flops_of(&i).model), c);
             sel.push(k);
             let cost = batch_cost(&i, &sel);
             assert_eq!(Some(s.flops(&flops_of(&i).model)), cost.flops);

@@ -11,8 +11,15 @@
 //! time `w`, `τ ~ U[0.5, 2]`, budget `τ − w`, kept if `> T_U + T_D` and
 //! eligible (`ε ~ U[0, 1] ≥ ΔPPL = 0.02`); prompts and outputs uniform over
 //! {128, 256, 512}; one shared channel gain `g = 10⁻³·Exp(1)` per epoch.
+//!
+//! Two cost models for tests and benchmarks of the schedulers' general path
+//! (docs/model.md §7, "Any cost model"), which instance files cannot name:
+//! [`HiddenFlops`], the paper's model with its FLOP fast path hidden, and
+//! [`ToyRoofline`], a simple non-additive model in the shape of MODEL.md §11.
 
-use sim_models::cost::{FlopsCost, MODEL_PRESETS};
+use sim_models::cost::{
+    secs_to_ns_saturating, CostModel, CostSpec, FlopsCost, LevelCounts, MODEL_PRESETS,
+};
 use sim_models::instance::{Candidate, Instance};
 use sim_models::quant::QuantParams;
 use sim_models::scheduler::SystemInfo;
@@ -47,8 +54,8 @@ impl SplitMix {
     }
 }
 
-/// The paper's cost model (BLOOM-3B, W8A16) on `gpus` pooled Jetson TX2s (1.33 TFLOP/s each).
-pub fn paper_cost(gpus: u32) -> std::sync::Arc<dyn sim_models::cost::CostModel> {
+/// The paper's FLOP model (BLOOM-3B, W8A16) on `gpus` pooled Jetson TX2s (1.33 TFLOP/s each).
+pub fn paper_flops(gpus: u32) -> FlopsCost {
     FlopsCost {
         model: MODEL_PRESETS[0].dims,
         quant: QuantParams {
@@ -58,7 +65,143 @@ pub fn paper_cost(gpus: u32) -> std::sync::Arc<dyn sim_models::cost::CostModel> 
         },
         flop_rate: gpus as f64 * 1.33e12,
     }
-    .shared()
+}
+
+/// [`paper_flops`] as the shared cost model of an instance.
+pub fn paper_cost(gpus: u32) -> std::sync::Arc<dyn CostModel> {
+    paper_flops(gpus).shared()
+}
+
+/// The paper's FLOP model with its fast path hidden ([`CostModel::flops`] is
+/// `None`): every time, memory figure and iteration instant is the wrapped
+/// model's, so the schedulers' general path must give the answers of their
+/// fast path (tests and benches compare the two).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HiddenFlops(pub FlopsCost);
+
+impl CostModel for HiddenFlops {
+    fn name(&self) -> &'static str {
+        "HiddenFlops"
+    }
+    fn weight_bytes(&self) -> f64 {
+        self.0.weight_bytes()
+    }
+    fn kv_bytes_per_token(&self) -> f64 {
+        self.0.kv_bytes_per_token()
+    }
+    fn batch_time_ns(&self, s_pad: u32, levels: &LevelCounts) -> u64 {
+        self.0.batch_time_ns(s_pad, levels)
+    }
+    fn first_token_ns(&self, s_pad: u32, levels: &LevelCounts) -> u64 {
+        self.0.first_token_ns(s_pad, levels)
+    }
+    fn finish_ns(&self, s_pad: u32, levels: &LevelCounts, n: u32) -> u64 {
+        self.0.finish_ns(s_pad, levels, n)
+    }
+    /// The wrapped model's: an instance written out re-reads as the paper's model.
+    fn spec(&self) -> CostSpec {
+        CostSpec::Flops(self.0)
+    }
+}
+
+/// A simple non-additive cost in the shape of the roofline of MODEL.md §11,
+/// for tests and benchmarks of the schedulers (not a model of any hardware).
+///
+/// A batch runs iteration by iteration (§11, epoch pipeline): iteration 0 is
+/// the prefill of the `C` requests padded to `s'` (`q = C·s'` new tokens,
+/// `C·s'` tokens of context); decode iteration `j ≥ 1` runs the `A_j`
+/// requests with `n_i > j` (`q = A_j` tokens, context `A_j·(s' + j)`). Each
+/// iteration takes `max(a·q, b + c·context) + t0` seconds — compute-bound or
+/// bound by reading the weights and the KV cache — and `t_batch` is their sum in
+/// `f64`, rounded once to the nearest ns. It depends only on `s'` and the
+/// counts per output level and does not decrease when a request is added, moved
+/// to a longer level, or `s'` grows; but it is far from additive: `b` is paid
+/// once per iteration however many requests share it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ToyRoofline {
+    /// The model whose memory figures (weights, KV bytes per token) this one keeps.
+    pub base: FlopsCost,
+    /// Compute time per new token, s.
+    pub a: f64,
+    /// Time to read the weights once, s per iteration.
+    pub b: f64,
+    /// Time to read one token of KV cache, s.
+    pub c: f64,
+    /// Overhead per iteration, s.
+    pub t0: f64,
+}
+
+impl ToyRoofline {
+    /// Σ of iterations `0 ..= last` of the batch, f64 seconds (`last = None`: all).
+    fn iterations(&self, s_pad: u32, levels: &LevelCounts, last: Option<u32>) -> f64 {
+        let mut lv: Vec<(u32, u64)> = levels.iter().copied().filter(|l| l.1 > 0).collect();
+        if lv.is_empty() {
+            return 0.0;
+        }
+        lv.sort_unstable_by_key(|l| l.0);
+        let s = s_pad as f64;
+        let mut active: u64 = lv.iter().map(|l| l.1).sum();
+        let iter = |q: f64, ctx: f64| (self.a * q).max(self.b + self.c * ctx) + self.t0;
+        let mut t = iter(active as f64 * s, active as f64 * s);
+        let n_max = lv.last().expect("non-empty").0;
+        let end = last.map_or(n_max, |l| l.saturating_add(1).min(n_max));
+        let mut k = 0;
+        for j in 1..end {
+            // Requests with n_i ≤ j finished after iteration n_i − 1.
+            while k < lv.len() && lv[k].0 <= j {
+                active -= lv[k].1;
+                k += 1;
+            }
+            t += iter(active as f64, active as f64 * (s + j as f64));
+        }
+        t
+    }
+}
+
+impl CostModel for ToyRoofline {
+    fn name(&self) -> &'static str {
+        "ToyRoofline"
+    }
+    fn weight_bytes(&self) -> f64 {
+        self.base.weight_bytes()
+    }
+    fn kv_bytes_per_token(&self) -> f64 {
+        self.base.kv_bytes_per_token()
+    }
+    fn batch_time_ns(&self, s_pad: u32, levels: &LevelCounts) -> u64 {
+        secs_to_ns_saturating(self.iterations(s_pad, levels, None))
+    }
+    fn first_token_ns(&self, s_pad: u32, levels: &LevelCounts) -> u64 {
+        secs_to_ns_saturating(self.iterations(s_pad, levels, Some(0)))
+    }
+    fn finish_ns(&self, s_pad: u32, levels: &LevelCounts, n: u32) -> u64 {
+        secs_to_ns_saturating(self.iterations(s_pad, levels, Some(n.max(1) - 1)))
+    }
+    /// The base model's: instance files cannot name this test model, so an
+    /// instance written out (a failing test's dump) re-reads as its base.
+    fn spec(&self) -> CostSpec {
+        CostSpec::Flops(self.base)
+    }
+}
+
+/// A [`ToyRoofline`] over `base` with the ratios of the paper's Jetson TX2
+/// (1.33 TFLOP/s fp16 over 59.7 GB/s, MODEL.md §11: 22.3 FLOP per byte):
+/// `a` = `β·L·(8·d_m² + 4·d_m·d_f)/C` (the §5 per-token FLOPs outside
+/// attention), `b` = weights / `BW`, `c` = KV bytes per token / `BW` with
+/// `BW = C/22.3`, and `t0` = 50 µs. Decode is bound by reading the weights
+/// until about 22 requests share an iteration, as on the real device.
+pub fn toy_roofline(base: FlopsCost) -> ToyRoofline {
+    let m = base.model;
+    let per_token = m.layers as f64
+        * (8.0 * (m.d_model as f64).powi(2) + 4.0 * m.d_model as f64 * m.d_ff as f64);
+    let bw = base.flop_rate / (1.33e12 / 59.7e9);
+    ToyRoofline {
+        base,
+        a: base.quant.beta * per_token / base.flop_rate,
+        b: base.weight_bytes() / bw,
+        c: base.kv_bytes_per_token() / bw,
+        t0: 50e-6,
+    }
 }
 
 /// The toy model of the hand-built tests: `L = d_m = d_f = 1`, `β = 1`,

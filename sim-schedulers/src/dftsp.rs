@@ -42,7 +42,6 @@ impl Scheduler for Dftsp {
     }
 
     fn schedule(&mut self, view: &EpochView<'_>) -> Result<Plan, SchedulerError> {
-        crate::batch::require_flops(view.instance, self.name())?;
         let (sel, work) = self.core.solve(view.instance);
         Ok(Plan::pooled(sel, work))
     }

@@ -115,7 +115,6 @@ impl Scheduler for Exact {
     }
 
     fn schedule(&mut self, view: &EpochView<'_>) -> Result<Plan, SchedulerError> {
-        crate::batch::require_flops(view.instance, self.name())?;
         let (sel, work) = self.solve(view.instance);
         Ok(Plan::pooled(sel, work))
     }

@@ -7,17 +7,21 @@
 //! terms of [`crate::batch`], `Σ(n_i)`, `Σρ`, a count per distinct prompt
 //! length (the padded length `s'` is the highest one present) and a second
 //! bitmask in budget order (the smallest budget is its highest set bit).
+//! Under a cost model other than the paper's FLOP count (the general path,
+//! docs/model.md §7) the FLOP terms give way to a count per output level, and
+//! a subset that passes the other tests asks the model for its `t_batch`
+//! (through a [`TimeMemo`]: subsets share count vectors).
 //!
 //! Tie-break **[ours]**: among the feasible subsets of maximum size, the one
 //! whose ascending list of request indices is lexicographically smallest
 //! (it prefers the earliest-arrived requests).
 
-use crate::batch::flops_of;
 use crate::entry::{BuildError, Entry};
 use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 
 use crate::batch::{decode_base_flops, flop_limit, pad_coefficient, time_limit_ns};
+use crate::timing::TimeMemo;
 
 /// The most candidates exhaustive enumerates (`2^24` subsets).
 pub const MAX_CANDIDATES: usize = 24;
@@ -39,7 +43,6 @@ impl Scheduler for Exhaustive {
     }
 
     fn schedule(&mut self, view: &EpochView<'_>) -> Result<Plan, SchedulerError> {
-        crate::batch::require_flops(view.instance, self.name())?;
         let (sel, work) = solve(view.instance)?;
         Ok(Plan::pooled(sel, work))
     }
@@ -48,10 +51,8 @@ impl Scheduler for Exhaustive {
 /// The best subset of `inst` (indices into `inst.requests`, ascending) and the work done.
 ///
 /// # Errors
-/// A [`SchedulerError`] when more than [`MAX_CANDIDATES`] requests are
-/// selectable, or when the cost model is not additive in FLOPs.
+/// A [`SchedulerError`] when more than [`MAX_CANDIDATES`] requests are selectable.
 pub fn solve(inst: &Instance) -> Result<(Vec<usize>, Work), SchedulerError> {
-    crate::batch::require_flops(inst, "exhaustive")?;
     // Candidates in index (= id) order; only selectable ones can be in a feasible batch.
     let cand: Vec<usize> = (0..inst.requests.len())
         .filter(|&i| inst.selectable(&inst.requests[i]))
@@ -71,7 +72,7 @@ pub fn solve(inst: &Instance) -> Result<(Vec<usize>, Work), SchedulerError> {
     if n == 0 {
         return Ok((vec![], Work::default()));
     }
-    let m = &flops_of(inst).model;
+    let fast = inst.flops_cost().map(|f| &f.model);
     let reqs: Vec<_> = cand.iter().map(|&i| inst.requests[i]).collect();
 
     // Budget order: rank 0 = largest budget (ties by index), so the highest
@@ -82,15 +83,18 @@ pub fn solve(inst: &Instance) -> Result<(Vec<usize>, Work), SchedulerError> {
     for (r, &k) in by_budget.iter().enumerate() {
         rank[k] = r;
     }
-    // FLOP limit when the smallest budget is that of budget rank r: (1d) and (1g).
-    let limit: Vec<u128> = by_budget
+    // Compute-time limit when the smallest budget is that of budget rank r:
+    // (1d) and (1g), in ns, and as a FLOP bound on the fast path.
+    let limit_ns: Vec<u64> = by_budget
         .iter()
         .map(|&k| {
-            time_limit_ns(inst, reqs[k].budget_ns)
-                .map(|x| flop_limit(inst, x))
-                .expect("selectable requests leave compute time")
+            time_limit_ns(inst, reqs[k].budget_ns).expect("selectable requests leave compute time")
         })
         .collect();
+    let limit: Vec<u128> = match fast {
+        Some(_) => limit_ns.iter().map(|&x| flop_limit(inst, x)).collect(),
+        None => vec![],
+    };
 
     // Distinct prompt lengths, ascending; per candidate, its prompt's slot.
     let mut prompts: Vec<u32> = reqs.iter().map(|c| c.prompt).collect();
@@ -100,12 +104,26 @@ pub fn solve(inst: &Instance) -> Result<(Vec<usize>, Work), SchedulerError> {
         .iter()
         .map(|c| prompts.binary_search(&c.prompt).expect("present"))
         .collect();
-    let init: Vec<u128> = prompts.iter().map(|&s| m.initial_flops(s)).collect();
-    let base: Vec<u128> = reqs
+    let (init, base, pad): (Vec<u128>, Vec<u128>, u128) = match fast {
+        Some(m) => (
+            prompts.iter().map(|&s| m.initial_flops(s)).collect(),
+            reqs.iter()
+                .map(|c| decode_base_flops(m, c.output))
+                .collect(),
+            pad_coefficient(m),
+        ),
+        None => (vec![0; prompts.len()], vec![0; n], 0),
+    };
+    // General path: distinct outputs, each candidate's slot, the count per slot.
+    let mut outputs: Vec<u32> = reqs.iter().map(|c| c.output).collect();
+    outputs.sort_unstable();
+    outputs.dedup();
+    let oslot: Vec<usize> = reqs
         .iter()
-        .map(|c| decode_base_flops(m, c.output))
+        .map(|c| outputs.binary_search(&c.output).expect("present"))
         .collect();
-    let pad = pad_coefficient(m);
+    let mut ocount = vec![0u32; outputs.len()];
+    let mut memo = TimeMemo::default();
 
     let mut pcount = vec![0u32; prompts.len()];
     let mut pmask = 0u32; // bit p: some member has prompt prompts[p]
@@ -131,6 +149,7 @@ pub fn solve(inst: &Instance) -> Result<(Vec<usize>, Work), SchedulerError> {
             down += c.rho_down_fx;
             pcount[pslot[k]] += 1;
             pmask |= 1 << pslot[k];
+            ocount[oslot[k]] += 1;
         } else {
             count -= 1;
             dbase -= base[k];
@@ -139,6 +158,7 @@ pub fn solve(inst: &Instance) -> Result<(Vec<usize>, Work), SchedulerError> {
             up -= c.rho_up_fx;
             down -= c.rho_down_fx;
             pcount[pslot[k]] -= 1;
+            ocount[oslot[k]] -= 1;
             if pcount[pslot[k]] == 0 {
                 pmask &= !(1 << pslot[k]);
             }
@@ -158,10 +178,15 @@ pub fn solve(inst: &Instance) -> Result<(Vec<usize>, Work), SchedulerError> {
         if count * s_pad as u64 + outs > kv_cap {
             continue;
         }
-        // (1g) and (1d) against the smallest budget, as a FLOP bound.
-        let flops = count as u128 * init[p] + dbase + pad * s_pad as u128 * dsteps;
+        // (1g) and (1d) against the smallest budget: a FLOP bound on the fast
+        // path, the model's own t_batch otherwise.
         let r = 31 - bmask.leading_zeros() as usize;
-        if flops > limit[r] {
+        if fast.is_some() {
+            let flops = count as u128 * init[p] + dbase + pad * s_pad as u128 * dsteps;
+            if flops > limit[r] {
+                continue;
+            }
+        } else if memo.time(&*inst.cost, s_pad, &outputs, &ocount) > limit_ns[r] {
             continue;
         }
         best = Some((mask, count));

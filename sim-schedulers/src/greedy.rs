@@ -1,13 +1,13 @@
 //! `greedy` — a cheap heuristic (MODEL.md §7): candidates in order of deadline
 //! (smallest budget `D_i − t_k` first, ties by ascending id), each added if the
-//! batch stays feasible under (1a)–(1d) and (1g).
+//! batch stays feasible under (1a)–(1d) and (1g), with `t_batch` from the
+//! instance's cost model (FLOP sums on the paper's, `batch_time_ns` on any other).
 
-use crate::batch::flops_of;
 use crate::entry::{BuildError, Entry};
 use sim_models::instance::Instance;
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 
-use crate::batch::BatchSums;
+use crate::batch::Batch;
 
 /// The earliest-deadline-first greedy scheduler. Stateless.
 #[derive(Clone, Debug, Default)]
@@ -22,20 +22,16 @@ impl Greedy {
 
 /// The greedy batch of `inst` (indices, ascending) and the work (`leaves` = batches tried).
 pub fn solve(inst: &Instance) -> (Vec<usize>, Work) {
-    let kv = inst.kv_token_capacity();
-    let fc = flops_of(inst);
     let mut order: Vec<usize> = (0..inst.requests.len())
         .filter(|&i| inst.selectable(&inst.requests[i]))
         .collect();
     order.sort_by_key(|&i| (inst.requests[i].budget_ns, i));
-    let mut sums = BatchSums::empty();
+    let mut batch = Batch::new(inst);
     let mut sel = vec![];
     let mut work = Work::default();
     for i in order {
-        let trial = sums.with(&fc.model, &inst.requests[i]);
         work.leaves += 1;
-        if trial.fits(inst, fc, kv, true) {
-            sums = trial;
+        if batch.try_add(&inst.requests[i], true) {
             sel.push(i);
         }
     }
@@ -49,7 +45,6 @@ impl Scheduler for Greedy {
     }
 
     fn schedule(&mut self, view: &EpochView<'_>) -> Result<Plan, SchedulerError> {
-        crate::batch::require_flops(view.instance, self.name())?;
         let (sel, work) = solve(view.instance);
         Ok(Plan::pooled(sel, work))
     }

@@ -27,6 +27,7 @@ pub mod options;
 pub mod registry;
 mod search;
 pub mod static_batch;
+mod timing;
 pub mod tree_search;
 
 #[doc(hidden)]

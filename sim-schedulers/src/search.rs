@@ -68,6 +68,24 @@
 //!
 //! Counts saturate at `u64::MAX` instead of wrapping (with `z_start: all`,
 //! 10⁵ pending requests make more than 10¹⁹ tree-search nodes).
+//!
+//! # Any cost model (the general path)
+//!
+//! Everything above needs of time only that it depends on the cap and the
+//! count per output level and never decreases when a request is added or
+//! moved to a longer level — true of every cost model (MODEL.md §11). The
+//! FLOP sums are the fast path of the paper's model; under any other model
+//! the level FLOPs are zero, the FLOP limit is unbounded, and each test of a
+//! cheapest completion (a tree's root, a segment's root, a walked node) asks
+//! the model for the `t_batch` of that count vector at the cap instead
+//! ([`TimeMemo`], one evaluation per distinct vector and call) and compares
+//! it with the ns limit `min(T_C, τ_min − T_U − T_D)`. The walk, the skips and
+//! the node counts are the same code. Only `z_max` differs: the sum of single-
+//! request costs bounds a batch's time from below only when time is additive,
+//! so the general path starts `z` at the largest `z` whose cheapest `z`-subset
+//! of the cap (the shortest outputs, padded to the cap) meets
+//! `min(T_C, max budget − T_U − T_D)`, found by bisection — also an upper
+//! bound on every feasible leaf's `z`, so selections do not depend on it.
 
 use std::cmp::Reverse;
 
@@ -76,6 +94,7 @@ use sim_models::scheduler::Work;
 
 use crate::batch::flops_of;
 use crate::options::ZStart;
+use crate::timing::{shortest, TimeMemo};
 
 use crate::batch::{flop_limit, time_limit_ns};
 
@@ -122,6 +141,8 @@ pub(crate) struct SearchCore {
     full: Vec<u32>,
     lvl_flops: Vec<u128>,
     lvl_tok: Vec<u64>,
+    /// Output length of each level at this cap.
+    lvl_out: Vec<u32>,
     // Per z: per level, its lowest-`(ρU, id)` members offered so far (at most `z`).
     keys: Vec<Vec<(u64, usize)>>,
     offered: Vec<usize>,
@@ -141,6 +162,13 @@ pub(crate) struct SearchCore {
     path: Vec<u32>,
     /// The last `(time limit, FLOP limit)` computed.
     flim_memo: Option<(u64, u128)>,
+    /// Whether this call takes the general path (the cost model has no FLOP fast path).
+    general: bool,
+    /// General path: the cap, the present levels' outputs, a count vector, and the memo.
+    cap: u32,
+    out_p: Vec<u32>,
+    cnt: Vec<u32>,
+    memo: TimeMemo,
 }
 
 impl SearchCore {
@@ -163,6 +191,7 @@ impl SearchCore {
             full: vec![],
             lvl_flops: vec![],
             lvl_tok: vec![],
+            lvl_out: vec![],
             keys: vec![],
             offered: vec![],
             pre_u: vec![],
@@ -179,6 +208,11 @@ impl SearchCore {
             table_ready: false,
             path: vec![],
             flim_memo: None,
+            general: false,
+            cap: 0,
+            out_p: vec![],
+            cnt: vec![],
+            memo: TimeMemo::default(),
         }
     }
 
@@ -195,8 +229,10 @@ impl SearchCore {
         let mut work = Work::default();
         // A batch always holds ≥ 1 token per request, so "no memory" ⇔ limit 0.
         let kv_lim = inst.kv_token_capacity().unwrap_or(0);
-        // The FLOP limits depend on the instance's FLOP rate and β.
+        // The FLOP limits depend on the instance's FLOP rate and β; times on its model.
         self.flim_memo = None;
+        self.general = inst.flops_cost().is_none();
+        self.memo.clear();
         // One pass over the requests; prompt and output lengths become
         // indices into their distinct values (MODEL.md §7: caps and levels).
         self.order.clear();
@@ -273,13 +309,15 @@ impl SearchCore {
             );
         }
         let n = self.ranked.len();
-        let z_max = match self.z_start {
+        let mut z_max = match self.z_start {
             ZStart::All => n,
+            ZStart::Bound if self.general => n, // bounded below, once the levels are known
             ZStart::Bound => self.z_bound(inst, ci),
         };
         if z_max == 0 {
             return None;
         }
+        self.cap = cap;
         // Output levels at this cap, shortest first, and each one's ranks.
         self.local.clear();
         self.local.resize(self.out_index.values.len(), u32::MAX);
@@ -288,14 +326,19 @@ impl SearchCore {
         }
         self.lvl_flops.clear();
         self.lvl_tok.clear();
+        self.lvl_out.clear();
         let mut nl = 0;
         for (g, &o) in self.out_index.values.iter().enumerate() {
             if self.local[g] == 0 {
                 self.local[g] = nl as u32;
                 nl += 1;
-                self.lvl_flops
-                    .push(flops_of(inst).model.request_flops(cap, o));
+                self.lvl_flops.push(if self.general {
+                    0
+                } else {
+                    flops_of(inst).model.request_flops(cap, o)
+                });
                 self.lvl_tok.push(cap as u64 + o as u64);
+                self.lvl_out.push(o);
             }
         }
         if self.pos.len() < nl {
@@ -315,12 +358,26 @@ impl SearchCore {
         self.full
             .extend(self.pos[..nl].iter().map(|p| p.len() as u32));
 
+        if self.general && self.z_start == ZStart::Bound {
+            z_max = self.z_bound_general(inst);
+            if z_max == 0 {
+                return None;
+            }
+        }
         // The smallest hopeless z (see the module docs): hopeless is closed
         // upwards, so bisect.
-        let hopeless = |core: &SearchCore, z: usize| -> bool {
+        let hopeless = |core: &mut SearchCore, z: usize| -> bool {
             let (cf, ct) =
                 cheapest_root(&core.full, &core.lvl_flops, &core.lvl_tok, z as u32).expect("z ≤ n");
-            ct > kv_lim || !core.fits_time(inst, cf, z)
+            if ct > kv_lim {
+                return true;
+            }
+            if core.general {
+                let t = core.root_time(inst, true, z as u32);
+                !core.fits_ns(inst, t, z)
+            } else {
+                !core.fits_time(inst, cf, z)
+            }
         };
         let (mut lo, mut hi) = (1, z_max + 1); // !hopeless below lo, hopeless from hi
         while lo < hi {
@@ -341,6 +398,44 @@ impl SearchCore {
             }
         }
         None
+    }
+
+    /// General path: `t_batch` of the cheapest `z`-subset (shortest levels
+    /// first) of all the cap's levels (`all`) or of the current segment's.
+    fn root_time(&mut self, inst: &Instance, all: bool, z: u32) -> u64 {
+        let (avail, outs) = if all {
+            (&self.full, &self.lvl_out)
+        } else {
+            (&self.a, &self.out_p)
+        };
+        let complete = shortest(avail, z, &mut self.cnt);
+        debug_assert!(complete, "z within the levels");
+        self.memo.time(&*inst.cost, self.cap, outs, &self.cnt)
+    }
+
+    /// Whether a batch taking `t` ns meets (1g) and (1d) with `τ_min` the budget of rank `d`.
+    fn fits_ns(&self, inst: &Instance, t: u64, d: usize) -> bool {
+        let budget = self.ranked[d - 1].budget;
+        time_limit_ns(inst, budget).is_some_and(|lim| t <= lim)
+    }
+
+    /// General path: `z_max` for the current cap (module docs) — the largest
+    /// `z` whose cheapest `z`-subset meets `min(T_C, max budget − T_U − T_D)`.
+    fn z_bound_general(&mut self, inst: &Instance) -> usize {
+        let Some(room) = time_limit_ns(inst, self.ranked[0].budget) else {
+            return 0;
+        };
+        // Time grows with z (a request added): bisect.
+        let (mut lo, mut hi) = (0usize, self.ranked.len() + 1); // fits(lo), !fits(hi)
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if self.root_time(inst, true, mid as u32) <= room {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
     }
 
     /// Whether a batch of `flops` FLOPs meets (1g) and (1d) with `τ_min` the
@@ -468,12 +563,14 @@ impl SearchCore {
             self.a.clear();
             self.f.clear();
             self.tok.clear();
+            self.out_p.clear();
             for l in 0..nl {
                 if self.sizes[l] > 0 {
                     self.present.push(l);
                     self.a.push(self.sizes[l]);
                     self.f.push(self.lvl_flops[l]);
                     self.tok.push(self.lvl_tok[l]);
+                    self.out_p.push(self.lvl_out[l]);
                 }
             }
             let k = self.present.len();
@@ -554,7 +651,19 @@ impl SearchCore {
             let (cf, ct) = cheapest_root(&core.a, &core.f, &core.tok, z).expect("d ≥ z");
             let mut d = ds;
             if ct <= kv_lim {
-                while d <= de && core.fits_time(inst, cf, d) {
+                let t = if core.general {
+                    core.root_time(inst, false, z)
+                } else {
+                    0
+                };
+                let fits = |core: &SearchCore, d: usize| {
+                    if core.general {
+                        core.fits_ns(inst, t, d)
+                    } else {
+                        core.fits_time(inst, cf, d)
+                    }
+                };
+                while d <= de && fits(core, d) {
                     if let Some(sel) = core.walk(inst, z, d, kv_lim, work) {
                         return Some(sel);
                     }
@@ -599,7 +708,12 @@ impl SearchCore {
             }
             debug_assert_eq!(keys.len() as u32, self.sizes[l]);
         }
-        let flim = self.flim(inst, d);
+        let (flim, general) = if self.general {
+            let limit = time_limit_ns(inst, self.ranked[d - 1].budget);
+            (u128::MAX, Some(limit))
+        } else {
+            (self.flim(inst, d), None)
+        };
         let k = self.present.len();
         self.path.clear();
         self.path.resize(k, 0);
@@ -615,6 +729,14 @@ impl SearchCore {
             pre_d: &self.pre_d,
             flim,
             kv_lim,
+            general: general.map(|limit| General {
+                cost: &*inst.cost,
+                cap: self.cap,
+                outs: &self.out_p,
+                limit,
+                cnt: &mut self.cnt,
+                memo: &mut self.memo,
+            }),
             table: &mut self.table,
             table_ready: &mut self.table_ready,
             path: &mut self.path,
@@ -1056,6 +1178,18 @@ pub(crate) mod count {
     }
 }
 
+/// The general path's view of one tree: the model, the cap, the present
+/// levels' outputs, the compute-time limit `min(T_C, τ_min − T_U − T_D)` in ns
+/// (`None`: no time at all), a count-vector buffer and the call's memo.
+struct General<'a> {
+    cost: &'a dyn sim_models::cost::CostModel,
+    cap: u32,
+    outs: &'a [u32],
+    limit: Option<u64>,
+    cnt: &'a mut Vec<u32>,
+    memo: &'a mut TimeMemo,
+}
+
 /// One tree (cap, `z`, `d`).
 struct Tree<'a> {
     prune: bool,
@@ -1075,6 +1209,8 @@ struct Tree<'a> {
     flim: u128,
     /// Largest token count meeting (1c).
     kv_lim: u64,
+    /// The general path's time test (`None` on the fast path).
+    general: Option<General<'a>>,
     /// The table of [`fill_table`] for these levels and `z`, once `table_ready`.
     table: &'a mut Vec<u64>,
     table_ready: &'a mut bool,
@@ -1110,7 +1246,7 @@ impl Tree<'_> {
             if r2 == 0 {
                 self.leaves += 1;
             }
-            if !complete || cf > self.flim || ct > self.kv_lim {
+            if !complete || cf > self.flim || ct > self.kv_lim || self.too_slow(j, v, r2) {
                 // No feasible leaf here nor below any smaller sibling.
                 self.skip_siblings(j, r, lo, v);
                 return false;
@@ -1142,6 +1278,31 @@ impl Tree<'_> {
             }
             v -= 1;
         }
+    }
+
+    /// General path: whether the cheapest completion below child `v` of a node
+    /// at depth `j` (ancestors' counts in `path`, then `v`, then `r` more from
+    /// the shortest levels after `j`) breaks (1d)/(1g). Always `false` on the
+    /// fast path, whose FLOP test has already decided.
+    #[inline]
+    fn too_slow(&mut self, j: usize, v: u32, r: u32) -> bool {
+        let Some(g) = self.general.as_mut() else {
+            return false;
+        };
+        let Some(limit) = g.limit else {
+            return true;
+        };
+        g.cnt.clear();
+        g.cnt.extend_from_slice(&self.path[..j]);
+        g.cnt.push(v);
+        let mut r = r;
+        for &a in &self.a[j + 1..] {
+            let t = r.min(a);
+            g.cnt.push(t);
+            r -= t;
+        }
+        debug_assert_eq!(r, 0, "checked complete");
+        g.memo.time(g.cost, g.cap, g.outs, g.cnt) > limit
     }
 
     /// The cheapest completion of `r` more requests from levels `j..K`,
@@ -1200,7 +1361,7 @@ mod tests {
     //! counts and selections must agree exactly.
     use super::*;
     use crate::bench_support::SplitMix;
-    use sim_models::cost::MODEL_PRESETS;
+    use sim_models::cost::{level_counts, MODEL_PRESETS};
     use sim_models::instance::Candidate;
     use sim_models::quant::QuantParams;
 
@@ -1230,6 +1391,23 @@ mod tests {
                 ranked.sort_by(|&x, &y| reqs[y].budget_ns.cmp(&reqs[x].budget_ns).then(x.cmp(&y)));
                 let z_max = match z_start {
                     ZStart::All => ranked.len(),
+                    ZStart::Bound if inst.flops_cost().is_none() => {
+                        // The general bound: the z shortest outputs at the cap, every z
+                        // tried in turn (the search bisects).
+                        let mut outs: Vec<u32> = ranked.iter().map(|&i| reqs[i].output).collect();
+                        outs.sort_unstable();
+                        let room = inst.t_c_ns.min(
+                            (reqs[ranked[0]].budget_ns - (inst.t_u_ns + inst.t_d_ns) as i64) as u64,
+                        );
+                        (0..=outs.len())
+                            .take_while(|&z| {
+                                inst.cost
+                                    .batch_time_ns(cap, &level_counts(outs[..z].iter().copied()))
+                                    <= room
+                            })
+                            .last()
+                            .unwrap_or(0)
+                    }
                     ZStart::Bound => {
                         let mut c: Vec<f64> = ranked
                             .iter()
@@ -1335,11 +1513,10 @@ mod tests {
         fn leaf_ok(&self, s: &[usize], cap: u32, tau_min: i64) -> bool {
             let inst = self.inst;
             let r = &inst.requests;
-            let flops: u128 = s
-                .iter()
-                .map(|&i| flops_of(inst).model.request_flops(cap, r[i].output))
-                .sum();
-            let t = flops_of(inst).time_ns(flops);
+            // The model's own time of the leaf at the cap (= the FLOP sum's on the paper's).
+            let t = inst
+                .cost
+                .batch_time_ns(cap, &level_counts(s.iter().map(|&i| r[i].output)));
             let tokens: u64 = s.iter().map(|&i| cap as u64 + r[i].output as u64).sum();
             let up: u64 = s.iter().map(|&i| r[i].rho_up_fx).sum();
             let down: u64 = s.iter().map(|&i| r[i].rho_down_fx).sum();
@@ -1419,6 +1596,71 @@ mod tests {
         assert!(
             checked > 10_000,
             "the instances must make real trees: {checked}"
+        );
+    }
+
+    /// `inst` under a non-additive [`ToyRoofline`](crate::bench_support::ToyRoofline)
+    /// over its FLOP model, its weight and KV reads scaled by a factor drawn in
+    /// [0.01, 1] so that both compute- and memory-bound batches occur.
+    fn under_toy_roofline(inst: &Instance, g: &mut SplitMix) -> Instance {
+        let mut t = crate::bench_support::toy_roofline(*flops_of(inst));
+        let q = 0.01 + 0.99 * g.unit();
+        t.b *= q;
+        t.c *= q;
+        Instance {
+            cost: std::sync::Arc::new(t),
+            ..inst.clone()
+        }
+    }
+
+    #[test]
+    fn general_path_matches_the_literal_walk() {
+        // Under any cost model the search must still be the literal loops of
+        // MODEL.md §7 (nodes and selection), with the general z_max; and with the
+        // paper's model behind the general path (HiddenFlops), its selections.
+        let mut g = SplitMix::new(77);
+        let mut checked = 0u64;
+        let mut nonempty = 0;
+        for seed in 0..300u64 {
+            let fast = random(seed, 1 + (seed % 13) as usize);
+            let hidden = Instance {
+                cost: std::sync::Arc::new(crate::bench_support::HiddenFlops(*flops_of(&fast))),
+                ..fast.clone()
+            };
+            let toy = under_toy_roofline(&fast, &mut g);
+            for prune in [true, false] {
+                for z_start in [ZStart::Bound, ZStart::All] {
+                    let (want_sel, _) = SearchCore::new(prune, z_start).solve(&fast);
+                    for (label, inst) in [("hidden", &hidden), ("toy", &toy)] {
+                        let mut lit = Literal {
+                            inst,
+                            prune,
+                            nodes: 0,
+                        };
+                        let want = lit.solve(z_start);
+                        let (got, work) = SearchCore::new(prune, z_start).solve(inst);
+                        assert_eq!(got, want, "{label} seed {seed} prune {prune} {z_start:?}");
+                        assert_eq!(
+                            work.nodes, lit.nodes,
+                            "{label} seed {seed} prune {prune} {z_start:?}"
+                        );
+                        if label == "hidden" {
+                            assert_eq!(got, want_sel, "hidden vs fast, seed {seed}");
+                        } else {
+                            checked += lit.nodes;
+                            nonempty += !got.is_empty() as u32;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            checked > 5_000,
+            "the toy instances must make real trees: {checked}"
+        );
+        assert!(
+            nonempty > 200,
+            "the toy instances must admit batches: {nonempty}"
         );
     }
 

@@ -7,14 +7,14 @@
 //! Each epoch it scans the pending requests in arrival order and adds each one
 //! whose addition keeps the batch feasible under (1a)–(1d) and (1g), until the
 //! batch holds `b`. With `deadline_aware: false` it admits regardless of (1d)
-//! (still checking (1a)–(1c) and (1g)).
+//! (still checking (1a)–(1c) and (1g)). Both `b` and each admission take
+//! `t_batch` from the instance's cost model, whichever it is.
 
-use crate::batch::flops_of;
 use crate::entry::{BuildError, Entry};
 use sim_models::instance::Instance;
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, SystemInfo, Work};
 
-use crate::batch::BatchSums;
+use crate::batch::Batch;
 
 /// Static batching cannot serve the system: not even one worst-case request fits (`b = 0`).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -95,20 +95,16 @@ impl StaticBatch {
 
     /// The batch for `inst` (indices, ascending) and the work (`leaves` = admissions tried).
     pub fn solve(&self, inst: &Instance) -> (Vec<usize>, Work) {
-        let kv = inst.kv_token_capacity();
-        let fc = flops_of(inst);
-        let mut sums = BatchSums::empty();
+        let mut batch = Batch::new(inst);
         let mut sel = vec![];
         let mut work = Work::default();
         // `requests` is in ascending id order = arrival order (MODEL.md §2).
         for (i, c) in inst.requests.iter().enumerate() {
-            if sums.count >= self.b {
+            if batch.len() >= self.b {
                 break;
             }
-            let trial = sums.with(&fc.model, c);
             work.leaves += 1;
-            if trial.fits(inst, fc, kv, self.deadline_aware) {
-                sums = trial;
+            if batch.try_add(c, self.deadline_aware) {
                 sel.push(i);
             }
         }
@@ -122,7 +118,6 @@ impl Scheduler for StaticBatch {
     }
 
     fn schedule(&mut self, view: &EpochView<'_>) -> Result<Plan, SchedulerError> {
-        crate::batch::require_flops(view.instance, self.name())?;
         let (sel, work) = self.solve(view.instance);
         Ok(Plan::pooled(sel, work))
     }

@@ -1,0 +1,181 @@
+//! Batch times for the schedulers under any cost model (MODEL.md §5, §11):
+//! the general path beside the FLOP fast path.
+//!
+//! Every scheduler asks one question of time: does a batch padded to `s'`,
+//! with so many requests per output level, finish within a limit (the compute
+//! slot (1g), or the smallest budget minus `T_U + T_D` (1d))? Under the
+//! paper's model ([`sim_models::cost::CostModel::flops`]) the searches answer it
+//! by summing integer FLOPs against a FLOP limit (their fast path). Under any
+//! other model they ask the model itself, `CostModel::batch_time_ns(s', levels)`,
+//! the very figure `sim_models::feasibility` judges with, so the answer is exact
+//! to the ns. Two properties of that time carry the searches' structure over
+//! (docs/model.md §7): it depends only on `s'` and the count per output level,
+//! and it does not decrease when a request is added or moved to a longer level
+//! (nor, for a fixed set, when `s'` grows).
+//!
+//! Searches ask for the same count vector many times (sibling trees share
+//! their cheapest completions; the sweep of `exact` tests the same shortest-`k`
+//! vector at many thresholds), so [`TimeMemo`] keeps every answer of one call
+//! keyed by `(s', (n, count)…)`: a repeated question costs a hash lookup
+//! instead of a model evaluation, whatever the model's own cost.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use sim_models::cost::CostModel;
+
+/// Most entries a [`TimeMemo`] keeps before it starts afresh (bounds its memory
+/// on huge queues; answers are recomputed, never wrong).
+const MEMO_CAPACITY: usize = 1 << 20;
+
+/// The batch times one scheduler call has asked for, by `(s', (n, count)…)`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TimeMemo {
+    map: HashMap<Box<[u32]>, u64, BuildHasherDefault<WordHasher>>,
+    key: Vec<u32>,
+    levels: Vec<(u32, u64)>,
+    /// Model evaluations (memo misses) since the last [`TimeMemo::clear`].
+    pub evaluations: u64,
+}
+
+impl TimeMemo {
+    /// Forgets every answer (at the start of each call: the cost model may differ).
+    pub fn clear(&mut self) {
+        self.map.clear();
+        self.evaluations = 0;
+    }
+
+    /// `t_batch` in ns of a batch padded to `s_pad` holding `counts[l]` requests
+    /// of output length `outputs[l]` (`outputs` distinct; zero counts ignored),
+    /// from `cost` — `cost.batch_time_ns(s_pad, levels)`, asked once per vector.
+    pub fn time(
+        &mut self,
+        cost: &dyn CostModel,
+        s_pad: u32,
+        outputs: &[u32],
+        counts: &[u32],
+    ) -> u64 {
+        debug_assert_eq!(outputs.len(), counts.len());
+        self.key.clear();
+        self.key.push(s_pad);
+        for (&n, &c) in outputs.iter().zip(counts) {
+            if c > 0 {
+                self.key.push(n);
+                self.key.push(c);
+            }
+        }
+        if let Some(&t) = self.map.get(&self.key[..]) {
+            return t;
+        }
+        self.levels.clear();
+        self.levels
+            .extend(self.key[1..].chunks_exact(2).map(|p| (p[0], p[1] as u64)));
+        let t = cost.batch_time_ns(s_pad, &self.levels);
+        self.evaluations += 1;
+        if self.map.len() >= MEMO_CAPACITY {
+            self.map.clear();
+        }
+        self.map.insert(self.key.as_slice().into(), t);
+        t
+    }
+}
+
+/// A multiply–rotate hash of whole words (the `FxHash` scheme of rustc): the
+/// memo's keys are short lists of small integers, for which SipHash's
+/// resistance to chosen keys buys nothing and costs most of a lookup.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct WordHasher(u64);
+
+impl WordHasher {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for WordHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The counts of the `k` shortest-output requests of a pool holding
+/// `avail[l]` requests of level `l` (levels shortest first), written to `out`;
+/// `false` (and `out` partly written) if the pool holds fewer than `k`. By the
+/// monotonicity of time (module docs) this is the cheapest `k`-subset of the pool.
+pub(crate) fn shortest(avail: &[u32], k: u32, out: &mut Vec<u32>) -> bool {
+    out.clear();
+    let mut rem = k;
+    for &a in avail {
+        let t = a.min(rem);
+        out.push(t);
+        rem -= t;
+    }
+    rem == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim_models::cost::level_counts;
+
+    #[test]
+    fn memo_answers_are_the_models() {
+        let cost = crate::bench_support::toy_roofline(crate::bench_support::paper_flops(20));
+        let mut memo = TimeMemo::default();
+        let outs = [128u32, 256, 512];
+        for (s, counts) in [
+            (128u32, [1u32, 0, 2]),
+            (512, [3, 3, 0]),
+            (128, [1, 0, 2]),
+            (256, [0, 0, 0]),
+        ] {
+            let direct = cost.batch_time_ns(
+                s,
+                &level_counts(
+                    outs.iter()
+                        .zip(counts)
+                        .flat_map(|(&n, c)| std::iter::repeat_n(n, c as usize)),
+                ),
+            );
+            assert_eq!(memo.time(&cost, s, &outs, &counts), direct);
+        }
+        // The repeated vector was not evaluated again.
+        assert_eq!(memo.evaluations, 3);
+    }
+
+    #[test]
+    fn shortest_fills_short_levels_first() {
+        let mut out = vec![];
+        assert!(shortest(&[2, 0, 5], 4, &mut out));
+        assert_eq!(out, vec![2, 0, 2]);
+        assert!(!shortest(&[1, 1], 3, &mut out));
+    }
+}
