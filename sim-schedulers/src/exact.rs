@@ -68,15 +68,30 @@
 //! pairs handed to the branch and bound (those the bandwidth bound rules out
 //! are not).
 //!
+//! # Any cost model (the general path)
+//!
+//! Nothing above needs time to be additive: only that it depends on the cap
+//! and the count per output level, and never decreases when a request is
+//! added or moved to a longer level (MODEL.md §11) — so the `k` shortest are
+//! still the cheapest `k`, and ownership and dominance still hold. Under a
+//! cost model without the FLOP fast path, each test of a count vector asks the
+//! model for its `t_batch` at the cap (a [`TimeMemo`] per call: the sweep asks
+//! for the same shortest-`k` vector at many thresholds) and compares it with
+//! the ns limit; in the branch and bound the path keeps its count per level,
+//! an inclusion is tested on that vector, the level bound finds by bisection
+//! the most shortest-first requests the time still admits, and time leaves
+//! the surrogate (it has no additive weight; the other resources remain a
+//! valid surrogate). Same sweep, same pairs, same bounds otherwise.
+//!
 //! Tie-break **[ours]**: among equally large sets, the first found — caps
 //! ascending, then budgets descending; within a level the requests with the
 //! largest budgets (ties by index) in the sweep, the branching order in the search.
 
 use std::cmp::Reverse;
 
-use crate::batch::flops_of;
 use crate::entry::{BuildError, Entry};
-use sim_models::cost::FlopsCost;
+use crate::timing::{shortest, TimeMemo};
+use sim_models::cost::{CostModel, FlopsCost};
 use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 
@@ -91,6 +106,7 @@ const UNIT: u64 = 1 << 32;
 #[derive(Clone, Debug, Default)]
 pub struct Exact {
     s: Scratch,
+    clock: ModelClock,
 }
 
 impl Exact {
@@ -103,7 +119,8 @@ impl Exact {
     /// `inst.requests`, ascending) and the work done to find it.
     pub fn solve(&mut self, inst: &Instance) -> (Vec<usize>, Work) {
         let mut work = Work::default();
-        let mut sel = solve_into(inst, &mut self.s, &mut work);
+        self.clock.memo.clear();
+        let mut sel = solve_into(inst, &mut self.s, &mut self.clock, &mut work);
         sel.sort_unstable();
         (sel, work)
     }
@@ -261,20 +278,45 @@ struct Scratch {
     cnt_all: Vec<u32>,
 }
 
-/// Per-level FLOPs and tokens of one request padded to `cap` (MODEL.md §5).
-fn level_weights(fc: &FlopsCost, cap: u32, levels: &[u32], wf: &mut Vec<u128>, wm: &mut Vec<u64>) {
+/// The general path's clock: the call's memo of batch times and a count buffer.
+#[derive(Clone, Debug, Default)]
+struct ModelClock {
+    memo: TimeMemo,
+    cnt: Vec<u32>,
+}
+
+/// How a call measures time: the FLOP fast path, or the cost model at a cap.
+#[derive(Clone, Copy)]
+enum Clock<'a> {
+    Flops(&'a FlopsCost),
+    Model {
+        cost: &'a dyn CostModel,
+        /// The output length of each level.
+        levels: &'a [u32],
+    },
+}
+
+/// Per-level FLOPs (0 on the general path) and tokens of one request padded
+/// to `cap` (MODEL.md §5).
+fn level_weights(clock: Clock, cap: u32, levels: &[u32], wf: &mut Vec<u128>, wm: &mut Vec<u64>) {
     wf.clear();
     wm.clear();
     for &n in levels {
-        wf.push(fc.model.request_flops(cap, n));
+        wf.push(match clock {
+            Clock::Flops(fc) => fc.model.request_flops(cap, n),
+            Clock::Model { .. } => 0,
+        });
         wm.push(cap as u64 + n as u64);
     }
 }
 
 /// Whether the `k` shortest-output allowed requests (per-level counts `cnt`)
-/// fit (1c) and a compute limit of `limit_ns` ((1d), (1g)). `k ≤ Σ cnt`.
+/// fit (1c) and a compute limit of `limit_ns` ((1d), (1g)) at `cap`. `k ≤ Σ cnt`.
+#[allow(clippy::too_many_arguments)]
 fn shortest_fit(
-    fc: &FlopsCost,
+    clock: Clock,
+    mc: &mut ModelClock,
+    cap: u32,
     k: u32,
     cnt: &[u32],
     wf: &[u128],
@@ -282,6 +324,14 @@ fn shortest_fit(
     tok: u64,
     limit_ns: u64,
 ) -> bool {
+    let Clock::Flops(fc) = clock else {
+        let Clock::Model { cost, levels } = clock else {
+            unreachable!()
+        };
+        shortest(cnt, k, &mut mc.cnt);
+        let m: u64 = mc.cnt.iter().zip(wm).map(|(&v, &w)| v as u64 * w).sum();
+        return m <= tok && mc.memo.time(cost, cap, levels, &mc.cnt) <= limit_ns;
+    };
     let (mut rem, mut f, mut m) = (k, 0u128, 0u64);
     for l in 0..cnt.len() {
         let v = cnt[l].min(rem);
@@ -296,7 +346,12 @@ fn shortest_fit(
 }
 
 /// The core: fills nothing but scratch, returns the selection (unsorted).
-fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
+fn solve_into(
+    inst: &Instance,
+    s: &mut Scratch,
+    mc: &mut ModelClock,
+    work: &mut Work,
+) -> Vec<usize> {
     let Some(tok) = inst.kv_token_capacity() else {
         return vec![];
     };
@@ -346,13 +401,20 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
     let mut best = 0u32;
     let mut best_at: Option<(usize, usize)> = None; // (cap index, pos) of the sweep's best
     s.pairs.clear();
-    let fc = flops_of(inst);
+    let levels = std::mem::take(&mut s.levels);
+    let clock = match inst.flops_cost() {
+        Some(fc) => Clock::Flops(fc),
+        None => Clock::Model {
+            cost: &*inst.cost,
+            levels: &levels,
+        },
+    };
     for ci in 0..s.caps.len() {
         let cap = s.caps[ci];
         if s.cap_allowed[ci] <= best {
             continue;
         }
-        level_weights(fc, cap, &s.levels, &mut s.wf, &mut s.wm);
+        level_weights(clock, cap, &levels, &mut s.wf, &mut s.wm);
         s.cnt.clear();
         s.cnt.resize(k_levels, 0);
         // No pair of this cap counts more than `most` ignoring bandwidth (all
@@ -365,7 +427,19 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
             for it in s.items.iter().filter(|it| it.prompt <= cap) {
                 s.cnt_all[it.level as usize] += 1;
             }
-            let fits_all = |k| shortest_fit(fc, k, &s.cnt_all, &s.wf, &s.wm, tok, inst.t_c_ns);
+            let mut fits_all = |k| {
+                shortest_fit(
+                    clock,
+                    mc,
+                    cap,
+                    k,
+                    &s.cnt_all,
+                    &s.wf,
+                    &s.wm,
+                    tok,
+                    inst.t_c_ns,
+                )
+            };
             let (mut lo, mut hi) = (0, s.cap_allowed[ci] + 1); // fits_all(lo), !fits_all(hi)
             while hi - lo > 1 {
                 let mid = lo + (hi - lo) / 2;
@@ -409,9 +483,9 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
             }
             work.nodes += 1;
             let limit = time_limit_ns(inst, tau).expect("selectable requests leave compute time");
-            let fits = |k: u32, work: &mut Work| {
+            let mut fits = |k: u32, work: &mut Work| {
                 work.leaves += 1;
-                shortest_fit(fc, k, &s.cnt, &s.wf, &s.wm, tok, limit)
+                shortest_fit(clock, mc, cap, k, &s.cnt, &s.wf, &s.wm, tok, limit)
             };
             if bandwidth_slack || (up <= RHO_ONE && down <= RHO_ONE) {
                 // No subset of this pair can break (1a)/(1b): its count is its optimum.
@@ -467,6 +541,8 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
         }
     }
 
+    s.levels = levels;
+
     // Pairs whose bandwidth can bind: most promising first.
     s.pairs
         .sort_unstable_by_key(|p| (Reverse(p.ub), p.cap, p.pos));
@@ -480,7 +556,7 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
             continue; // no set of this pair beats the incumbent
         }
         work.leaves += 1;
-        if let Some(k) = search_pair(inst, s, p, best, tok, work) {
+        if let Some(k) = search_pair(inst, s, mc, p, best, tok, work) {
             best = k;
             from_search = true;
         }
@@ -522,6 +598,7 @@ fn solve_into(inst: &Instance, s: &mut Scratch, work: &mut Work) -> Vec<usize> {
 fn search_pair(
     inst: &Instance,
     s: &mut Scratch,
+    mc: &mut ModelClock,
     p: Pair,
     best: u32,
     tok: u64,
@@ -531,9 +608,32 @@ fn search_pair(
     let pos = p.pos as usize;
     let tau = s.items[pos - 1].budget;
     let limit = time_limit_ns(inst, tau).expect("selectable requests leave compute time");
-    let f_lim = flop_limit(inst, limit);
-    level_weights(flops_of(inst), cap, &s.levels, &mut s.wf, &mut s.wm);
+    // The general path has no FLOPs: the FLOP resource is unbounded (and so
+    // never active) and time is tested on count vectors.
+    let general = inst.flops_cost().is_none();
+    let (clock, f_lim) = match inst.flops_cost() {
+        Some(fc) => (Clock::Flops(fc), flop_limit(inst, limit)),
+        None => (
+            Clock::Model {
+                cost: &*inst.cost,
+                levels: &s.levels,
+            },
+            u128::MAX,
+        ),
+    };
+    level_weights(clock, cap, &s.levels, &mut s.wf, &mut s.wm);
     let k_levels = s.levels.len();
+    // General path: whether one request of each level alone meets the limit.
+    let mut alone: Vec<bool> = vec![];
+    if general {
+        alone.resize(k_levels, false);
+        for (l, ok) in alone.iter_mut().enumerate() {
+            mc.cnt.clear();
+            mc.cnt.resize(k_levels, 0);
+            mc.cnt[l] = 1;
+            *ok = mc.memo.time(&*inst.cost, cap, &s.levels, &mc.cnt) <= limit;
+        }
+    }
 
     // The pair's requests that fit on their own.
     s.bb.clear();
@@ -541,7 +641,7 @@ fn search_pair(
     let mut totals = [0u128; 4];
     for it in &s.items[..pos] {
         let l = it.level as usize;
-        if it.prompt > cap || s.wf[l] > f_lim || s.wm[l] > tok {
+        if it.prompt > cap || s.wf[l] > f_lim || s.wm[l] > tok || (general && !alone[l]) {
             continue;
         }
         let flags = (it.budget == tau) as u8 | (((it.prompt == cap) as u8) << 1);
@@ -656,6 +756,19 @@ fn search_pair(
         f_lim,
         tok,
         cap_sigma,
+        general: general.then(|| {
+            mc.cnt.clear();
+            mc.cnt.resize(k_levels, 0);
+            DfsModel {
+                cost: &*inst.cost,
+                cap,
+                levels: &s.levels,
+                limit,
+                cnt: &mut mc.cnt,
+                memo: &mut mc.memo,
+                fill: vec![],
+            }
+        }),
         excluded: &mut s.excluded,
         path: &mut s.path,
         best_path: &mut s.best_path,
@@ -699,6 +812,30 @@ struct Used {
     own_cap: bool,
 }
 
+/// The general path's view of one pair's search: the model at the cap, the
+/// limit in ns, the path's count per level, the call's memo, and a buffer.
+struct DfsModel<'a> {
+    cost: &'a dyn CostModel,
+    cap: u32,
+    levels: &'a [u32],
+    limit: u64,
+    cnt: &'a mut Vec<u32>,
+    memo: &'a mut TimeMemo,
+    fill: Vec<u32>,
+}
+
+impl DfsModel<'_> {
+    /// Whether the path's counts plus the `t` shortest of `avail` (per level)
+    /// meet the time limit.
+    fn fits_plus(&mut self, avail: &[u32], t: u32) -> bool {
+        shortest(avail, t, &mut self.fill);
+        for (f, &c) in self.fill.iter_mut().zip(self.cnt.iter()) {
+            *f += c;
+        }
+        self.memo.time(self.cost, self.cap, self.levels, &self.fill) <= self.limit
+    }
+}
+
 /// One pair's depth-first search (see the module docs).
 struct Dfs<'a> {
     items: &'a [BbItem],
@@ -712,6 +849,8 @@ struct Dfs<'a> {
     f_lim: u128,
     tok: u64,
     cap_sigma: u64,
+    /// The general path's time test (`None` on the fast path).
+    general: Option<DfsModel<'a>>,
     excluded: &'a mut [Vec<(u64, u64, u8)>],
     path: &'a mut Vec<u32>,
     best_path: &'a mut Vec<u32>,
@@ -763,11 +902,28 @@ impl Dfs<'_> {
             .iter()
             .any(|&(au, ad, af)| au <= b.up && ad <= b.down && af & b.flags == b.flags);
         if fits && !dominated {
-            self.path.push(j as u32);
-            let done = self.go(j + 1, v);
-            self.path.pop();
-            if done {
-                return true;
+            // General path: the time of the path's counts with this request.
+            let timely = match self.general.as_mut() {
+                None => true,
+                Some(g) => {
+                    g.cnt[l] += 1;
+                    let ok = g.memo.time(g.cost, g.cap, g.levels, g.cnt) <= g.limit;
+                    if !ok {
+                        g.cnt[l] -= 1;
+                    }
+                    ok
+                }
+            };
+            if timely {
+                self.path.push(j as u32);
+                let done = self.go(j + 1, v);
+                self.path.pop();
+                if let Some(g) = self.general.as_mut() {
+                    g.cnt[l] -= 1;
+                }
+                if done {
+                    return true;
+                }
             }
         }
         self.excluded[l].push((b.up, b.down, b.flags));
@@ -777,7 +933,7 @@ impl Dfs<'_> {
     }
 
     /// An upper bound on how many of `items[j..]` can still be added.
-    fn bound(&self, j: usize, u: &Used) -> u32 {
+    fn bound(&mut self, j: usize, u: &Used) -> u32 {
         let n = self.items.len();
         let mut b = (n - j) as u32;
         // Surrogate knapsack: the suffix is sorted by σ, so its cheapest t are its first t.
@@ -795,6 +951,36 @@ impl Dfs<'_> {
         }
         // Levels: shortest outputs first under FLOPs and tokens.
         let cnt = &self.sufcnt[j * self.k_levels..(j + 1) * self.k_levels];
+        if let Some(g) = self.general.as_mut() {
+            // Tokens alone, then the most of those t the time admits (it grows with t).
+            let (mut rm, mut t) = (self.tok - u.m, 0u32);
+            for (l, &c) in cnt.iter().enumerate() {
+                if c == 0 {
+                    continue;
+                }
+                let fit = rm / self.wm[l];
+                if fit < c as u64 {
+                    t += fit as u32;
+                    break;
+                }
+                t += c;
+                rm -= c as u64 * self.wm[l];
+            }
+            let t = t.min(b);
+            if t == 0 || g.fits_plus(cnt, t) {
+                return t;
+            }
+            let (mut lo, mut hi) = (0u32, t); // fits(lo), !fits(hi)
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if g.fits_plus(cnt, mid) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
         let (mut rf, mut rm, mut t) = (self.f_lim - u.f, self.tok - u.m, 0u32);
         for (l, &c) in cnt.iter().enumerate() {
             if c == 0 {

@@ -63,7 +63,7 @@ fn make_bandwidth_bind(inst: &mut Instance, seed: u64) {
 }
 
 /// Instance `seed`: even seeds share one gain, odd ones have per-user gains with binding bandwidth.
-fn instance(seed: u64, n_min: usize, n_max: usize) -> Instance {
+pub(super) fn instance(seed: u64, n_min: usize, n_max: usize) -> Instance {
     let per_user = seed % 2 == 1;
     let gains = if per_user {
         Gains::PerUser

@@ -4,6 +4,7 @@
 
 mod common;
 mod exact;
+mod general;
 mod hand_built;
 mod optimality;
 mod reference;

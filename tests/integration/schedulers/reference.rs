@@ -40,7 +40,7 @@ fn data_dir() -> PathBuf {
 }
 
 /// Every instance file, as (`set/file` name, instance), sorted by name.
-fn instances() -> Vec<(String, Instance)> {
+pub(super) fn instances() -> Vec<(String, Instance)> {
     let root = data_dir().join("instances");
     let mut sets: Vec<PathBuf> = fs::read_dir(&root)
         .expect("tests/data/schedulers/instances")
