@@ -119,7 +119,7 @@ impl Exact {
     /// `inst.requests`, ascending) and the work done to find it.
     pub fn solve(&mut self, inst: &Instance) -> (Vec<usize>, Work) {
         let mut work = Work::default();
-        self.clock.memo.clear();
+        self.clock.memo.start(&inst.cost);
         let mut sel = solve_into(inst, &mut self.s, &mut self.clock, &mut work);
         sel.sort_unstable();
         (sel, work)

@@ -232,7 +232,7 @@ impl SearchCore {
         // The FLOP limits depend on the instance's FLOP rate and β; times on its model.
         self.flim_memo = None;
         self.general = inst.flops_cost().is_none();
-        self.memo.clear();
+        self.memo.start(&inst.cost);
         // One pass over the requests; prompt and output lengths become
         // indices into their distinct values (MODEL.md §7: caps and levels).
         self.order.clear();

@@ -15,12 +15,16 @@
 //!
 //! Searches ask for the same count vector many times (sibling trees share
 //! their cheapest completions; the sweep of `exact` tests the same shortest-`k`
-//! vector at many thresholds), so [`TimeMemo`] keeps every answer of one call
-//! keyed by `(s', (n, count)…)`: a repeated question costs a hash lookup
-//! instead of a model evaluation, whatever the model's own cost.
+//! vector at many thresholds), so [`TimeMemo`] keeps every answer keyed by
+//! `(s', (n, count)…)`: a repeated question costs a hash lookup instead of a
+//! model evaluation, whatever the model's own cost. A scheduler keeps its memo
+//! from epoch to epoch while the instance's cost model is the same object (the
+//! base station hands every epoch the same one), so a run evaluates each
+//! count vector once, not once per epoch.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use sim_models::cost::CostModel;
 
@@ -28,20 +32,38 @@ use sim_models::cost::CostModel;
 /// on huge queues; answers are recomputed, never wrong).
 const MEMO_CAPACITY: usize = 1 << 20;
 
-/// The batch times one scheduler call has asked for, by `(s', (n, count)…)`.
+/// The batch times a scheduler has asked one cost model for, by `(s', (n, count)…)`.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TimeMemo {
+    /// The model the answers are of, held so that its address stays its own.
+    model: Option<Arc<dyn CostModel>>,
     map: HashMap<Box<[u32]>, u64, BuildHasherDefault<WordHasher>>,
     key: Vec<u32>,
+    /// The last question and its answer: searches often ask it again at once
+    /// (the sweep of `exact` at a new threshold), and a comparison is cheaper
+    /// than a hash lookup.
+    last: Vec<u32>,
+    last_t: u64,
     levels: Vec<(u32, u64)>,
-    /// Model evaluations (memo misses) since the last [`TimeMemo::clear`].
+    /// Model evaluations (memo misses) since the last [`TimeMemo::start`].
     pub evaluations: u64,
 }
 
 impl TimeMemo {
-    /// Forgets every answer (at the start of each call: the cost model may differ).
-    pub fn clear(&mut self) {
-        self.map.clear();
+    /// Starts a call on an instance whose cost model is `cost`: keeps the
+    /// answers if they are of this very model object, else forgets them.
+    /// (Holding the `Arc` keeps the object alive, so an equal address is the
+    /// same object, never a new one allocated where an old one was.)
+    pub fn start(&mut self, cost: &Arc<dyn CostModel>) {
+        let same = self
+            .model
+            .as_ref()
+            .is_some_and(|m| std::ptr::addr_eq(Arc::as_ptr(m), Arc::as_ptr(cost)));
+        if !same {
+            self.map.clear();
+            self.last.clear(); // (never a key: every key holds s')
+            self.model = Some(cost.clone());
+        }
         self.evaluations = 0;
     }
 
@@ -64,7 +86,12 @@ impl TimeMemo {
                 self.key.push(c);
             }
         }
+        if self.key == self.last {
+            return self.last_t;
+        }
         if let Some(&t) = self.map.get(&self.key[..]) {
+            std::mem::swap(&mut self.key, &mut self.last);
+            self.last_t = t;
             return t;
         }
         self.levels.clear();
@@ -76,6 +103,8 @@ impl TimeMemo {
             self.map.clear();
         }
         self.map.insert(self.key.as_slice().into(), t);
+        std::mem::swap(&mut self.key, &mut self.last);
+        self.last_t = t;
         t
     }
 }
