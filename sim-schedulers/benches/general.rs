@@ -10,7 +10,10 @@
 //!   iteration by iteration as MODEL.md §11 describes — a batch's time is a
 //!   sum over up to 511 decode iterations, as a roofline's is — so the ratio
 //!   is what the target asks: solve time under a roofline-shaped
-//!   model over solve time under Flops, same epochs.
+//!   model over solve time under Flops, same epochs;
+//! - `toy-closed`: the same model with `batch_time_ns` in closed form per run
+//!   of equal active count (O(levels) per call instead of O(longest output)):
+//!   how much of `toy`'s ratio is the model's own evaluation cost.
 //!
 //! `hidden` and `toy` give every epoch its own model object, so the
 //! scheduler's memo of batch times starts empty every call (a standalone
@@ -30,7 +33,7 @@ use sim_models::cost::CostModel;
 use sim_models::instance::Instance;
 use sim_models::scheduler::{EpochView, GpuView, SchedulerSpec};
 use sim_schedulers::bench_support::{
-    paper_epoch, paper_flops, paper_system, toy_roofline, HiddenFlops,
+    paper_epoch, paper_flops, paper_system, toy_roofline, HiddenFlops, ToyRoofline,
 };
 use sim_schedulers::build;
 
@@ -42,10 +45,11 @@ const SCHEDULERS: [&str; 4] = ["exact", "dftsp", "tree-search", "greedy"];
 /// The cost models compared, and whether each epoch gets its own model object
 /// (`cold`: the scheduler's memo starts empty every call) or all epochs of a
 /// pass share one (as the base station's instance does in a run).
-const MODELS: [(&str, bool); 5] = [
+const MODELS: [(&str, bool); 6] = [
     ("flops", false),
     ("hidden", true),
     ("toy", true),
+    ("toy-closed", true),
     ("hidden-run", false),
     ("toy-run", false),
 ];
@@ -56,6 +60,10 @@ fn model(name: &str) -> Arc<dyn CostModel> {
         "flops" => Arc::new(fc),
         "hidden" | "hidden-run" => Arc::new(HiddenFlops(fc)),
         "toy" | "toy-run" => Arc::new(toy_roofline(fc)),
+        "toy-closed" => Arc::new(ToyRoofline {
+            closed_form: true,
+            ..toy_roofline(fc)
+        }),
         _ => unreachable!(),
     }
 }
@@ -104,7 +112,7 @@ fn main() {
                 }
             }
             assert_eq!(sizes[0], sizes[1], "hidden must select as many as flops");
-            assert_eq!(sizes[2], sizes[4], "toy: the memo must not change answers");
+            assert_eq!(sizes[2], sizes[5], "toy: the memo must not change answers");
             let med: Vec<f64> = best.iter_mut().map(|v| median(v)).collect();
             let bmed =
                 |m: usize| median(&mut sizes[m].iter().map(|&x| x as f64).collect::<Vec<_>>());
