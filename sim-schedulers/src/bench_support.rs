@@ -255,39 +255,6 @@ pub fn toy_roofline(base: FlopsCost) -> ToyRoofline {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn toy_roofline_closed_form_is_the_iteration_sum() {
-        // Both ways, on batches with compute- and memory-bound runs (the reads
-        // scaled from 0.01 to 1), agree to f64 rounding: within 1e-9 relative.
-        let mut g = SplitMix::new(4);
-        for _ in 0..500 {
-            let mut t = toy_roofline(paper_flops(1 + (g.next_u64() % 20) as u32));
-            let q = 0.01 + g.unit();
-            t.b *= q;
-            t.c *= q;
-            let s = 1 + (g.next_u64() % 600) as u32;
-            let levels: Vec<(u32, u64)> = (0..1 + g.next_u64() % 4)
-                .map(|k| {
-                    (
-                        1 + (k as u32) * 100 + (g.next_u64() % 100) as u32,
-                        g.next_u64() % 40,
-                    )
-                })
-                .collect();
-            let it = t.iterations(s, &levels, None);
-            let cl = t.closed(s, &levels);
-            assert!(
-                (it - cl).abs() <= 1e-9 * it.max(1e-12),
-                "{levels:?} s {s}: {it} vs {cl}"
-            );
-        }
-    }
-}
-
 /// The toy model of the hand-built tests: `L = d_m = d_f = 1`, `β = 1`,
 /// `α_kv = 1`, so one FLOP takes `1/flop_rate` s; a request with `s = 1`,
 /// `n = 1` costs 16 FLOPs and one with `s = 1`, `n = 2` 36 (MODEL.md §5:
@@ -392,4 +359,37 @@ pub fn banded_epoch(lambda: f64, seed: u64, band_hz: f64) -> Instance {
         *c = Candidate::new(c.id, c.prompt, c.output, c.budget_ns, up, down);
     }
     inst
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toy_roofline_closed_form_is_the_iteration_sum() {
+        // Both ways, on batches with compute- and memory-bound runs (the reads
+        // scaled from 0.01 to 1), agree to f64 rounding: within 1e-9 relative.
+        let mut g = SplitMix::new(4);
+        for _ in 0..500 {
+            let mut t = toy_roofline(paper_flops(1 + (g.next_u64() % 20) as u32));
+            let q = 0.01 + g.unit();
+            t.b *= q;
+            t.c *= q;
+            let s = 1 + (g.next_u64() % 600) as u32;
+            let levels: Vec<(u32, u64)> = (0..1 + g.next_u64() % 4)
+                .map(|k| {
+                    (
+                        1 + (k as u32) * 100 + (g.next_u64() % 100) as u32,
+                        g.next_u64() % 40,
+                    )
+                })
+                .collect();
+            let it = t.iterations(s, &levels, None);
+            let cl = t.closed(s, &levels);
+            assert!(
+                (it - cl).abs() <= 1e-9 * it.max(1e-12),
+                "{levels:?} s {s}: {it} vs {cl}"
+            );
+        }
+    }
 }
