@@ -75,8 +75,9 @@
 //! added or moved to a longer level (MODEL.md §11) — so the `k` shortest are
 //! still the cheapest `k`, and ownership and dominance still hold. Under a
 //! cost model without the FLOP fast path, each test of a count vector asks the
-//! model for its `t_batch` at the cap (a [`TimeMemo`] per call: the sweep asks
-//! for the same shortest-`k` vector at many thresholds) and compares it with
+//! model for its `t_batch` at the cap (through a [`TimeMemo`], kept while the
+//! model is the same: the sweep asks for the same shortest-`k` vector at many
+//! thresholds, and a run for the same vectors epoch after epoch) and compares it with
 //! the ns limit; in the branch and bound the path keeps its count per level,
 //! an inclusion is tested on that vector, the level bound finds by bisection
 //! the most shortest-first requests the time still admits, and time leaves
@@ -278,7 +279,7 @@ struct Scratch {
     cnt_all: Vec<u32>,
 }
 
-/// The general path's clock: the call's memo of batch times and a count buffer.
+/// The general path's clock: the memo of batch times and a count buffer.
 #[derive(Clone, Debug, Default)]
 struct ModelClock {
     memo: TimeMemo,
@@ -324,13 +325,13 @@ fn shortest_fit(
     tok: u64,
     limit_ns: u64,
 ) -> bool {
-    let Clock::Flops(fc) = clock else {
-        let Clock::Model { cost, levels } = clock else {
-            unreachable!()
-        };
-        shortest(cnt, k, &mut mc.cnt);
-        let m: u64 = mc.cnt.iter().zip(wm).map(|(&v, &w)| v as u64 * w).sum();
-        return m <= tok && mc.memo.time(cost, cap, levels, &mc.cnt) <= limit_ns;
+    let fc = match clock {
+        Clock::Flops(fc) => fc,
+        Clock::Model { cost, levels } => {
+            shortest(cnt, k, &mut mc.cnt);
+            let m: u64 = mc.cnt.iter().zip(wm).map(|(&v, &w)| v as u64 * w).sum();
+            return m <= tok && mc.memo.time(cost, cap, levels, &mc.cnt) <= limit_ns;
+        }
     };
     let (mut rem, mut f, mut m) = (k, 0u128, 0u64);
     for l in 0..cnt.len() {

@@ -78,7 +78,8 @@
 //! the level FLOPs are zero, the FLOP limit is unbounded, and each test of a
 //! cheapest completion (a tree's root, a segment's root, a walked node) asks
 //! the model for the `t_batch` of that count vector at the cap instead
-//! ([`TimeMemo`], one evaluation per distinct vector and call) and compares
+//! ([`TimeMemo`]: one evaluation per distinct vector while the model is the
+//! same object) and compares
 //! it with the ns limit `min(T_C, τ_min − T_U − T_D)`. The walk, the skips and
 //! the node counts are the same code. Only `z_max` differs: the sum of single-
 //! request costs bounds a batch's time from below only when time is additive,

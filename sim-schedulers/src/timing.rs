@@ -30,7 +30,7 @@ use sim_models::cost::CostModel;
 
 /// Most entries a [`TimeMemo`] keeps before it starts afresh (bounds its memory
 /// on huge queues; answers are recomputed, never wrong).
-const MEMO_CAPACITY: usize = 1 << 20;
+const MEMO_CAPACITY: usize = 1 << 16;
 
 /// The batch times a scheduler has asked one cost model for, by `(s', (n, count)…)`.
 #[derive(Clone, Debug, Default)]
