@@ -17,7 +17,8 @@ use crate::arrivals::{ArrivalSource, PoissonUsers};
 use crate::base_station::{BaseStation, Hooks};
 pub use crate::base_station::{EpochHook, Event, InstanceHook, SimError};
 use crate::channel::Channel;
-use crate::metrics::RunOutput;
+pub use crate::metrics::RequestHook;
+use crate::metrics::{ClassOutput, RunOutput};
 use crate::scenario::{Scenario, System};
 use crate::scheduler::Scheduler;
 
@@ -29,6 +30,10 @@ pub struct RunOptions<'a> {
     pub on_instance: Option<&'a mut InstanceHook<'a>>,
     /// Called at the end of every epoch with its record.
     pub on_epoch: Option<&'a mut EpochHook<'a>>,
+    /// Called once per cohort request when its fate is settled (rejected,
+    /// expired, dropped, delivered; pending or in flight at the end), in
+    /// that order of events: the per-request log.
+    pub on_request: Option<&'a mut RequestHook<'a>>,
     /// Keep every epoch record in [`RunOutput::epoch_records`] (off by default).
     pub keep_epoch_records: bool,
     /// Progress observer (the CLI's progress bar); it may stop the run.
@@ -85,6 +90,7 @@ pub fn run_with<'a>(
     let RunOptions {
         on_instance,
         on_epoch,
+        on_request,
         keep_epoch_records,
         progress,
         stop,
@@ -95,12 +101,18 @@ pub fn run_with<'a>(
     let hooks = Hooks {
         on_instance: on_instance.map(|f| f as &mut InstanceHook<'_>),
         on_epoch: on_epoch.map(|f| f as &mut EpochHook<'_>),
+        on_request: on_request.map(|f| f as &mut RequestHook<'_>),
         stop,
     };
     let horizon_ns = sys.horizon_ns;
     let warmup_ns = sys.warmup_ns;
     let t_c_ns = sys.t_c_ns;
     let gpu_count = sys.gpu_count;
+    let class_specs: Vec<(String, f64)> = sys
+        .classes
+        .iter()
+        .map(|c| (c.name.clone(), c.share))
+        .collect();
     let mut model = BaseStation::new(sys, arrivals, channel, scheduler, hooks, keep_epoch_records);
     let mut engine = Engine::with_capacity(model.next_arrival.len() + 64);
     // The engine also reads the flag every few thousand events, so a long epoch stops too.
@@ -134,6 +146,22 @@ pub fn run_with<'a>(
         }
     };
     let throughput_rps = per_window(counts.on_time as f64);
+    let classes = class_specs
+        .into_iter()
+        .zip(std::mem::take(&mut m.classes))
+        .map(|((name, share), c)| {
+            let rps = per_window(c.counts.on_time as f64);
+            ClassOutput {
+                name,
+                share,
+                counts: c.counts,
+                throughput_rps: rps,
+                throughput_per_epoch: rps * t_c_ns as f64 / 1e9,
+                mean_batch_size: per_epoch(c.batch_sum as f64),
+                hist: c.hist,
+            }
+        })
+        .collect();
     let busy: u64 = model.pool.busy_ns().iter().sum();
     Ok(RunOutput {
         scenario: name.to_string(),
@@ -158,6 +186,7 @@ pub fn run_with<'a>(
         events_processed: summary.counters.processed,
         hist: std::mem::take(&mut m.hist),
         epoch_records: std::mem::take(&mut m.records),
+        classes,
     })
 }
 
@@ -297,6 +326,7 @@ mod tests {
                 output,
                 latency_ns,
                 tolerance: 1.0,
+                class: 0,
             },
         }
     }
