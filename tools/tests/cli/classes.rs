@@ -439,3 +439,55 @@ fn bad_class_specs_name_the_field() {
         assert!(e.contains("bad.ron"), "{classes}: {e}");
     }
 }
+
+#[test]
+fn sweep_results_have_per_class_columns() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Point 0 without classes, point 1 with two; 2 replications each.
+    let f = tmp.path().join("s.ron");
+    std::fs::write(
+        &f,
+        r#"(horizon: 15.0, sweep: Some((replications: 2, grid: [(path: "requests.classes",
+            values: [[], [(name: "short", share: 0.5, latency: Fixed(1.8)), (name: "long", share: 0.5, latency: Fixed(3.0))]])])))"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("o");
+    let o = edgesim()
+        .args(["sweep", "-q", "--jobs", "2"])
+        .arg(&f)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let table =
+        tools::table::Table::parse(&std::fs::read_to_string(out.join("results.csv")).unwrap())
+            .unwrap();
+    let col = |name: &str| {
+        let i = table
+            .header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}: {:?}", table.header));
+        table
+            .rows
+            .iter()
+            .map(|r| r[i].clone())
+            .collect::<Vec<String>>()
+    };
+    let num = |c: &str| c.parse::<f64>().unwrap();
+    // The per-class columns follow the total's, named `<total column>__<class>`.
+    let short = col("arrived_mean__short");
+    let long = col("arrived_mean__long");
+    let total = col("arrived_mean");
+    assert_eq!(
+        (short[0].as_str(), long[0].as_str()),
+        ("", ""),
+        "no classes at point 0"
+    );
+    assert_eq!(num(&short[1]) + num(&long[1]), num(&total[1]));
+    assert!(num(&col("on_time_fraction_mean__short")[1]) > 0.0);
+    assert!(!col("latency_p99_hdr_s_ci_hi__long")[1].is_empty());
+    let last = table.header.last().unwrap();
+    assert_eq!(last, "rejected_accuracy_ci_hi__long");
+}
