@@ -382,7 +382,8 @@ impl Scenario {
         }
         if !classes.is_empty() {
             let sum: f64 = classes.iter().map(|c| c.share).sum();
-            if !((sum - 1.0).abs() <= SHARE_SUM_TOLERANCE) {
+            // Each share is finite and > 0, so the sum is not NaN (it may be +inf: refused).
+            if (sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
                 return Err(invalid(
                     "requests.classes",
                     format!("the shares must sum to 1 (within {SHARE_SUM_TOLERANCE:e}), got {sum}"),

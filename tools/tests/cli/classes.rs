@@ -355,7 +355,7 @@ fn classes_add_up_to_the_total() {
         assert_eq!(buckets(&added), buckets(&total), "{}", kind.name);
         // Nothing is late in this run (batches end inside their slot, 1g).
         if kind.name != "lateness" {
-            assert!(total.len() > 0, "{}", kind.name);
+            assert!(!total.is_empty(), "{}", kind.name);
         }
     }
     assert!(!dir.join("classes/interactive/solve_time.hlog").exists());
