@@ -22,7 +22,7 @@ use crate::arrivals::ArrivalSource;
 use crate::channel::Channel;
 use crate::gpu_pool::GpuPool;
 use crate::instance::Instance;
-use crate::metrics::{Counts, EpochRecord, Metrics};
+use crate::metrics::{Counts, EpochRecord, Metrics, Outcome, RequestHook, RequestRecord};
 use crate::request::Request;
 use crate::scenario::System;
 use crate::scheduler::{Placement, Scheduler, SchedulerError};
@@ -74,6 +74,7 @@ pub type EpochHook<'a> = dyn FnMut(&EpochRecord) + 'a;
 pub(crate) struct Hooks<'a> {
     pub on_instance: Option<&'a mut InstanceHook<'a>>,
     pub on_epoch: Option<&'a mut EpochHook<'a>>,
+    pub on_request: Option<&'a mut RequestHook<'a>>,
     pub stop: Option<Arc<AtomicBool>>,
 }
 
@@ -119,6 +120,8 @@ pub(crate) struct JobState {
     pub placement: Placement,
     pub start_ns: u64,
     pub first_token_ns: u64,
+    /// The epoch that started it.
+    pub epoch: u64,
     pub requests: Vec<Request>,
 }
 
@@ -171,7 +174,7 @@ impl<'a> BaseStation<'a> {
             hooks,
             error: None,
             stopped: false,
-            metrics: Metrics::new(keep_epoch_records),
+            metrics: Metrics::new(keep_epoch_records, sys.classes.len()),
             taken: Vec::new(),
             sys,
         }
@@ -240,16 +243,9 @@ impl<'a> BaseStation<'a> {
         let id = self.next_id;
         self.next_id += 1;
         let counted = now_ns >= self.sys.warmup_ns;
-        self.metrics.arrival(counted);
-        // (1e), MODEL.md §2: eligible iff ΔPPL ≤ ε_i.
-        if self.sys.accuracy_admission && self.sys.delta_ppl.is_some_and(|d| d > a.attrs.tolerance)
-        {
-            if counted {
-                self.metrics.rejected_accuracy();
-            }
-            return;
-        }
-        self.pending.push(Request {
+        let class = a.attrs.class;
+        self.metrics.arrival(counted, class);
+        let r = Request {
             id,
             user: a.user,
             arrival_ns: now_ns,
@@ -257,7 +253,44 @@ impl<'a> BaseStation<'a> {
             output: a.attrs.output,
             deadline_ns: now_ns.saturating_add(a.attrs.latency_ns),
             counted,
-        });
+            class,
+        };
+        // (1e), MODEL.md §2: eligible iff ΔPPL ≤ ε_i.
+        if self.sys.accuracy_admission && self.sys.delta_ppl.is_some_and(|d| d > a.attrs.tolerance)
+        {
+            if counted {
+                self.metrics.rejected_accuracy(class);
+                self.log(&r, Outcome::RejectedAccuracy, None, None, None);
+            }
+            return;
+        }
+        self.pending.push(r);
+    }
+
+    /// Hands the fate of cohort request `r` to the per-request hook, if there is one.
+    pub fn log(
+        &mut self,
+        r: &Request,
+        outcome: Outcome,
+        epoch: Option<u64>,
+        first_token_ns: Option<u64>,
+        delivery_ns: Option<u64>,
+    ) {
+        if let Some(f) = self.hooks.on_request.as_mut() {
+            f(&RequestRecord {
+                id: r.id,
+                arrival_ns: r.arrival_ns,
+                user: r.user,
+                class: r.class,
+                prompt: r.prompt,
+                output: r.output,
+                deadline_ns: r.deadline_ns,
+                outcome,
+                epoch,
+                first_token_ns,
+                delivery_ns,
+            });
+        }
     }
 
     /// Runs every arrival still due at `now`, in event order, before the epoch.
@@ -281,7 +314,8 @@ impl<'a> BaseStation<'a> {
         let job = &mut self.jobs[slot as usize];
         job.computed = true;
         for r in job.requests.iter().filter(|r| r.counted) {
-            self.metrics.first_token(job.first_token_ns - r.arrival_ns);
+            self.metrics
+                .first_token(job.first_token_ns - r.arrival_ns, r.class);
         }
         self.pool
             .add_busy(job.placement, job.start_ns, now.as_nanos());
@@ -289,28 +323,46 @@ impl<'a> BaseStation<'a> {
 
     fn delivered(&mut self, now: SimTime, slot: u32) {
         let t = now.as_nanos();
-        let job = &mut self.jobs[slot as usize];
-        for r in job.requests.iter().filter(|r| r.counted) {
-            self.metrics.delivered(t, r.arrival_ns, r.deadline_ns);
+        let mut requests = std::mem::take(&mut self.jobs[slot as usize].requests);
+        let (epoch, first) = {
+            let job = &self.jobs[slot as usize];
+            (job.epoch, job.first_token_ns)
+        };
+        for r in requests.iter().filter(|r| r.counted) {
+            let outcome = self
+                .metrics
+                .delivered(t, r.arrival_ns, r.deadline_ns, r.class);
+            self.log(r, outcome, Some(epoch), Some(first), Some(t));
         }
+        requests.clear();
+        let job = &mut self.jobs[slot as usize];
         job.active = false;
-        job.requests.clear();
+        job.requests = requests; // keeps its allocation for the next job
         self.free_jobs.push(slot);
     }
 
     /// Closes the books at `end_ns`: pending and in-flight counts, busy time of
     /// jobs still computing. Called once, after the run.
     pub fn finish(&mut self, end_ns: u64) {
-        let counts = &mut self.metrics.counts;
-        counts.pending = self.pending.iter().filter(|r| r.counted).count() as u64;
-        let mut in_flight = 0;
-        for job in self.jobs.iter().filter(|j| j.active) {
-            in_flight += job.requests.iter().filter(|r| r.counted).count() as u64;
+        let pending = std::mem::take(&mut self.pending);
+        for r in pending.iter().filter(|r| r.counted) {
+            self.metrics.pending(r.class);
+            self.log(r, Outcome::Pending, None, None, None);
+        }
+        let jobs = std::mem::take(&mut self.jobs);
+        for job in jobs.iter().filter(|j| j.active) {
+            // Its first token counts only once its compute has ended (as in the histogram).
+            let first = job.computed.then_some(job.first_token_ns);
+            for r in job.requests.iter().filter(|r| r.counted) {
+                self.metrics.in_flight(r.class);
+                self.log(r, Outcome::InFlight, Some(job.epoch), first, None);
+            }
             if !job.computed && job.start_ns < end_ns {
                 self.pool.add_busy(job.placement, job.start_ns, end_ns);
             }
         }
-        counts.in_flight = in_flight;
+        self.pending = pending;
+        self.jobs = jobs;
     }
 }
 

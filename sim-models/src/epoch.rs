@@ -19,7 +19,8 @@ use crate::base_station::{BaseStation, Event, JobState, SimError};
 use crate::cost::{kv_peak_tokens, level_counts};
 use crate::feasibility::{check_plan, PlanCheck};
 use crate::instance::{Candidate, RHO_ONE};
-use crate::metrics::EpochRecord;
+use crate::metrics::{EpochRecord, Outcome};
+use crate::request::Request;
 use crate::scenario::QueuePolicy;
 use crate::scheduler::{schedule_timed, EpochView, Placement, Plan};
 
@@ -78,16 +79,24 @@ impl BaseStation<'_> {
         let limit = t_k
             .saturating_add(self.sys.t_u_ns)
             .saturating_add(self.sys.t_d_ns);
-        let mut expired_cohort = 0;
-        self.pending.retain(|r| {
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.retain(|r| {
             let keep = r.deadline_ns > limit;
             if !keep {
                 rec.expired += 1;
-                expired_cohort += r.counted as u64;
+                self.settle_dropped(r, Outcome::Expired);
             }
             keep
         });
-        self.metrics.expired(expired_cohort);
+        self.pending = pending;
+    }
+
+    /// Counts cohort request `r`, dropped at an epoch, as expired and logs its `outcome`.
+    fn settle_dropped(&mut self, r: &Request, outcome: Outcome) {
+        if r.counted {
+            self.metrics.expired(r.class);
+            self.log(r, outcome, None, None, None);
+        }
     }
 
     /// Step 2: the epoch's channel gains and each pending request's `ρU`,
@@ -180,6 +189,7 @@ impl BaseStation<'_> {
                     placement: Placement::Pooled,
                     start_ns: 0,
                     first_token_ns: 0,
+                    epoch: 0,
                     requests: Vec::new(),
                 });
                 (self.jobs.len() - 1) as u32
@@ -190,8 +200,9 @@ impl BaseStation<'_> {
                 self.taken[i] = true;
                 let r = self.pending[i];
                 if r.counted {
-                    self.metrics.waiting(t_k - r.arrival_ns);
+                    self.metrics.waiting(t_k - r.arrival_ns, r.class);
                 }
+                self.metrics.started(r.class);
                 rec.selected.push(r.id);
                 state.requests.push(r);
             }
@@ -206,6 +217,7 @@ impl BaseStation<'_> {
             state.placement = job.placement;
             state.start_ns = compute_start;
             state.first_token_ns = compute_start + first;
+            state.epoch = k;
             let occ = self
                 .pool
                 .start(
@@ -254,17 +266,18 @@ impl BaseStation<'_> {
     fn carry_over(&mut self, rec: &mut EpochRecord) {
         let drop_rest = self.sys.queue == QueuePolicy::DropUnscheduled;
         let mut i = 0;
-        let taken = &self.taken;
-        let mut dropped_cohort = 0;
-        self.pending.retain(|r| {
+        let taken = std::mem::take(&mut self.taken);
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.retain(|r| {
             let scheduled = taken[i];
             i += 1;
             if !scheduled && drop_rest {
                 rec.dropped += 1;
-                dropped_cohort += r.counted as u64;
+                self.settle_dropped(r, Outcome::Dropped);
             }
             !scheduled && !drop_rest
         });
-        self.metrics.expired(dropped_cohort);
+        self.pending = pending;
+        self.taken = taken;
     }
 }

@@ -10,7 +10,7 @@
 //! - [`feasibility`]: the one check of (1a)–(1d), (1g) used by the base station and the tests;
 //! - [`scheduler`]: the interface schedulers implement (§7);
 //! - [`scenario`]: scenario files (RON), their range checks and overrides;
-//! - [`request`]: users as Poisson sources and the requests they send (§2);
+//! - [`request`]: users as Poisson sources and the requests they send, by service class (§2, §12);
 //! - [`arrivals`]: the arrival seam — Poisson users, scripted arrivals (§2);
 //! - [`channel`]: block Rayleigh fading and the bandwidth fractions `ρU`, `ρD` (§3);
 //! - [`kv_cache`] and [`gpu_pool`]: GPU memory over time and GPU state (§5);
@@ -42,6 +42,8 @@ pub mod scenario;
 pub mod scheduler;
 pub mod simulation;
 
-pub use metrics::{Counts, EpochRecord, Histograms, RunOutput};
+pub use metrics::{
+    ClassOutput, Counts, EpochRecord, Histograms, Outcome, RequestRecord, RunOutput,
+};
 pub use scenario::{Scenario, ScenarioError, System};
 pub use simulation::{run, run_with, RunOptions, SimError};

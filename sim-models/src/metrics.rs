@@ -5,6 +5,17 @@
 //! the warm-up `W`. Per-epoch aggregates (mean batch size, bandwidth use)
 //! cover the epochs with `t_k ≥ W`. Nothing is kept per request after its
 //! delivery, so memory stays flat however long the run.
+//!
+//! With service classes (MODEL.md §12) every per-request measure is also
+//! kept per class ([`ClassMeasures`]): the counts, the latency, waiting,
+//! first-token, slack and lateness histograms, and the requests started
+//! per measured epoch. Each request adds to its class exactly what it adds
+//! to the total, so the classes add up to the total. What belongs to jobs
+//! or epochs, not to requests (KV peak, plan violations, search nodes,
+//! solve time, GPU and band use), is reported in total only.
+//!
+//! The fate of each cohort request can also be streamed, as it is settled,
+//! to a [`RequestHook`] ([`RequestRecord`], the per-request log).
 
 use hdrhistogram::Histogram;
 use serde::Serialize;
@@ -174,6 +185,121 @@ pub struct RunOutput {
     pub hist: Histograms,
     /// Per-epoch records, if the run was asked to keep them (`RunOptions::keep_epoch_records`).
     pub epoch_records: Vec<EpochRecord>,
+    /// Per service class, in the scenario's order (empty without classes).
+    pub classes: Vec<ClassOutput>,
+}
+
+/// What finally happened to a cohort request (the per-request log; MODEL.md §8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Rejected at arrival: `ΔPPL > ε_i` (1e).
+    RejectedAccuracy,
+    /// Dropped at an epoch because it could no longer meet its deadline.
+    Expired,
+    /// Left unscheduled and dropped under `DropUnscheduled` (counted in `expired`).
+    Dropped,
+    /// Delivered by its deadline.
+    OnTime,
+    /// Delivered after its deadline.
+    Late,
+    /// Still waiting at the end of the run.
+    Pending,
+    /// Scheduled, not delivered by the end of the run.
+    InFlight,
+}
+
+impl Outcome {
+    /// Every outcome, in the order of the counts.
+    pub const ALL: [Outcome; 7] = [
+        Outcome::RejectedAccuracy,
+        Outcome::Expired,
+        Outcome::Dropped,
+        Outcome::OnTime,
+        Outcome::Late,
+        Outcome::Pending,
+        Outcome::InFlight,
+    ];
+
+    /// Its name in the per-request log: the [`Counts`] field it adds to
+    /// (`dropped` adds to `expired`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::RejectedAccuracy => "rejected_accuracy",
+            Outcome::Expired => "expired",
+            Outcome::Dropped => "dropped",
+            Outcome::OnTime => "on_time",
+            Outcome::Late => "late",
+            Outcome::Pending => "pending",
+            Outcome::InFlight => "in_flight",
+        }
+    }
+}
+
+/// One cohort request and its fate: a row of the per-request log.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RequestRecord {
+    /// Request id (arrival order).
+    pub id: u64,
+    /// Arrival instant `a_i`, ns.
+    pub arrival_ns: u64,
+    /// The sending user.
+    pub user: u32,
+    /// Service class index (0 without classes).
+    pub class: u16,
+    /// Prompt length `s_i`, tokens.
+    pub prompt: u32,
+    /// Output length `n_i`, tokens.
+    pub output: u32,
+    /// Deadline `D_i`, ns.
+    pub deadline_ns: u64,
+    /// What happened to it.
+    pub outcome: Outcome,
+    /// The epoch `k` that scheduled it, if one did.
+    pub epoch: Option<u64>,
+    /// The instant its first token was computed (end of the initial
+    /// stage), ns, if its job's compute ended by the end of the run.
+    pub first_token_ns: Option<u64>,
+    /// Its delivery instant, ns, if delivered.
+    pub delivery_ns: Option<u64>,
+}
+
+/// The per-request callback: called once per cohort request, when its fate is settled.
+pub type RequestHook<'a> = dyn FnMut(&RequestRecord) + 'a;
+
+/// The per-request measures of one service class (MODEL.md §12): what
+/// [`Metrics`] keeps in total, for the requests of that class.
+#[derive(Clone, Debug, Default)]
+pub struct ClassMeasures {
+    /// The cohort counts of the class (`plan_violations` is always 0: a
+    /// refused job is no request's).
+    pub counts: Counts,
+    /// Its histograms: `batch_size` counts the class's requests started
+    /// per measured epoch; `solve_ns` stays empty.
+    pub hist: Histograms,
+    /// Requests of the class started over the measured epochs.
+    pub batch_sum: u64,
+    /// Requests of the class started in the current epoch.
+    started_now: u64,
+}
+
+/// What a run measured for one service class (MODEL.md §12).
+#[derive(Clone, Debug)]
+pub struct ClassOutput {
+    /// Class name.
+    pub name: String,
+    /// Its share of the arrivals (from the scenario).
+    pub share: f64,
+    /// The cohort counts of its requests.
+    pub counts: Counts,
+    /// Its on-time requests per second: `on_time / (end − W)`.
+    pub throughput_rps: f64,
+    /// The same per epoch: `throughput_rps · T_C`.
+    pub throughput_per_epoch: f64,
+    /// Mean requests of the class started per measured epoch.
+    pub mean_batch_size: f64,
+    /// Its histograms (see [`ClassMeasures::hist`]).
+    pub hist: Histograms,
 }
 
 /// Records `v` in a histogram, saturating at its top if it cannot grow (the
@@ -210,37 +336,81 @@ pub struct Metrics {
     pub nodes_total: u64,
     /// Per-epoch records, if kept.
     pub records: Vec<EpochRecord>,
+    /// Per service class (empty without classes).
+    pub classes: Vec<ClassMeasures>,
     keep_records: bool,
 }
 
 impl Metrics {
-    /// Empty measurements; `keep_records` keeps every [`EpochRecord`].
-    pub fn new(keep_records: bool) -> Metrics {
+    /// Empty measurements; `keep_records` keeps every [`EpochRecord`];
+    /// `classes` service classes are measured apart (0: none).
+    pub fn new(keep_records: bool, classes: usize) -> Metrics {
         Metrics {
             keep_records,
+            classes: vec![ClassMeasures::default(); classes],
             ..Metrics::default()
         }
     }
 
-    /// A request arrived; `counted` if it belongs to the cohort.
-    pub fn arrival(&mut self, counted: bool) {
+    /// The measures of class `class`, if classes are measured.
+    fn class(&mut self, class: u16) -> Option<&mut ClassMeasures> {
+        self.classes.get_mut(class as usize)
+    }
+
+    /// A request of class `class` arrived; `counted` if it belongs to the cohort.
+    pub fn arrival(&mut self, counted: bool, class: u16) {
         self.arrived_total += 1;
         self.counts.arrived += counted as u64;
+        if let Some(c) = self.class(class) {
+            c.counts.arrived += counted as u64;
+        }
     }
 
-    /// A cohort request was rejected at arrival (1e).
-    pub fn rejected_accuracy(&mut self) {
+    /// A cohort request of class `class` was rejected at arrival (1e).
+    pub fn rejected_accuracy(&mut self, class: u16) {
         self.counts.rejected_accuracy += 1;
+        if let Some(c) = self.class(class) {
+            c.counts.rejected_accuracy += 1;
+        }
     }
 
-    /// `n` cohort requests expired or were dropped unscheduled.
-    pub fn expired(&mut self, n: u64) {
-        self.counts.expired += n;
+    /// A cohort request of class `class` expired or was dropped unscheduled.
+    pub fn expired(&mut self, class: u16) {
+        self.counts.expired += 1;
+        if let Some(c) = self.class(class) {
+            c.counts.expired += 1;
+        }
     }
 
-    /// A cohort request was scheduled after waiting `ns`.
-    pub fn waiting(&mut self, ns: u64) {
+    /// A cohort request of class `class` was still pending at the end.
+    pub fn pending(&mut self, class: u16) {
+        self.counts.pending += 1;
+        if let Some(c) = self.class(class) {
+            c.counts.pending += 1;
+        }
+    }
+
+    /// A cohort request of class `class` was in flight at the end.
+    pub fn in_flight(&mut self, class: u16) {
+        self.counts.in_flight += 1;
+        if let Some(c) = self.class(class) {
+            c.counts.in_flight += 1;
+        }
+    }
+
+    /// A request of class `class` (cohort or not) was started in the current epoch.
+    pub fn started(&mut self, class: u16) {
+        if let Some(c) = self.class(class) {
+            c.started_now += 1;
+        }
+    }
+
+    /// A cohort request of class `class` was scheduled after waiting `ns`.
+    pub fn waiting(&mut self, ns: u64, class: u16) {
         record(&mut self.hist.waiting, ns);
+        if let Some(c) = self.class(class) {
+            record(&mut c.hist.waiting, ns);
+        }
     }
 
     /// A job's KV occupancy, bytes (for the run's peak).
@@ -248,21 +418,43 @@ impl Metrics {
         self.kv_peak_bytes = self.kv_peak_bytes.max(bytes);
     }
 
-    /// A cohort request's first token came `ns` after its arrival.
-    pub fn first_token(&mut self, ns: u64) {
+    /// A cohort request of class `class` had its first token `ns` after its arrival.
+    pub fn first_token(&mut self, ns: u64, class: u16) {
         record(&mut self.hist.first_token, ns);
+        if let Some(c) = self.class(class) {
+            record(&mut c.hist.first_token, ns);
+        }
     }
 
-    /// A cohort request was delivered at `t_ns`, having arrived at `arrival_ns`
-    /// with deadline `deadline_ns`: on time iff `t ≤ D_i` (MODEL.md §4).
-    pub fn delivered(&mut self, t_ns: u64, arrival_ns: u64, deadline_ns: u64) {
-        record(&mut self.hist.latency, t_ns - arrival_ns);
-        if t_ns <= deadline_ns {
-            self.counts.on_time += 1;
-            record(&mut self.hist.slack, deadline_ns - t_ns);
+    /// A cohort request of class `class` was delivered at `t_ns`, having
+    /// arrived at `arrival_ns` with deadline `deadline_ns`: on time iff
+    /// `t ≤ D_i` (MODEL.md §4). Returns its outcome.
+    pub fn delivered(
+        &mut self,
+        t_ns: u64,
+        arrival_ns: u64,
+        deadline_ns: u64,
+        class: u16,
+    ) -> Outcome {
+        let on_time = t_ns <= deadline_ns;
+        let add = |counts: &mut Counts, hist: &mut Histograms| {
+            record(&mut hist.latency, t_ns - arrival_ns);
+            if on_time {
+                counts.on_time += 1;
+                record(&mut hist.slack, deadline_ns - t_ns);
+            } else {
+                counts.late += 1;
+                record(&mut hist.lateness, t_ns - deadline_ns);
+            }
+        };
+        add(&mut self.counts, &mut self.hist);
+        if let Some(c) = self.classes.get_mut(class as usize) {
+            add(&mut c.counts, &mut c.hist);
+        }
+        if on_time {
+            Outcome::OnTime
         } else {
-            self.counts.late += 1;
-            record(&mut self.hist.lateness, t_ns - deadline_ns);
+            Outcome::Late
         }
     }
 
@@ -279,6 +471,13 @@ impl Metrics {
             self.rho_down_sum += rec.rho_down;
             record(&mut self.hist.batch_size, rec.batch_size);
             record(&mut self.hist.solve_ns, rec.solve_ns);
+        }
+        for c in &mut self.classes {
+            if measured {
+                c.batch_sum += c.started_now;
+                record(&mut c.hist.batch_size, c.started_now);
+            }
+            c.started_now = 0;
         }
         rec.on_time_so_far = self.counts.on_time;
         if self.keep_records {

@@ -1,9 +1,13 @@
 //! Requests and the users that send them (MODEL.md §2).
 //!
-//! Each user is a Poisson source at rate `λ/U` with two random streams of its
-//! own, `user/{u}/arrivals` (inter-arrival gaps) and `user/{u}/requests` (the
-//! attributes), so adding a user or changing one distribution does not change
-//! another user's arrival instants. Arrival instants are accumulated in
+//! Each user is a Poisson source at rate `λ/U` with random streams of its
+//! own, `user/{u}/arrivals` (inter-arrival gaps), `user/{u}/requests` (the
+//! attributes) and `user/{u}/class` (the service class, MODEL.md §12, drawn
+//! only when the scenario lists two classes or more), so adding a user,
+//! changing one distribution or adding classes does not change another
+//! stream's numbers: with classes, arrival instants are those without, and
+//! each request's attributes are the same draws from its class's
+//! distributions. Arrival instants are accumulated in
 //! integer ns, each gap rounded once to the nearest ns; `τ_i` is rounded to
 //! the nearest ns, so the deadline `D_i = a_i + τ_i` is an exact instant.
 
@@ -33,6 +37,8 @@ pub struct Request {
     pub deadline_ns: u64,
     /// Whether it belongs to the measured cohort (`a_i ≥ W`, MODEL.md §8).
     pub counted: bool,
+    /// Its service class, an index into `System::classes` (0 without classes).
+    pub class: u16,
 }
 
 /// The attributes drawn for one request.
@@ -46,6 +52,8 @@ pub struct Attributes {
     pub latency_ns: u64,
     /// `ε_i`, ΔPPL.
     pub tolerance: f64,
+    /// Service class, an index into `System::classes` (0 without classes).
+    pub class: u16,
 }
 
 /// A [`Dist`] ready to draw from, with `rand`'s distributions.
@@ -114,26 +122,66 @@ pub struct User {
     last_s: f64,
     arrivals: StreamRng,
     attributes: StreamRng,
+    class: StreamRng,
 }
 
-/// The attribute distributions shared by every user.
+/// The attribute distributions of one class (or of every request, without classes).
 #[derive(Clone, Debug)]
-pub struct Profile {
+struct ClassSamplers {
     prompt: Sampler,
     output: Sampler,
     latency: Sampler,
     accuracy: Sampler,
 }
 
-impl Profile {
-    /// The samplers of the system's request distributions.
-    pub fn new(sys: &System) -> Profile {
-        Profile {
-            prompt: Sampler::new(&sys.prompt, true),
-            output: Sampler::new(&sys.output, true),
-            latency: Sampler::new(&sys.latency, false),
-            accuracy: Sampler::new(&sys.accuracy, false),
+impl ClassSamplers {
+    fn new(prompt: &Dist, output: &Dist, latency: &Dist, accuracy: &Dist) -> ClassSamplers {
+        ClassSamplers {
+            prompt: Sampler::new(prompt, true),
+            output: Sampler::new(output, true),
+            latency: Sampler::new(latency, false),
+            accuracy: Sampler::new(accuracy, false),
         }
+    }
+}
+
+/// The attribute distributions shared by every user: one set per service
+/// class, and the class shares (MODEL.md §12).
+#[derive(Clone, Debug)]
+pub struct Profile {
+    classes: Vec<ClassSamplers>,
+    /// The class draw, by share; `None` with fewer than two classes (nothing is drawn).
+    pick: Option<WeightedIndex<f64>>,
+}
+
+impl Profile {
+    /// The samplers of the system's request distributions: one per class,
+    /// or the `requests` distributions when the system has no classes.
+    ///
+    /// # Panics
+    /// On shares that validation refuses (a bug in the caller).
+    pub fn new(sys: &System) -> Profile {
+        if sys.classes.is_empty() {
+            return Profile {
+                classes: vec![ClassSamplers::new(
+                    &sys.prompt,
+                    &sys.output,
+                    &sys.latency,
+                    &sys.accuracy,
+                )],
+                pick: None,
+            };
+        }
+        let classes = sys
+            .classes
+            .iter()
+            .map(|c| ClassSamplers::new(&c.prompt, &c.output, &c.latency, &c.accuracy))
+            .collect();
+        let pick = (sys.classes.len() > 1).then(|| {
+            WeightedIndex::new(sys.classes.iter().map(|c| c.share))
+                .expect("validated: shares > 0, summing to 1")
+        });
+        Profile { classes, pick }
     }
 }
 
@@ -145,6 +193,7 @@ impl User {
             last_s: 0.0,
             arrivals: streams.stream(&format!("user/{u}/arrivals")),
             attributes: streams.stream(&format!("user/{u}/requests")),
+            class: streams.stream(&format!("user/{u}/class")),
         }
     }
 
@@ -163,9 +212,14 @@ impl User {
         Some(secs_to_ns_saturating(self.last_s))
     }
 
-    /// Draws a request's attributes, always in the order `s, n, τ, ε`
-    /// (`ε` is drawn even when accuracy is ignored, so both variants see the same requests).
+    /// Draws a request's class from the `user/{u}/class` stream (only with
+    /// two classes or more), then its attributes from that class's
+    /// distributions, always in the order `s, n, τ, ε` on the
+    /// `user/{u}/requests` stream (`ε` is drawn even when accuracy is
+    /// ignored, so both variants see the same requests).
     pub fn draw(&mut self, p: &Profile) -> Attributes {
+        let class = p.pick.as_ref().map_or(0, |w| w.sample(&mut self.class));
+        let p = &p.classes[class];
         let rng = &mut self.attributes;
         let prompt = p.prompt.draw(rng) as u32;
         let output = p.output.draw(rng) as u32;
@@ -176,6 +230,8 @@ impl User {
             output,
             latency_ns,
             tolerance,
+            // At most MAX_CLASSES (64) classes.
+            class: class as u16,
         }
     }
 }
@@ -214,6 +270,73 @@ mod tests {
             seen[v as usize - 3] = true;
         }
         assert_eq!(seen, [true; 3]);
+    }
+
+    /// The paper's system with three classes of shares 0.2, 0.3, 0.5; class
+    /// `k` has a fixed prompt of `k + 1` tokens, so a draw shows its class.
+    fn three_classes() -> System {
+        use crate::scenario::{Scenario, ServiceClass};
+        let mut sc = Scenario::default();
+        sc.requests.classes = [("a", 0.2), ("b", 0.3), ("c", 0.5)]
+            .iter()
+            .enumerate()
+            .map(|(k, (name, share))| ServiceClass {
+                prompt: Some(Dist::Fixed(k as f64 + 1.0)),
+                ..ServiceClass::new(name, *share)
+            })
+            .collect();
+        sc.resolve().unwrap()
+    }
+
+    #[test]
+    fn classes_follow_their_shares() {
+        let sys = three_classes();
+        let profile = Profile::new(&sys);
+        let mut u = User::new(&RngStreams::new(11), 0, 1.0);
+        let n = 100_000u32;
+        let mut counts = [0u32; 3];
+        for _ in 0..n {
+            let a = u.draw(&profile);
+            // Each class draws from its own distributions.
+            assert_eq!(a.prompt, a.class as u32 + 1);
+            counts[a.class as usize] += 1;
+        }
+        // Binomial(n, p): sd = √(n·p·(1−p)) = 126.5, 144.9, 158.1 for p = 0.2, 0.3, 0.5;
+        // 4 sd: 506, 580, 632.
+        for (k, (p, tol)) in [(0.2, 506.0), (0.3, 580.0), (0.5, 632.0)]
+            .iter()
+            .enumerate()
+        {
+            let dev = (counts[k] as f64 - p * n as f64).abs();
+            assert!(dev < *tol, "class {k}: {} of {n}", counts[k]);
+        }
+    }
+
+    #[test]
+    fn classes_draw_from_their_own_stream() {
+        // Arrival instants and the attribute stream do not move when classes are
+        // added: every class here inherits the `requests` distributions, so each
+        // request gets exactly the attributes it gets without classes.
+        let mut with = three_classes();
+        for c in &mut with.classes {
+            c.prompt = with.prompt.clone();
+        }
+        let without = System {
+            classes: Vec::new(),
+            ..with.clone()
+        };
+        let streams = RngStreams::new(3);
+        let (p_with, p_without) = (Profile::new(&with), Profile::new(&without));
+        let (mut a, mut b) = (User::new(&streams, 7, 2.0), User::new(&streams, 7, 2.0));
+        let mut classes_seen = [false; 3];
+        for _ in 0..1000 {
+            assert_eq!(a.next_arrival_ns(), b.next_arrival_ns());
+            let (x, y) = (a.draw(&p_with), b.draw(&p_without));
+            classes_seen[x.class as usize] = true;
+            assert_eq!(y.class, 0);
+            assert_eq!(Attributes { class: 0, ..x }, y);
+        }
+        assert_eq!(classes_seen, [true; 3]);
     }
 
     #[test]

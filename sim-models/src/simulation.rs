@@ -17,7 +17,8 @@ use crate::arrivals::{ArrivalSource, PoissonUsers};
 use crate::base_station::{BaseStation, Hooks};
 pub use crate::base_station::{EpochHook, Event, InstanceHook, SimError};
 use crate::channel::Channel;
-use crate::metrics::RunOutput;
+pub use crate::metrics::RequestHook;
+use crate::metrics::{ClassOutput, RunOutput};
 use crate::scenario::{Scenario, System};
 use crate::scheduler::Scheduler;
 
@@ -29,6 +30,10 @@ pub struct RunOptions<'a> {
     pub on_instance: Option<&'a mut InstanceHook<'a>>,
     /// Called at the end of every epoch with its record.
     pub on_epoch: Option<&'a mut EpochHook<'a>>,
+    /// Called once per cohort request when its fate is settled (rejected,
+    /// expired, dropped, delivered; pending or in flight at the end), in
+    /// that order of events: the per-request log.
+    pub on_request: Option<&'a mut RequestHook<'a>>,
     /// Keep every epoch record in [`RunOutput::epoch_records`] (off by default).
     pub keep_epoch_records: bool,
     /// Progress observer (the CLI's progress bar); it may stop the run.
@@ -85,6 +90,7 @@ pub fn run_with<'a>(
     let RunOptions {
         on_instance,
         on_epoch,
+        on_request,
         keep_epoch_records,
         progress,
         stop,
@@ -95,12 +101,18 @@ pub fn run_with<'a>(
     let hooks = Hooks {
         on_instance: on_instance.map(|f| f as &mut InstanceHook<'_>),
         on_epoch: on_epoch.map(|f| f as &mut EpochHook<'_>),
+        on_request: on_request.map(|f| f as &mut RequestHook<'_>),
         stop,
     };
     let horizon_ns = sys.horizon_ns;
     let warmup_ns = sys.warmup_ns;
     let t_c_ns = sys.t_c_ns;
     let gpu_count = sys.gpu_count;
+    let class_specs: Vec<(String, f64)> = sys
+        .classes
+        .iter()
+        .map(|c| (c.name.clone(), c.share))
+        .collect();
     let mut model = BaseStation::new(sys, arrivals, channel, scheduler, hooks, keep_epoch_records);
     let mut engine = Engine::with_capacity(model.next_arrival.len() + 64);
     // The engine also reads the flag every few thousand events, so a long epoch stops too.
@@ -134,6 +146,22 @@ pub fn run_with<'a>(
         }
     };
     let throughput_rps = per_window(counts.on_time as f64);
+    let classes = class_specs
+        .into_iter()
+        .zip(std::mem::take(&mut m.classes))
+        .map(|((name, share), c)| {
+            let rps = per_window(c.counts.on_time as f64);
+            ClassOutput {
+                name,
+                share,
+                counts: c.counts,
+                throughput_rps: rps,
+                throughput_per_epoch: rps * t_c_ns as f64 / 1e9,
+                mean_batch_size: per_epoch(c.batch_sum as f64),
+                hist: c.hist,
+            }
+        })
+        .collect();
     let busy: u64 = model.pool.busy_ns().iter().sum();
     Ok(RunOutput {
         scenario: name.to_string(),
@@ -158,6 +186,7 @@ pub fn run_with<'a>(
         events_processed: summary.counters.processed,
         hist: std::mem::take(&mut m.hist),
         epoch_records: std::mem::take(&mut m.records),
+        classes,
     })
 }
 
@@ -167,7 +196,7 @@ mod tests {
     use crate::arrivals::{Scripted, ScriptedArrival};
     use crate::feasibility::{check_batch, check_plan};
     use crate::instance::Instance;
-    use crate::metrics::EpochRecord;
+    use crate::metrics::{Counts, EpochRecord};
     use crate::request::Attributes;
     use crate::scenario::QueuePolicy;
     use crate::scheduler::{EpochView, Job, Placement, Plan, SchedulerError, Work};
@@ -297,6 +326,7 @@ mod tests {
                 output,
                 latency_ns,
                 tolerance: 1.0,
+                class: 0,
             },
         }
     }
@@ -674,6 +704,74 @@ mod tests {
                 prop_assert_eq!(c.rejected_accuracy, 0);
             }
             prop_assert!(out.gpu_utilisation <= 1.0 + 1e-12);
+        }
+
+        /// With two service classes (MODEL.md §12) the classes add up to the total:
+        /// every count, every per-request histogram's count, throughput and mean
+        /// batch size; and the per-request hook sees each cohort request once,
+        /// with the outcome the counts give it.
+        #[test]
+        fn classes_add_up_on_random_scenarios(
+            ((mut sc, nobatch), share, tight) in (random_scenario(), 0.05f64..0.95, 0.2f64..1.0)
+        ) {
+            use crate::metrics::{Outcome, RequestRecord};
+            use crate::scenario::{Dist, ServiceClass};
+            sc.requests.classes = vec![
+                ServiceClass {
+                    latency: Some(Dist::Fixed(tight)),
+                    output_levels: Some(Dist::Fixed(128.0)),
+                    ..ServiceClass::new("tight", share)
+                },
+                ServiceClass::new("loose", 1.0 - share),
+            ];
+            let mut seen = [[0u64; 7]; 2];
+            let mut ids = Vec::new();
+            let mut on_request = |r: &RequestRecord| {
+                let k = Outcome::ALL.iter().position(|o| *o == r.outcome).unwrap();
+                seen[r.class as usize][k] += 1;
+                ids.push(r.id);
+            };
+            let opts = RunOptions { on_request: Some(&mut on_request), ..Default::default() };
+            let out = if nobatch { run(&sc, &mut PerGpu, opts) } else { run(&sc, &mut GreedyById, opts) };
+            let out = out.map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(out.classes.len(), 2);
+            let mut sum = Counts::default();
+            let (mut lat, mut wait, mut first, mut rps, mut batch) = (0, 0, 0, 0.0, 0.0);
+            for (k, c) in out.classes.iter().enumerate() {
+                let n = c.counts;
+                prop_assert!(n.identity_holds());
+                prop_assert_eq!(n.plan_violations, 0);
+                sum.arrived += n.arrived;
+                sum.rejected_accuracy += n.rejected_accuracy;
+                sum.expired += n.expired;
+                sum.on_time += n.on_time;
+                sum.late += n.late;
+                sum.pending += n.pending;
+                sum.in_flight += n.in_flight;
+                lat += c.hist.latency.len();
+                wait += c.hist.waiting.len();
+                first += c.hist.first_token.len();
+                rps += c.throughput_rps;
+                batch += c.mean_batch_size;
+                // The hook's outcomes, in Outcome::ALL order; `dropped` counts as expired.
+                let s = seen[k];
+                prop_assert_eq!(
+                    [s[0], s[1] + s[2], s[3], s[4], s[5], s[6]],
+                    [n.rejected_accuracy, n.expired, n.on_time, n.late, n.pending, n.in_flight]
+                );
+            }
+            sum.plan_violations = out.counts.plan_violations;
+            prop_assert_eq!(sum, out.counts);
+            prop_assert_eq!(lat, out.hist.latency.len());
+            prop_assert_eq!(wait, out.hist.waiting.len());
+            prop_assert_eq!(first, out.hist.first_token.len());
+            prop_assert!((rps - out.throughput_rps).abs() <= 1e-9 * out.throughput_rps.max(1.0));
+            prop_assert!((batch - out.mean_batch_size).abs() <= 1e-9 * out.mean_batch_size.max(1.0));
+            let n = ids.len();
+            ids.sort_unstable();
+            ids.dedup();
+            prop_assert_eq!(ids.len(), n);
+            prop_assert_eq!(n as u64, out.counts.arrived);
         }
     }
 }

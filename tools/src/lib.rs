@@ -14,6 +14,7 @@
 //! - [`histograms`]: HdrHistogram export (`.hgrm` as Java prints it,
 //!   `.hlog` interval logs) and reading `.hlog` back;
 //! - [`run_dir`]: the files of a run's output directory;
+//! - [`request_log`]: a run's per-request log (`requests.csv`);
 //! - [`sweep_dir`]: the files of a sweep's output directory;
 //! - [`stats`]: means and Student-t confidence intervals over replications;
 //! - [`results`]: a sweep's `results.csv`, from its point files only;
@@ -32,6 +33,7 @@ pub mod files;
 pub mod histograms;
 pub mod instance_file;
 pub mod out_dir;
+pub mod request_log;
 pub mod results;
 pub mod run_dir;
 pub mod scenario_file;

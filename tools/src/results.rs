@@ -9,7 +9,13 @@
 //! confidence interval (empty cells when undefined: one replication, or a
 //! replication with no value, e.g. no delivered request); then
 //! `latency_pooled_*`: HdrHistogram's percentiles of the latency histogram pooled over
-//! the replications (their HdrHistograms added, not their percentiles averaged).
+//! the replications (their HdrHistograms added, not their percentiles averaged);
+//! then, with service classes (MODEL.md §12), for each class `C` (in order of
+//! first appearance over the points) and each metric `M` of
+//! [`CLASS_METRICS`], `M_mean__C`, `M_ci_lo__C`, `M_ci_hi__C`: the same
+//! estimates over the class's requests (empty cells at a point without that
+//! class). Splitting a column name at its last `__` gives the total's column
+//! and the class. Without classes there are no such columns.
 
 use std::path::Path;
 
@@ -19,7 +25,7 @@ use crate::failure::bad_input;
 use hdrhistogram::Histogram;
 
 use crate::stats::estimate;
-use crate::summary::{Quantiles, Summary};
+use crate::summary::{ClassSummary, Quantiles, Summary};
 use crate::sweep_dir::{read_point, tag, Manifest};
 use crate::table::Num;
 
@@ -119,6 +125,75 @@ pub const METRICS: &[Metric] = &[
     },
 ];
 
+/// A metric of one class in one replication.
+pub struct ClassMetric {
+    /// Column stem (that of the total's [`Metric`]).
+    pub name: &'static str,
+    /// Its value for one class in one replication (NaN when undefined).
+    pub of: fn(&ClassSummary) -> f64,
+}
+
+/// The per-class metrics of `results.csv`, in column order: those of
+/// [`METRICS`] that belong to requests.
+pub const CLASS_METRICS: &[ClassMetric] = &[
+    ClassMetric {
+        name: "throughput_rps",
+        of: |c| opt(c.throughput_rps),
+    },
+    ClassMetric {
+        name: "throughput_per_epoch",
+        of: |c| opt(c.throughput_per_epoch),
+    },
+    ClassMetric {
+        name: "on_time_fraction",
+        of: |c| ratio(c.on_time, c.arrived),
+    },
+    ClassMetric {
+        name: "latency_mean_hdr_s",
+        of: |c| opt(c.latency_s.as_ref().map(|q| q.mean_hdr)),
+    },
+    ClassMetric {
+        name: "latency_p50_hdr_s",
+        of: |c| opt(c.latency_s.as_ref().map(|q| q.p50_hdr)),
+    },
+    ClassMetric {
+        name: "latency_p90_hdr_s",
+        of: |c| opt(c.latency_s.as_ref().map(|q| q.p90_hdr)),
+    },
+    ClassMetric {
+        name: "latency_p99_hdr_s",
+        of: |c| opt(c.latency_s.as_ref().map(|q| q.p99_hdr)),
+    },
+    ClassMetric {
+        name: "waiting_mean_hdr_s",
+        of: |c| opt(c.waiting_s.as_ref().map(|q| q.mean_hdr)),
+    },
+    ClassMetric {
+        name: "mean_batch_size",
+        of: |c| opt(c.mean_batch_size),
+    },
+    ClassMetric {
+        name: "arrived",
+        of: |c| c.arrived as f64,
+    },
+    ClassMetric {
+        name: "on_time",
+        of: |c| c.on_time as f64,
+    },
+    ClassMetric {
+        name: "late",
+        of: |c| c.late as f64,
+    },
+    ClassMetric {
+        name: "expired",
+        of: |c| c.expired as f64,
+    },
+    ClassMetric {
+        name: "rejected_accuracy",
+        of: |c| c.rejected_accuracy as f64,
+    },
+];
+
 /// Pooled-latency columns.
 pub const POOLED: &[&str] = &[
     "latency_pooled_count",
@@ -160,6 +235,9 @@ pub struct ResultsRow {
     pub pooled_count: u64,
     /// Its mean, p50, p90, p99 and max, s (NaN when empty).
     pub pooled: [f64; 5],
+    /// Per service class of the whole table, in column order: its name and
+    /// one estimate per [`CLASS_METRICS`] entry (NaN where the point has no such class).
+    pub classes: Vec<(String, Vec<crate::stats::Estimate>)>,
 }
 
 impl serde::Serialize for ResultsRow {
@@ -180,12 +258,26 @@ impl serde::Serialize for ResultsRow {
         for x in self.pooled {
             seq.serialize_element(&Num(x))?;
         }
+        for (_, estimates) in &self.classes {
+            for e in estimates {
+                for x in [e.mean, e.ci_lo, e.ci_hi] {
+                    seq.serialize_element(&Num(x))?;
+                }
+            }
+        }
         seq.end()
     }
 }
 
-/// The header of `results.csv` for a sweep with these axes.
-pub fn header(axes: &[String]) -> Vec<String> {
+/// The class names of a table's rows (every row lists the same).
+pub fn class_names(rows: &[ResultsRow]) -> Vec<String> {
+    rows.first()
+        .map(|r| r.classes.iter().map(|(n, _)| n.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// The header of `results.csv` for a sweep with these axes and service classes.
+pub fn header(axes: &[String], classes: &[String]) -> Vec<String> {
     let mut header = vec!["point".to_string()];
     header.extend(axes.iter().cloned());
     header.push("replications".into());
@@ -195,6 +287,13 @@ pub fn header(axes: &[String]) -> Vec<String> {
         }
     }
     header.extend(POOLED.iter().map(|s| s.to_string()));
+    for class in classes {
+        for metric in CLASS_METRICS {
+            for suffix in ["mean", "ci_lo", "ci_hi"] {
+                header.push(format!("{}_{suffix}__{class}", metric.name));
+            }
+        }
+    }
     header
 }
 
@@ -220,6 +319,7 @@ pub fn rows_from<'a>(
     dir_of: impl Fn(usize) -> &'a Path,
 ) -> anyhow::Result<Vec<ResultsRow>> {
     let mut rows = Vec::with_capacity(m.points);
+    let mut points = Vec::with_capacity(m.points);
     for index in 0..m.points {
         let dir = dir_of(index);
         let (file, hists) = read_point(dir, index)?;
@@ -271,7 +371,39 @@ pub fn rows_from<'a>(
             estimates,
             pooled_count,
             pooled,
+            classes: Vec::new(),
         });
+        points.push(file);
+    }
+    // The classes of the whole table, in order of first appearance.
+    let mut names: Vec<String> = Vec::new();
+    for file in &points {
+        for rep in &file.replications {
+            for (n, _) in &rep.classes.0 {
+                if !names.contains(n) {
+                    names.push(n.clone());
+                }
+            }
+        }
+    }
+    for (row, file) in rows.iter_mut().zip(&points) {
+        let reps = &file.replications;
+        row.classes = names
+            .iter()
+            .map(|n| {
+                let estimates = CLASS_METRICS
+                    .iter()
+                    .map(|metric| {
+                        let values: Vec<f64> = reps
+                            .iter()
+                            .map(|r| r.classes.get(n).map_or(f64::NAN, metric.of))
+                            .collect();
+                        estimate(&values)
+                    })
+                    .collect();
+                (n.clone(), estimates)
+            })
+            .collect();
     }
     Ok(rows)
 }
@@ -283,7 +415,10 @@ pub fn rows_from<'a>(
 /// Those of [`rows`].
 pub fn csv_text(dir: &Path, m: &Manifest) -> anyhow::Result<String> {
     let rows = rows(dir, m)?;
-    Ok(crate::table::to_csv(&header(&m.axes), &rows)?)
+    Ok(crate::table::to_csv(
+        &header(&m.axes, &class_names(&rows)),
+        &rows,
+    )?)
 }
 
 /// Writes `rows` (of the sweep `m`) as `dir/results.csv`.
@@ -292,7 +427,7 @@ pub fn csv_text(dir: &Path, m: &Manifest) -> anyhow::Result<String> {
 ///
 /// The file cannot be written.
 pub fn write_rows(dir: &Path, m: &Manifest, rows: &[ResultsRow]) -> anyhow::Result<()> {
-    let text = crate::table::to_csv(&header(&m.axes), rows)?;
+    let text = crate::table::to_csv(&header(&m.axes, &class_names(rows)), rows)?;
     crate::files::write_atomic(&dir.join("results.csv"), text.as_bytes())
 }
 

@@ -11,9 +11,10 @@ use anyhow::Context;
 use clap::Args;
 use sim_core::ProgressReport;
 use sim_models::instance::Instance;
-use sim_models::simulation::{EpochHook, InstanceHook};
-use sim_models::{EpochRecord, RunOptions, Scenario};
+use sim_models::simulation::{EpochHook, InstanceHook, RequestHook};
+use sim_models::{EpochRecord, RequestRecord, RunOptions, Scenario};
 use tools::out_dir::{self, DirLock};
+use tools::request_log::RequestLog;
 use tools::run_dir::{write_outputs, EpochsFile};
 use tools::summary::Summary;
 use tools::{files, run_dir, scenario_file as load};
@@ -38,6 +39,9 @@ pub struct RunArgs {
     /// Write each epoch's scheduling instance to DIR/instances/epoch-NNNNNN.ron (MODEL.md §10).
     #[arg(long)]
     pub dump_instances: bool,
+    /// Write the per-request log DIR/requests.csv: one row per cohort request with its outcome and instants.
+    #[arg(long)]
+    pub request_log: bool,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -59,21 +63,16 @@ pub fn run(a: &RunArgs) -> anyhow::Result<Outcome> {
         .out
         .clone()
         .unwrap_or_else(|| load::default_out(a.scenario.as_deref(), &scenario));
-    simulate(&scenario, &origin, &dir, a.dump_instances, a.quiet)
+    simulate(&scenario, &origin, &dir, a)
 }
 
-fn simulate(
-    scenario: &Scenario,
-    origin: &str,
-    dir: &Path,
-    dump_instances: bool,
-    quiet: bool,
-) -> anyhow::Result<Outcome> {
+fn simulate(scenario: &Scenario, origin: &str, dir: &Path, a: &RunArgs) -> anyhow::Result<Outcome> {
+    let (dump_instances, quiet) = (a.dump_instances, a.quiet);
     let mut scheduler = load::scheduler(scenario, origin)?;
-    let horizon_ns = scenario
+    let sys = scenario
         .resolve()
-        .map_err(|e| load::scenario_error(origin, e))?
-        .horizon_ns;
+        .map_err(|e| load::scenario_error(origin, e))?;
+    let horizon_ns = sys.horizon_ns;
     let stop = interrupt::stop_flag();
     // Every input is checked: hold the directory, then clear what an earlier
     // run left there (summary.json first), so that no file of it can be taken
@@ -83,6 +82,14 @@ fn simulate(
 
     // epochs.csv is streamed to a temporary file and renamed once complete.
     let writer = RefCell::new(EpochsFile::create(dir)?);
+    // requests.csv likewise, when asked for.
+    let log = match a.request_log {
+        true => {
+            let names = sys.classes.iter().map(|c| c.name.clone()).collect();
+            Some(RefCell::new(RequestLog::create(dir, names)?))
+        }
+        false => None,
+    };
     let failure: RefCell<Option<anyhow::Error>> = RefCell::new(None);
     let fail = |e: anyhow::Error| {
         failure.borrow_mut().get_or_insert(e);
@@ -108,6 +115,13 @@ fn simulate(
             fail(e);
         }
     };
+    let mut on_request = |r: &RequestRecord| {
+        if let Some(log) = &log {
+            if let Err(e) = log.borrow_mut().push(r) {
+                fail(e);
+            }
+        }
+    };
     let bar = RunBar::new(horizon_ns, crate::progress::wanted(quiet));
     let mut observer = |r: &ProgressReport| -> ControlFlow<()> {
         bar.update(r, epochs.get(), on_time.get());
@@ -120,6 +134,11 @@ fn simulate(
             None
         },
         on_epoch: Some(&mut on_epoch as &mut EpochHook<'_>),
+        on_request: if a.request_log {
+            Some(&mut on_request as &mut RequestHook<'_>)
+        } else {
+            None
+        },
         keep_epoch_records: false,
         progress: if crate::progress::wanted(quiet) {
             Some(&mut observer)
@@ -137,6 +156,9 @@ fn simulate(
         return Err(e);
     }
     writer.into_inner().commit()?;
+    if let Some(log) = log {
+        log.into_inner().commit()?;
+    }
     let summary = write_outputs(&out, scenario.seed, wall, dir)?;
     Ok(Outcome {
         summary,

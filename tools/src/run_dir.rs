@@ -1,5 +1,8 @@
 //! The files of one run's output directory (docs/cli.md, `run`): the rows
 //! of `epochs.csv`, the histograms (`.hlog`, `.hgrm`) and `summary.json`.
+//! With service classes (MODEL.md §12), each class's histograms go to
+//! `classes/<name>/` under the same file names (all but the host-dependent
+//! solve time, which belongs to epochs, not requests).
 
 use std::path::Path;
 use std::time::Duration;
@@ -147,7 +150,13 @@ impl EpochsFile {
 /// The files and directories a run owns in its output directory, in the
 /// order to remove them (`summary.json`, which says a run finished, first).
 pub fn owned_names() -> Vec<&'static str> {
-    let mut names = vec!["summary.json", "epochs.csv", "instances"];
+    let mut names = vec![
+        "summary.json",
+        "epochs.csv",
+        crate::request_log::REQUEST_LOG_FILE,
+        "instances",
+        CLASSES_DIR,
+    ];
     for k in &KINDS {
         names.push(k.hlog_file);
         names.push(k.hgrm_file);
@@ -155,8 +164,41 @@ pub fn owned_names() -> Vec<&'static str> {
     names
 }
 
-/// Writes the histograms (`.hlog`, `.hgrm`) of `out` into `dir` and, last,
-/// `summary.json`; returns the summary.
+/// The directory of per-class histograms in a run's directory.
+pub const CLASSES_DIR: &str = "classes";
+
+/// The directory of class `name`'s histograms in the run directory `dir`.
+pub fn class_dir(dir: &Path, name: &str) -> std::path::PathBuf {
+    dir.join(CLASSES_DIR).join(name)
+}
+
+/// Writes `h`'s `.hlog` and `.hgrm` of kind `k` into `dir`.
+fn write_histogram(
+    dir: &Path,
+    k: &histograms::Kind,
+    h: &hdrhistogram::Histogram<u64>,
+    title: &str,
+    start: Duration,
+    length: Duration,
+) -> anyhow::Result<()> {
+    let log = histograms::hlog(
+        title,
+        k.unit,
+        &[Interval {
+            tag: None,
+            start,
+            length,
+            histogram: h,
+        }],
+    )?;
+    files::write_atomic(&dir.join(k.hlog_file), &log)?;
+    let text = histograms::hgrm(h, title, k.unit);
+    files::write_atomic(&dir.join(k.hgrm_file), text.as_bytes())
+}
+
+/// Writes the histograms (`.hlog`, `.hgrm`) of `out` into `dir` (and of
+/// each service class into `classes/<name>/`) and, last, `summary.json`;
+/// returns the summary.
 ///
 /// # Errors
 ///
@@ -170,20 +212,15 @@ pub fn write_outputs(
     let start = Duration::from_nanos(out.warmup_ns);
     let length = Duration::from_nanos(out.end_ns.saturating_sub(out.warmup_ns));
     for k in &KINDS {
-        let h = (k.get)(&out.hist);
-        let log = histograms::hlog(
-            k.title,
-            k.unit,
-            &[Interval {
-                tag: None,
-                start,
-                length,
-                histogram: h,
-            }],
-        )?;
-        files::write_atomic(&dir.join(k.hlog_file), &log)?;
-        let text = histograms::hgrm(h, k.title, k.unit);
-        files::write_atomic(&dir.join(k.hgrm_file), text.as_bytes())?;
+        write_histogram(dir, k, (k.get)(&out.hist), k.title, start, length)?;
+    }
+    for c in &out.classes {
+        let cdir = class_dir(dir, &c.name);
+        std::fs::create_dir_all(&cdir).with_context(|| format!("creating {}", cdir.display()))?;
+        for k in KINDS.iter().filter(|k| !k.host_dependent) {
+            let title = format!("{}, class {}", k.title, c.name);
+            write_histogram(&cdir, k, (k.get)(&c.hist), &title, start, length)?;
+        }
     }
     let summary = Summary::new(out, seed, Some(wall.as_secs_f64()));
     files::write_json(&dir.join("summary.json"), &summary)?;

@@ -1,10 +1,13 @@
 //! `summary.json`: what one run measured, in seconds and counts, built from
 //! the model's `RunOutput` (MODEL.md §8). The same record, without the
-//! host-dependent `wall_s`, is kept per replication by `sweep`.
+//! host-dependent `wall_s`, is kept per replication by `sweep`. With service
+//! classes (MODEL.md §12) it has a `classes` object, keyed by class name in
+//! the scenario's order, holding the per-request measures of each class
+//! ([`ClassSummary`]); without classes the key is absent.
 
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
-use sim_models::RunOutput;
+use sim_models::{ClassOutput, RunOutput};
 
 /// Summary statistics of one time histogram, in seconds. Every value but
 /// `count` is HdrHistogram's, not a recorded value (hence `_hdr`): a
@@ -114,6 +117,9 @@ pub struct Summary {
     pub downlink_utilisation: Option<f64>,
     /// Events the engine processed, count.
     pub events: u64,
+    /// Per service class, keyed by name in the scenario's order (absent without classes).
+    #[serde(default, skip_serializing_if = "Classes::is_empty")]
+    pub classes: Classes,
     /// Wall-clock time of the run, s (host-dependent; absent in sweep records).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wall_s: Option<f64>,
@@ -159,6 +165,17 @@ impl Summary {
             uplink_utilisation: when(measured_epochs, out.uplink_utilisation),
             downlink_utilisation: when(measured_epochs, out.downlink_utilisation),
             events: out.events_processed,
+            classes: Classes(
+                out.classes
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.name.clone(),
+                            ClassSummary::new(c, measured_time, measured_epochs),
+                        )
+                    })
+                    .collect(),
+            ),
             wall_s,
         }
     }
@@ -204,6 +221,135 @@ impl Summary {
             self.in_flight,
             self.plan_violations,
             self.kv_peak_bytes / 1e9,
-        )
+        ) + &self.human_classes()
+    }
+
+    /// One line per service class (nothing without classes).
+    fn human_classes(&self) -> String {
+        let mut s = String::new();
+        for (name, c) in &self.classes.0 {
+            let latency = c.latency_s.as_ref().map_or_else(
+                || "latency not measured".to_string(),
+                |l| format!("latency mean {:.3} s, p99 {:.3} s", l.mean_hdr, l.p99_hdr),
+            );
+            s += &format!(
+                "\nclass {name} (share {}): arrived {}, on time {}, late {}, expired {}, rejected {}, pending {}, in flight {}; {latency}",
+                c.share, c.arrived, c.on_time, c.late, c.expired, c.rejected_accuracy, c.pending, c.in_flight
+            );
+        }
+        s
+    }
+}
+
+/// The measures of one service class in `summary.json` (MODEL.md §12):
+/// those of [`Summary`] that belong to requests, over the class's requests
+/// of the cohort. Job and epoch measures (KV peak, plan violations, nodes,
+/// utilisations) are in the total only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassSummary {
+    /// Its share of the arrivals (from the scenario).
+    pub share: f64,
+    /// Cohort requests of the class, count.
+    pub arrived: u64,
+    /// Rejected at arrival for accuracy (1e), count.
+    pub rejected_accuracy: u64,
+    /// Dropped as unable to meet their deadline (or unscheduled under `DropUnscheduled`), count.
+    pub expired: u64,
+    /// Delivered by their deadline, count.
+    pub on_time: u64,
+    /// Delivered after their deadline, count.
+    pub late: u64,
+    /// Still waiting at the end, count.
+    pub pending: u64,
+    /// Scheduled, not delivered by the end, count.
+    pub in_flight: u64,
+    /// On-time requests of the class per second of `[W, end]` (`null` as in [`Summary`]).
+    pub throughput_rps: Option<f64>,
+    /// The same per epoch (`× T_C`).
+    pub throughput_per_epoch: Option<f64>,
+    /// End-to-end latency of its delivered requests, s.
+    pub latency_s: Option<Quantiles>,
+    /// Waiting time `t_k − a_i` of its scheduled requests, s.
+    pub waiting_s: Option<Quantiles>,
+    /// First-token time of its requests, s.
+    pub first_token_s: Option<Quantiles>,
+    /// Mean requests of the class started per measured epoch (the classes' sum is the total's).
+    pub mean_batch_size: Option<f64>,
+}
+
+impl ClassSummary {
+    /// The summary of class `c`; `measured_time` and `measured_epochs` as for the total.
+    pub fn new(c: &ClassOutput, measured_time: bool, measured_epochs: bool) -> ClassSummary {
+        let n = &c.counts;
+        ClassSummary {
+            share: c.share,
+            arrived: n.arrived,
+            rejected_accuracy: n.rejected_accuracy,
+            expired: n.expired,
+            on_time: n.on_time,
+            late: n.late,
+            pending: n.pending,
+            in_flight: n.in_flight,
+            throughput_rps: measured_time.then_some(c.throughput_rps),
+            throughput_per_epoch: measured_time.then_some(c.throughput_per_epoch),
+            latency_s: Quantiles::of_ns(&c.hist.latency),
+            waiting_s: Quantiles::of_ns(&c.hist.waiting),
+            first_token_s: Quantiles::of_ns(&c.hist.first_token),
+            mean_batch_size: measured_epochs.then_some(c.mean_batch_size),
+        }
+    }
+}
+
+/// The per-class summaries, in the scenario's order; a JSON object keyed
+/// by class name (the order of the keys is kept when read back).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Classes(pub Vec<(String, ClassSummary)>);
+
+impl Classes {
+    /// Whether there is no class.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The summary of class `name`, if there is one.
+    pub fn get(&self, name: &str) -> Option<&ClassSummary> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, c)| c)
+    }
+}
+
+impl Serialize for Classes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, c) in &self.0 {
+            map.serialize_entry(name, c)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Classes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Classes;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of class summaries keyed by class name")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Classes, A::Error> {
+                let mut v: Vec<(String, ClassSummary)> = Vec::new();
+                while let Some((name, c)) = a.next_entry::<String, ClassSummary>()? {
+                    if v.iter().any(|(n, _)| *n == name) {
+                        return Err(serde::de::Error::custom(format!("class {name:?} twice")));
+                    }
+                    v.push((name, c));
+                }
+                Ok(Classes(v))
+            }
+        }
+        d.deserialize_map(Visit)
     }
 }

@@ -38,13 +38,14 @@ mod bounds_tests;
 mod tests;
 
 pub use error::ScenarioError;
+pub use schema::MAX_CLASSES;
 pub use schema::{
     Arrivals, Channel, Dist, Gpus, ModelSpec, QuantSpec, QueuePolicy, Requests, RonText, Scenario,
-    Slots, SweepAxis, SweepSpec, Users,
+    ServiceClass, Slots, SweepAxis, SweepSpec, Users,
 };
 pub use size::{RunSize, LARGE_RUN_EVENTS};
 pub use sweep::{SweepPoint, MAX_REPLICATIONS, MAX_SWEEP_POINTS, MAX_SWEEP_RUNS};
-pub use system::System;
+pub use system::{ClassSpec, System};
 pub use validate::{
     dbm_to_watts, MAX_CHANNEL_DRAWS, MAX_EPOCHS, MAX_EXPECTED_ARRIVALS, MAX_GPUS,
     MAX_RATE_PER_USER, MAX_SECONDS, MAX_TOKENS, MAX_USERS,

@@ -81,6 +81,73 @@ pub struct Requests {
     pub latency: Dist,
     /// Accuracy tolerance `ε_i`, the largest tolerated ΔPPL (≥ 0).
     pub accuracy: Dist,
+    /// Service classes (MODEL.md §12): each request belongs to one, drawn
+    /// with probability its `share`. Empty (the default): every request
+    /// draws from the four distributions above, as in Part I. A class's
+    /// distribution left out is the one above.
+    pub classes: Vec<ServiceClass>,
+}
+
+/// Most service classes a scenario may list (each holds its own counts,
+/// histograms and output files).
+pub const MAX_CLASSES: usize = 64;
+
+/// One service class (MODEL.md §12): a share of the arrivals with its own
+/// request distributions. Each distribution is written bare (`latency:
+/// Fixed(0.5)`); one left out is the scenario's `requests.<field>`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceClass {
+    /// Name, used in `summary.json`, CSV column names and file names:
+    /// 1–32 characters of `A–Z a–z 0–9 _ -`, starting with a letter or a
+    /// digit, no `__`; unique (ignoring case).
+    pub name: String,
+    /// Probability that a new request belongs to this class (> 0; the
+    /// shares sum to 1 within 1e-9).
+    pub share: f64,
+    /// Prompt length `s_i`, tokens (default: `requests.prompt`).
+    #[serde(default, with = "bare_dist", skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<Dist>,
+    /// Output levels `n_i`, tokens (default: `requests.output_levels`).
+    #[serde(default, with = "bare_dist", skip_serializing_if = "Option::is_none")]
+    pub output_levels: Option<Dist>,
+    /// Latency requirement `τ_i`, s (default: `requests.latency`).
+    #[serde(default, with = "bare_dist", skip_serializing_if = "Option::is_none")]
+    pub latency: Option<Dist>,
+    /// Accuracy tolerance `ε_i`, ΔPPL (default: `requests.accuracy`).
+    #[serde(default, with = "bare_dist", skip_serializing_if = "Option::is_none")]
+    pub accuracy: Option<Dist>,
+}
+
+/// An optional [`Dist`] written without `Some(…)` (absent when `None`).
+mod bare_dist {
+    use super::Dist;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<Dist>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => d.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Dist>, D::Error> {
+        Dist::deserialize(d).map(Some)
+    }
+}
+
+impl ServiceClass {
+    /// A class named `name` with share `share` and every distribution inherited.
+    pub fn new(name: &str, share: f64) -> ServiceClass {
+        ServiceClass {
+            name: name.to_string(),
+            share,
+            prompt: None,
+            output_levels: None,
+            latency: None,
+            accuracy: None,
+        }
+    }
 }
 
 /// A distribution of one request attribute.
@@ -333,6 +400,7 @@ impl Default for Requests {
             output_levels: levels(),
             latency: Dist::Uniform { lo: 0.5, hi: 2.0 },
             accuracy: Dist::Uniform { lo: 0.0, hi: 1.0 },
+            classes: Vec::new(),
         }
     }
 }

@@ -78,6 +78,29 @@ pub struct System {
     pub max_prompt: u32,
     /// Longest output level `N_K`, tokens.
     pub max_output: u32,
+    /// The service classes with every distribution filled in (MODEL.md
+    /// §12); empty when the scenario lists none (then every request draws
+    /// from `prompt`, `output`, `latency`, `accuracy` and nothing is
+    /// reported per class).
+    pub classes: Vec<ClassSpec>,
+}
+
+/// A service class in simulation form: its share and its four
+/// distributions, inherited ones filled in from `requests` (MODEL.md §12).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassSpec {
+    /// Name (checked safe for file names and CSV columns).
+    pub name: String,
+    /// Probability that a new request belongs to the class.
+    pub share: f64,
+    /// Prompt length distribution, tokens.
+    pub prompt: Dist,
+    /// Output length distribution, tokens.
+    pub output: Dist,
+    /// Latency requirement distribution, s.
+    pub latency: Dist,
+    /// Accuracy tolerance distribution, ΔPPL.
+    pub accuracy: Dist,
 }
 
 impl System {
@@ -139,6 +162,35 @@ impl Scenario {
     pub fn resolve(&self) -> Result<System, ScenarioError> {
         let c = self.check()?;
         let noise_w_hz = c.noise_w_hz;
+        let r = &self.requests;
+        let classes: Vec<ClassSpec> = r
+            .classes
+            .iter()
+            .map(|k| ClassSpec {
+                name: k.name.clone(),
+                share: k.share,
+                prompt: k.prompt.clone().unwrap_or_else(|| r.prompt.clone()),
+                output: k
+                    .output_levels
+                    .clone()
+                    .unwrap_or_else(|| r.output_levels.clone()),
+                latency: k.latency.clone().unwrap_or_else(|| r.latency.clone()),
+                accuracy: k.accuracy.clone().unwrap_or_else(|| r.accuracy.clone()),
+            })
+            .collect();
+        // The largest lengths any request can have: over the classes when there are some.
+        let largest = |top: &Dist, of: fn(&ClassSpec) -> &Dist| {
+            if classes.is_empty() {
+                top.max_value()
+            } else {
+                classes
+                    .iter()
+                    .map(|k| of(k).max_value())
+                    .fold(f64::NEG_INFINITY, f64::max)
+            }
+        };
+        let max_prompt = largest(&r.prompt, |k| &k.prompt) as u32;
+        let max_output = largest(&r.output_levels, |k| &k.output) as u32;
         Ok(System {
             seed: self.seed,
             horizon_ns: c.horizon_ns,
@@ -170,8 +222,9 @@ impl Scenario {
             quant: c.quant,
             delta_ppl: c.delta_ppl,
             accuracy_admission: self.accuracy_admission,
-            max_prompt: self.requests.prompt.max_value() as u32,
-            max_output: self.requests.output_levels.max_value() as u32,
+            max_prompt,
+            max_output,
+            classes,
         })
     }
 

@@ -93,6 +93,144 @@ fn unknown_field_is_a_parse_error_with_position() {
     }
 }
 
+/// `(requests: (classes: [CLASSES]))`.
+fn with_classes(classes: &str) -> String {
+    format!("(requests: (classes: [{classes}]))")
+}
+
+#[test]
+fn class_errors_name_the_field() {
+    let cases = [
+        (
+            r#"(name: "chat", share: 0.5), (name: "Chat", share: 0.5)"#,
+            "requests.classes[1].name",
+            "already the name of requests.classes[0]",
+        ),
+        (
+            r#"(name: "a", share: 0.5), (name: "b", share: 0.4)"#,
+            "requests.classes",
+            "sum to 1",
+        ),
+        (
+            r#"(name: "a", share: 0.6), (name: "b", share: 0.5)"#,
+            "requests.classes",
+            "got 1.1",
+        ),
+        (
+            r#"(name: "a", share: 1.5), (name: "b", share: -0.5)"#,
+            "requests.classes[1].share",
+            "",
+        ),
+        (r#"(name: "a", share: 0)"#, "requests.classes[0].share", ""),
+        (
+            r#"(name: "a", share: NaN)"#,
+            "requests.classes[0].share",
+            "",
+        ),
+        (
+            r#"(name: "", share: 1)"#,
+            "requests.classes[0].name",
+            "1–32",
+        ),
+        (
+            r#"(name: "a b", share: 1)"#,
+            "requests.classes[0].name",
+            "letters, digits",
+        ),
+        (
+            r#"(name: "../x", share: 1)"#,
+            "requests.classes[0].name",
+            "letters, digits",
+        ),
+        (
+            r#"(name: "_x", share: 1)"#,
+            "requests.classes[0].name",
+            "starting with",
+        ),
+        (
+            r#"(name: "a__b", share: 1)"#,
+            "requests.classes[0].name",
+            "__",
+        ),
+        (
+            r#"(name: "NUL", share: 1)"#,
+            "requests.classes[0].name",
+            "reserved",
+        ),
+        (
+            r#"(name: "a", share: 1, latency: Fixed(0))"#,
+            "requests.classes[0].latency",
+            "",
+        ),
+        (
+            r#"(name: "a", share: 0.5), (name: "b", share: 0.5, prompt: Choice(values: [64, 0.5]))"#,
+            "requests.classes[1].prompt.values[1]",
+            "whole number of tokens",
+        ),
+        (
+            r#"(name: "a", share: 1, accuracy: Uniform(lo: -1, hi: 1))"#,
+            "requests.classes[0].accuracy.lo",
+            "",
+        ),
+        (
+            r#"(name: "a", share: 1, output_levels: Fixed(1e9))"#,
+            "requests.classes[0].output_levels",
+            "",
+        ),
+    ];
+    for (classes, field, words) in cases {
+        let text = with_classes(classes);
+        let e = Scenario::from_ron_str(&text).expect_err(&text);
+        assert_eq!(field_of(&e), field, "{text}: {e}");
+        assert!(e.to_string().contains(words), "{text}: {e}");
+    }
+    let many: Vec<String> = (0..=MAX_CLASSES)
+        .map(|i| {
+            format!(
+                "(name: \"c{i}\", share: {})",
+                1.0 / (MAX_CLASSES + 1) as f64
+            )
+        })
+        .collect();
+    let e = Scenario::from_ron_str(&with_classes(&many.join(", "))).unwrap_err();
+    assert_eq!(field_of(&e), "requests.classes", "{e}");
+    // An unknown field of a class is a parse error naming it.
+    let e =
+        Scenario::from_ron_str(&with_classes(r#"(name: "a", share: 1, deadline: 1)"#)).unwrap_err();
+    assert!(e.to_string().contains("deadline"), "{e}");
+    // Shares within 1e-9 of 1 are accepted as written (not normalised).
+    let third = 1.0 / 3.0;
+    let ok = format!(
+        "(name: \"a\", share: {third}), (name: \"b\", share: {third}), (name: \"c-2\", share: 0.3333333333)"
+    );
+    let s = Scenario::from_ron_str(&with_classes(&ok)).unwrap();
+    assert_eq!(s.requests.classes[2].share, 0.3333333333);
+}
+
+#[test]
+fn classes_inherit_and_round_trip() {
+    let text = with_classes(
+        r#"(name: "chat", share: 0.25, latency: Fixed(0.5), output_levels: Choice(values: [64])),
+           (name: "batch", share: 0.75, prompt: Uniform(lo: 1000, hi: 2000))"#,
+    );
+    let s = Scenario::from_ron_str(&text).unwrap();
+    assert_eq!(s.requests.classes[0].latency, Some(Dist::Fixed(0.5)));
+    assert_eq!(s.requests.classes[0].prompt, None);
+    // Written back without `Some`, and read back to the same scenario.
+    let back = s.to_ron_string();
+    assert!(back.contains("latency: Fixed(0.5)"), "{back}");
+    assert_eq!(Scenario::from_ron_str(&back).unwrap(), s);
+    let sys = s.resolve().unwrap();
+    let (chat, batch) = (&sys.classes[0], &sys.classes[1]);
+    assert_eq!(chat.prompt, s.requests.prompt); // inherited
+    assert_eq!(chat.latency, Dist::Fixed(0.5));
+    assert_eq!(batch.latency, s.requests.latency); // inherited
+                                                   // The largest lengths are over the classes: prompts up to 2000, outputs up to 512
+                                                   // (batch inherits {128, 256, 512}).
+    assert_eq!((sys.max_prompt, sys.max_output), (2000, 512));
+    assert!(Scenario::default().resolve().unwrap().classes.is_empty());
+}
+
 #[test]
 fn range_errors_name_the_field() {
     let cases = [
@@ -245,6 +383,10 @@ fn every_field_path_is_settable() {
         ("requests.accuracy", "Fixed(1.0)"),
         ("requests.accuracy.lo", "0.5"),
         ("requests.accuracy.hi", "2"),
+        (
+            "requests.classes",
+            "[(name: \"a\", share: 0.5), (name: \"b\", share: 0.5, latency: Fixed(5.0))]",
+        ),
         ("channel", "(token_bits: 8)"),
         ("channel.bandwidth_up", "1e6"),
         ("channel.bandwidth_down", "1e6"),

@@ -3,7 +3,7 @@
 //! factors). [`Scenario::validate`] also checks every point of the sweep.
 
 use super::error::{invalid, ScenarioError};
-use super::schema::{Dist, ModelSpec, QuantSpec, Scenario};
+use super::schema::{Dist, ModelSpec, QuantSpec, Scenario, MAX_CLASSES};
 use super::sweep::{SweepPoint, MAX_REPLICATIONS};
 use crate::cost::{self, ModelDims};
 use crate::quant::{self, QuantParams};
@@ -299,7 +299,100 @@ impl QuantSpec {
     }
 }
 
+/// Largest `|Σ shares − 1|` accepted: the shares are probabilities, written
+/// in the file; they are not normalised, so a typo is an error, not a silent
+/// rescaling (docs/scenario.md, `requests.classes`).
+pub const SHARE_SUM_TOLERANCE: f64 = 1e-9;
+
+/// Longest class name, characters.
+const MAX_CLASS_NAME: usize = 32;
+
+/// Why `name` cannot name a class, if it cannot: it becomes a JSON key, a
+/// CSV column suffix (`…__name`) and a directory name, so it is 1–32
+/// characters of `A–Z a–z 0–9 _ -`, starts with a letter or digit, holds no
+/// `__` (the column separator) and is no reserved device name of Windows.
+fn class_name_problem(name: &str) -> Option<String> {
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if name.is_empty() || name.chars().count() > MAX_CLASS_NAME {
+        return Some(format!(
+            "must be 1–{MAX_CLASS_NAME} characters long, got {name:?}"
+        ));
+    }
+    if !name.chars().all(ok_char) || !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Some(format!(
+            "must be letters, digits, `_` and `-`, starting with a letter or digit \
+             (it names files and CSV columns), got {name:?}"
+        ));
+    }
+    if name.contains("__") {
+        return Some(format!(
+            "must not contain `__` (it separates a CSV column from its class), got {name:?}"
+        ));
+    }
+    let lower = name.to_ascii_lowercase();
+    let device = matches!(lower.as_str(), "con" | "prn" | "aux" | "nul")
+        || ((lower.starts_with("com") || lower.starts_with("lpt"))
+            && lower.len() == 4
+            && lower.as_bytes()[3].is_ascii_digit());
+    device.then(|| format!("{name:?} is a reserved device name on Windows (it names a directory)"))
+}
+
 impl Scenario {
+    /// Checks `requests.classes` (MODEL.md §12): at most [`MAX_CLASSES`],
+    /// names safe and unique (ignoring case), shares > 0 summing to 1
+    /// within [`SHARE_SUM_TOLERANCE`], each distribution within the bounds
+    /// of the `requests` field it replaces.
+    fn check_classes(&self) -> Result<(), ScenarioError> {
+        let classes = &self.requests.classes;
+        if classes.len() > MAX_CLASSES {
+            return Err(invalid(
+                "requests.classes",
+                format!("at most {MAX_CLASSES} classes, got {}", classes.len()),
+            ));
+        }
+        for (i, c) in classes.iter().enumerate() {
+            let field = |f: &str| format!("requests.classes[{i}].{f}");
+            if let Some(m) = class_name_problem(&c.name) {
+                return Err(invalid(field("name"), m));
+            }
+            if let Some(j) = classes[..i]
+                .iter()
+                .position(|o| o.name.eq_ignore_ascii_case(&c.name))
+            {
+                return Err(invalid(
+                    field("name"),
+                    format!(
+                        "{:?} is already the name of requests.classes[{j}] (names are unique, ignoring case)",
+                        c.name
+                    ),
+                ));
+            }
+            positive(&field("share"), c.share)?;
+            let dists = [
+                ("prompt", &c.prompt, DistKind::Tokens),
+                ("output_levels", &c.output_levels, DistKind::Tokens),
+                ("latency", &c.latency, DistKind::Seconds),
+                ("accuracy", &c.accuracy, DistKind::Tolerance),
+            ];
+            for (f, d, kind) in dists {
+                if let Some(d) = d {
+                    d.validate(&field(f), kind)?;
+                }
+            }
+        }
+        if !classes.is_empty() {
+            let sum: f64 = classes.iter().map(|c| c.share).sum();
+            // Each share is finite and > 0, so the sum is not NaN (it may be +inf: refused).
+            if (sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
+                return Err(invalid(
+                    "requests.classes",
+                    format!("the shares must sum to 1 (within {SHARE_SUM_TOLERANCE:e}), got {sum}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Range-checks every field and every point of the sweep; the error
     /// names the first offending field (and the sweep point).
     ///
@@ -390,6 +483,7 @@ impl Scenario {
         self.requests
             .accuracy
             .validate("requests.accuracy", DistKind::Tolerance)?;
+        self.check_classes()?;
 
         positive("channel.bandwidth_up", self.channel.bandwidth_up)?;
         positive("channel.bandwidth_down", self.channel.bandwidth_down)?;

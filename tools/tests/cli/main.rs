@@ -2,6 +2,7 @@
 //! with a module per subject: `cargo test --release -p tools --test cli`
 //! (add a name filter such as `golden` to run one subject).
 
+mod classes;
 mod common;
 mod golden;
 mod outputs;
