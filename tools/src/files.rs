@@ -41,9 +41,14 @@ impl AtomicFile {
         let name = path
             .file_name()
             .with_context(|| format!("{} names no file", path.display()))?;
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", name.to_string_lossy()))
-            .suffix(".tmp")
+        let prefix = format!(".{}.", name.to_string_lossy());
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        // An output file gets the usual mode (0666 less the umask), not
+        // tempfile's private 0600: results are meant to be shared.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let tmp = builder
             .tempfile_in(&dir)
             .with_context(|| format!("creating a temporary file for {}", path.display()))?;
         Ok(AtomicFile {
@@ -170,6 +175,20 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.txt")]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn committed_files_get_the_mode_a_plain_create_gets() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("shared.txt");
+        write_atomic(&path, b"x").unwrap();
+        // The independent reference: what File::create (0666 less the umask) gives here.
+        let plain = tmp.path().join("plain.txt");
+        fs::File::create(&plain).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), mode(&plain));
     }
 
     #[test]
