@@ -17,6 +17,8 @@
 //! - [`sweep_dir`]: the files of a sweep's output directory;
 //! - [`stats`]: means and Student-t confidence intervals over replications;
 //! - [`results`]: a sweep's `results.csv`, from its point files only;
+//! - [`replications`]: a sweep's `replications.csv` (one row per point and
+//!   replication), from its point files only;
 //! - [`table`]: CSV tables (written for `results.csv`, read by `plot`);
 //! - [`chart`]: line charts (SVG) of CSV columns, for `plot`;
 //! - [`files`]: atomic file writes and input reads;
@@ -32,6 +34,7 @@ pub mod files;
 pub mod histograms;
 pub mod instance_file;
 pub mod out_dir;
+pub mod replications;
 pub mod results;
 pub mod run_dir;
 pub mod scenario_file;

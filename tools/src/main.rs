@@ -100,9 +100,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<Done> {
         Command::Sweep(a) => {
             let o = sweep::run(&a)?;
             print_line(&format!(
-                "{} points ({} runs) written to {}{}",
+                "{} points ({} runs{}) written to {}{}",
                 o.points,
                 o.runs,
+                if o.resumed > 0 {
+                    format!("; {} points kept from the earlier run", o.resumed)
+                } else {
+                    String::new()
+                },
                 o.dir.display(),
                 if o.results {
                     "; results.csv written"
