@@ -15,7 +15,7 @@ use sim_core::{Engine, Limits, NoProgress, ProgressObserver, RngStreams, SimTime
 
 use crate::arrivals::{ArrivalSource, PoissonUsers};
 use crate::base_station::{BaseStation, Hooks};
-pub use crate::base_station::{EpochHook, Event, InstanceHook, SimError};
+pub use crate::base_station::{EpochHook, Event, HistogramHook, InstanceHook, SimError};
 use crate::channel::Channel;
 use crate::metrics::RunOutput;
 use crate::scenario::{Scenario, System};
@@ -29,6 +29,9 @@ pub struct RunOptions<'a> {
     pub on_instance: Option<&'a mut InstanceHook<'a>>,
     /// Called at the end of every epoch with its record.
     pub on_epoch: Option<&'a mut EpochHook<'a>>,
+    /// Called at the end of every epoch, after `on_epoch`, with its record
+    /// and the histograms so far (e.g. to cut them into intervals of time).
+    pub on_epoch_histograms: Option<&'a mut HistogramHook<'a>>,
     /// Keep every epoch record in [`RunOutput::epoch_records`] (off by default).
     pub keep_epoch_records: bool,
     /// Progress observer (the CLI's progress bar); it may stop the run.
@@ -85,6 +88,7 @@ pub fn run_with<'a>(
     let RunOptions {
         on_instance,
         on_epoch,
+        on_epoch_histograms,
         keep_epoch_records,
         progress,
         stop,
@@ -95,6 +99,7 @@ pub fn run_with<'a>(
     let hooks = Hooks {
         on_instance: on_instance.map(|f| f as &mut InstanceHook<'_>),
         on_epoch: on_epoch.map(|f| f as &mut EpochHook<'_>),
+        on_epoch_histograms: on_epoch_histograms.map(|f| f as &mut HistogramHook<'_>),
         stop,
     };
     let horizon_ns = sys.horizon_ns;

@@ -11,10 +11,10 @@ use anyhow::Context;
 use clap::Args;
 use sim_core::ProgressReport;
 use sim_models::instance::Instance;
-use sim_models::simulation::{EpochHook, InstanceHook};
-use sim_models::{EpochRecord, RunOptions, Scenario};
+use sim_models::simulation::{EpochHook, HistogramHook, InstanceHook};
+use sim_models::{EpochRecord, Histograms, RunOptions, Scenario};
 use tools::out_dir::{self, DirLock};
-use tools::run_dir::{write_outputs, EpochsFile};
+use tools::run_dir::{write_outputs, EpochsFile, Snapshots};
 use tools::summary::Summary;
 use tools::{files, run_dir, scenario_file as load};
 
@@ -38,6 +38,10 @@ pub struct RunArgs {
     /// Write each epoch's scheduling instance to DIR/instances/epoch-NNNNNN.ron (MODEL.md §10).
     #[arg(long)]
     pub dump_instances: bool,
+    /// Cut each .hlog into one interval per PERIOD of simulated time after the
+    /// warm-up (e.g. `60s`, `500ms`, `2m`) [default: one interval, the whole run].
+    #[arg(long, value_name = "PERIOD", value_parser = run_dir::parse_period)]
+    pub hlog_interval: Option<u64>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -59,7 +63,14 @@ pub fn run(a: &RunArgs) -> anyhow::Result<Outcome> {
         .out
         .clone()
         .unwrap_or_else(|| load::default_out(a.scenario.as_deref(), &scenario));
-    simulate(&scenario, &origin, &dir, a.dump_instances, a.quiet)
+    simulate(
+        &scenario,
+        &origin,
+        &dir,
+        a.dump_instances,
+        a.quiet,
+        a.hlog_interval,
+    )
 }
 
 fn simulate(
@@ -68,12 +79,19 @@ fn simulate(
     dir: &Path,
     dump_instances: bool,
     quiet: bool,
+    hlog_interval: Option<u64>,
 ) -> anyhow::Result<Outcome> {
     let mut scheduler = load::scheduler(scenario, origin)?;
-    let horizon_ns = scenario
+    let sys = scenario
         .resolve()
-        .map_err(|e| load::scenario_error(origin, e))?
-        .horizon_ns;
+        .map_err(|e| load::scenario_error(origin, e))?;
+    let horizon_ns = sys.horizon_ns;
+    let snapshots = hlog_interval.map(|p| RefCell::new(Snapshots::new(p, sys.warmup_ns)));
+    let mut on_histograms = |r: &EpochRecord, h: &Histograms| {
+        if let Some(s) = &snapshots {
+            s.borrow_mut().observe(r, h);
+        }
+    };
     let stop = interrupt::stop_flag();
     // Every input is checked: hold the directory, then clear what an earlier
     // run left there (summary.json first), so that no file of it can be taken
@@ -120,6 +138,11 @@ fn simulate(
             None
         },
         on_epoch: Some(&mut on_epoch as &mut EpochHook<'_>),
+        on_epoch_histograms: if snapshots.is_some() {
+            Some(&mut on_histograms as &mut HistogramHook<'_>)
+        } else {
+            None
+        },
         keep_epoch_records: false,
         progress: if crate::progress::wanted(quiet) {
             Some(&mut observer)
@@ -137,7 +160,8 @@ fn simulate(
         return Err(e);
     }
     writer.into_inner().commit()?;
-    let summary = write_outputs(&out, scenario.seed, wall, dir)?;
+    let snapshots = snapshots.map(RefCell::into_inner);
+    let summary = write_outputs(&out, scenario.seed, wall, dir, snapshots.as_ref())?;
     Ok(Outcome {
         summary,
         dir: dir.to_path_buf(),
