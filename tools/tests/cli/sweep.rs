@@ -93,6 +93,10 @@ fn jobs_and_shards_do_not_change_results() {
     ]);
     assert_eq!(r1, read(&t.join("m/results.csv")));
     assert_eq!(
+        read(&t.join("j1/replications.csv")),
+        read(&t.join("m/replications.csv"))
+    );
+    assert_eq!(
         read(&t.join("j1/sweep.json")),
         read(&t.join("m/sweep.json"))
     );
