@@ -629,6 +629,7 @@ fn draw_legend<DB: DrawingBackend>(
     data: &ChartData,
     looks: &[Look],
     connect: bool,
+    markers: bool,
 ) -> anyhow::Result<()> {
     let font = (FAMILY, 15).into_font().color(&BLACK);
     for (i, (line, lk)) in data.lines.iter().zip(looks).enumerate() {
@@ -642,7 +643,9 @@ fn draw_legend<DB: DrawingBackend>(
             }
             .map_err(draw_err)?;
         }
-        draw_marker(area, (23, y), lk.marker, lk.color)?;
+        if markers {
+            draw_marker(area, (23, y), lk.marker, lk.color)?;
+        }
         area.draw(&Text::new(
             line.label.clone(),
             (48, y),
@@ -766,7 +769,13 @@ fn draw<DB: DrawingBackend>(
     }
     match (a.legend, legend_area) {
         (Legend::None, _) => {}
-        (Legend::Right, Some(area)) => draw_legend(&area, data, &looks, data.categories.is_none())?,
+        (Legend::Right, Some(area)) => draw_legend(
+            &area,
+            data,
+            &looks,
+            data.categories.is_none(),
+            !many || data.categories.is_some(),
+        )?,
         (inside, _) => {
             let pos = match inside {
                 Legend::UpperLeft => SeriesLabelPosition::UpperLeft,
