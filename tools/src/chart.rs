@@ -509,6 +509,39 @@ fn draw_marker<DB: DrawingBackend, CT: CoordTranslate>(
     .map_err(draw_err)
 }
 
+/// Pixel offsets.
+type Pixels = Vec<(i32, i32)>;
+
+/// A marker's shape around (0, 0) in pixels, for plotters' own (inside)
+/// legend: the polygon to fill (filled markers) and the outline to stroke
+/// (hollow ones, the cross), `r` its half size. A circle is a 16-gon.
+fn marker_shape(marker: Marker, r: i32) -> (Pixels, Pixels) {
+    let circle = |r: i32| -> Vec<(i32, i32)> {
+        (0..=16)
+            .map(|i| {
+                let a = f64::from(i) * std::f64::consts::PI / 8.0;
+                (
+                    (f64::from(r) * a.cos()).round() as i32,
+                    (f64::from(r) * a.sin()).round() as i32,
+                )
+            })
+            .collect()
+    };
+    let square = |r: i32| vec![(-r, -r), (r, -r), (r, r), (-r, r), (-r, -r)];
+    let triangle = |r: i32| vec![(0, -r - 1), (r + 1, r), (-r - 1, r), (0, -r - 1)];
+    let diamond = |r: i32| vec![(0, -r), (r, 0), (0, r), (-r, 0), (0, -r)];
+    match marker {
+        Marker::Circle => (circle(r), vec![]),
+        Marker::HollowCircle => (vec![], circle(r + 1)),
+        Marker::Square => (square(r), vec![]),
+        Marker::HollowSquare => (vec![], square(r + 1)),
+        Marker::Triangle => (triangle(r), vec![]),
+        Marker::HollowTriangle => (vec![], triangle(r + 1)),
+        Marker::HollowDiamond => (vec![], diamond(r + 2)),
+        Marker::Cross => (vec![], vec![(-r, -r), (r, r), (0, 0), (-r, r), (r, -r)]),
+    }
+}
+
 fn padded_range(lo: f64, hi: f64) -> (f64, f64) {
     if !(lo.is_finite() && hi.is_finite()) {
         return (0.0, 1.0);
@@ -661,8 +694,8 @@ fn draw_legend<DB: DrawingBackend>(
 
 /// Draws the chart (`data` already in log10 where an axis is logarithmic)
 /// on `root`.
-fn draw<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
+fn draw<'c, DB: DrawingBackend + 'c>(
+    root: &'c DrawingArea<DB, Shift>,
     data: &ChartData,
     a: &ChartSpec,
     (x0, x1, y0, y1): (f64, f64, f64, f64),
@@ -791,20 +824,21 @@ fn draw<DB: DrawingBackend>(
                     .map_err(draw_err)?
                     .label(line.label.clone())
                     .legend(move |(x, y)| {
-                        let s = lk.color.stroke_width(2);
-                        let pts = if connect {
-                            vec![(x, y), (x + 20, y)]
+                        let line = lk.color.stroke_width(2);
+                        let pts: Vec<(i32, i32)> = if connect {
+                            vec![(0, 0), (20, 0)]
                         } else {
                             vec![]
                         };
+                        let (dash, gap) = lk.dash.unwrap_or((20, 0));
+                        let (fill, outline) = marker_shape(lk.marker, 4);
+                        let shift = |v: Vec<(i32, i32)>| -> Vec<(i32, i32)> {
+                            v.into_iter().map(|(px, py)| (px + 10, py)).collect()
+                        };
                         EmptyElement::at((x, y))
-                            + DashedPathElement::new(
-                                pts.into_iter().map(move |(px, py)| (px - x, py - y)),
-                                lk.dash.map_or(20, |d| d.0),
-                                lk.dash.map_or(0, |d| d.1),
-                                s,
-                            )
-                            + Circle::new((10, 0), 4, lk.color.filled())
+                            + DashedPathElement::new(pts, dash, gap, line)
+                            + Polygon::new(shift(fill), lk.color.filled())
+                            + PathElement::new(shift(outline), line)
                     });
             }
             chart
