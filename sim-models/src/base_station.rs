@@ -70,11 +70,16 @@ pub type InstanceHook<'a> = dyn FnMut(u64, &Instance) + 'a;
 /// The per-epoch record callback.
 pub type EpochHook<'a> = dyn FnMut(&EpochRecord) + 'a;
 
+/// The per-epoch histogram callback: the epoch's record and the run's
+/// histograms so far (cumulative since the warm-up, MODEL.md §8).
+pub type HistogramHook<'a> = dyn FnMut(&EpochRecord, &crate::metrics::Histograms) + 'a;
+
 /// The per-run callbacks and controls of a station.
 pub(crate) struct Hooks<'a> {
     pub on_instance: Option<&'a mut InstanceHook<'a>>,
     pub on_epoch: Option<&'a mut EpochHook<'a>>,
     pub on_request: Option<&'a mut RequestHook<'a>>,
+    pub on_epoch_histograms: Option<&'a mut HistogramHook<'a>>,
     pub stop: Option<Arc<AtomicBool>>,
 }
 

@@ -59,6 +59,9 @@ impl BaseStation<'_> {
         if let Some(f) = self.hooks.on_epoch.as_mut() {
             f(&rec);
         }
+        if let Some(f) = self.hooks.on_epoch_histograms.as_mut() {
+            f(&rec, &self.metrics.hist);
+        }
 
         // The next scheduling instant, t_{k+1} = (k+1)·T_C, if before the horizon.
         let next = (k + 1).checked_mul(self.sys.t_c_ns);

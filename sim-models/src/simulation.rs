@@ -15,7 +15,7 @@ use sim_core::{Engine, Limits, NoProgress, ProgressObserver, RngStreams, SimTime
 
 use crate::arrivals::{ArrivalSource, PoissonUsers};
 use crate::base_station::{BaseStation, Hooks};
-pub use crate::base_station::{EpochHook, Event, InstanceHook, SimError};
+pub use crate::base_station::{EpochHook, Event, HistogramHook, InstanceHook, SimError};
 use crate::channel::Channel;
 pub use crate::metrics::RequestHook;
 use crate::metrics::{ClassOutput, RunOutput};
@@ -34,6 +34,9 @@ pub struct RunOptions<'a> {
     /// expired, dropped, delivered; pending or in flight at the end), in
     /// that order of events: the per-request log.
     pub on_request: Option<&'a mut RequestHook<'a>>,
+    /// Called at the end of every epoch, after `on_epoch`, with its record
+    /// and the histograms so far (e.g. to cut them into intervals of time).
+    pub on_epoch_histograms: Option<&'a mut HistogramHook<'a>>,
     /// Keep every epoch record in [`RunOutput::epoch_records`] (off by default).
     pub keep_epoch_records: bool,
     /// Progress observer (the CLI's progress bar); it may stop the run.
@@ -91,6 +94,7 @@ pub fn run_with<'a>(
         on_instance,
         on_epoch,
         on_request,
+        on_epoch_histograms,
         keep_epoch_records,
         progress,
         stop,
@@ -102,6 +106,7 @@ pub fn run_with<'a>(
         on_instance: on_instance.map(|f| f as &mut InstanceHook<'_>),
         on_epoch: on_epoch.map(|f| f as &mut EpochHook<'_>),
         on_request: on_request.map(|f| f as &mut RequestHook<'_>),
+        on_epoch_histograms: on_epoch_histograms.map(|f| f as &mut HistogramHook<'_>),
         stop,
     };
     let horizon_ns = sys.horizon_ns;

@@ -48,7 +48,7 @@ for R in $RATES; do
 done
 cp "$TABLE" "$FIG/solve-cost.csv"
 "$BIN" plot "$FIG/solve-cost.csv" --x rate --y solve_ms_median --y solve_ms_p99 \
-  --series scheduler --dotted p99 --log-y --legend lower-right \
+  --series scheduler --dotted p99 --log-y \
   --title "Scheduler wall time per epoch (BLOOM-3B, W8A16, paper defaults)" \
   --x-label "arrival rate λ (req/s)" --y-label "solve time per epoch (ms)" \
   -o "$FIG/solve-cost.svg"

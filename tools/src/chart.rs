@@ -1,5 +1,5 @@
-//! Line charts (SVG, plotters) of the columns of a CSV table such as a
-//! sweep's `results.csv`, with 95 % error bars where the table has them.
+//! Charts of the columns of a CSV table such as a sweep's `results.csv`
+//! (plotters), as SVG or PNG, with 95 % error bars where the table has them.
 //!
 //! Rows are grouped into series by the `series` columns; each `y` column
 //! gives one line per series. Points are sorted by x. Error bars: for a
@@ -7,19 +7,61 @@
 //! other `y` column `Y` the columns `Y_ci_lo`/`Y_ci_hi`, if present. An
 //! empty cell (a value that was not finite) is skipped. An x column whose
 //! cells are not all numbers is drawn as categories, in order of first
-//! appearance. Series whose legend label contains a `dotted` text are drawn
-//! dashed (the paper's Fig. 6(b) draws W8A16 dotted).
+//! appearance, each series a marker beside the others in the category
+//! (grouped points, no connecting lines).
 //!
-//! Text is written as SVG `<text>` elements; the SVG backend needs no font
-//! files (plotters only estimates the text's size for layout). Nothing here
-//! can hang: an axis range that cannot be drawn is refused.
+//! Readable in print: the title and axis labels come from the columns'
+//! meaning ([`crate::labels`]) unless given; a legend entry names its series
+//! columns (`scheduler = dftsp`); the legend sits outside the plotting area
+//! (right of it) by default; line `i` differs from the others by colour,
+//! marker and dash pattern (each cycling through its own list), so lines
+//! that coincide stay visible. A series with two rows at one x (a missing
+//! `--series` column would draw a zig-zag), a line without any point, and
+//! a table without rows are errors that say so.
+//!
+//! Output: SVG (text as `<text>` elements) or PNG (plotters' bitmap
+//! backend, encoded by the `png` crate). Text is laid out, and in PNG
+//! drawn, with the DejaVu Sans font compiled into the program
+//! (`tools/assets/fonts/`, Bitstream Vera licence beside it): no system
+//! font is needed, and the same chart gives the same bytes on any machine.
+//! Nothing here can hang: an axis range that cannot be drawn is refused.
 
 use std::collections::BTreeMap;
+use std::sync::Once;
 
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use crate::failure::bad_input;
+use crate::labels::describe;
+use crate::sweep_grid::column_name;
 use crate::table::Table;
+
+/// The font charts are drawn with (DejaVu Sans 2.37, Bitstream Vera licence:
+/// `tools/assets/fonts/DejaVuSans-LICENSE.txt`).
+const FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+const FAMILY: &str = "sans-serif";
+
+/// Registers [`FONT`] as plotters' `sans-serif` (once per process).
+fn register_font() -> anyhow::Result<()> {
+    static ONCE: Once = Once::new();
+    let mut result = Ok(());
+    ONCE.call_once(|| {
+        result = plotters::style::register_font(FAMILY, FontStyle::Normal, FONT)
+            .map_err(|_| anyhow::anyhow!("the built-in font does not load"));
+    });
+    result
+}
+
+/// The output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// SVG text.
+    Svg,
+    /// PNG image (8-bit RGB).
+    Png,
+}
 
 /// What to draw and how.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,47 +74,42 @@ pub struct ChartSpec {
     pub y: Vec<String>,
     /// Column(s) whose values split the rows into series.
     pub series: Vec<String>,
-    /// Lines whose legend label contains one of these are drawn dashed.
+    /// When not empty: lines whose legend label contains one of these are
+    /// drawn dotted, the others solid (instead of cycling dash patterns).
     pub dotted: Vec<String>,
-    /// Chart title.
-    pub title: String,
-    /// x-axis label (default: the x column).
+    /// Chart title (default: from the columns' meaning, `Y vs X`).
+    pub title: Option<String>,
+    /// x-axis label (default: the x column's meaning and unit).
     pub x_label: Option<String>,
-    /// y-axis label (default: the y column(s)).
+    /// y-axis label (default: the y columns' meaning and unit).
     pub y_label: Option<String>,
     /// Where the legend goes.
     pub legend: Legend,
     /// Width × height, pixels.
     pub size: (u32, u32),
+    /// Logarithmic x axis (base 10).
+    pub log_x: bool,
     /// Logarithmic y axis (base 10).
     pub log_y: bool,
+    /// SVG or PNG.
+    pub format: Format,
 }
 
-/// Legend position inside the plotting area.
+/// Where the legend goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Legend {
-    /// Upper left corner.
+    /// Outside the plotting area, right of it (the default).
+    Right,
+    /// No legend.
+    None,
+    /// Upper left corner, inside.
     UpperLeft,
-    /// Upper right corner.
+    /// Upper right corner, inside.
     UpperRight,
-    /// Lower left corner.
+    /// Lower left corner, inside.
     LowerLeft,
-    /// Lower right corner.
+    /// Lower right corner, inside.
     LowerRight,
-    /// Middle of the right side.
-    MiddleRight,
-}
-
-impl From<Legend> for SeriesLabelPosition {
-    fn from(p: Legend) -> SeriesLabelPosition {
-        match p {
-            Legend::UpperLeft => SeriesLabelPosition::UpperLeft,
-            Legend::UpperRight => SeriesLabelPosition::UpperRight,
-            Legend::LowerLeft => SeriesLabelPosition::LowerLeft,
-            Legend::LowerRight => SeriesLabelPosition::LowerRight,
-            Legend::MiddleRight => SeriesLabelPosition::MiddleRight,
-        }
-    }
 }
 
 /// One point of a line: x, y and the optional 95 % interval `(lo, hi)` of y.
@@ -85,7 +122,7 @@ pub struct Line {
     pub label: String,
     /// `(x, y, optional (lo, hi))`.
     pub points: Vec<Point>,
-    /// Drawn dashed.
+    /// Drawn dotted (`ChartSpec::dotted`).
     pub dashed: bool,
 }
 
@@ -96,15 +133,25 @@ pub struct ChartData {
     pub lines: Vec<Line>,
     /// Category names if the x column is categorical (x = index).
     pub categories: Option<Vec<String>>,
+    /// Default title.
+    pub title: String,
+    /// Default x-axis label.
+    pub x_label: String,
+    /// Default y-axis label.
+    pub y_label: String,
 }
 
+/// Column `name` of `t`; a dotted axis path is also found as its
+/// `results.csv` name (`arrivals.rate` → `arrivals_rate`).
 fn column(t: &Table, name: &str) -> anyhow::Result<usize> {
-    t.column(name).ok_or_else(|| {
-        bad_input(format!(
-            "no column `{name}`; columns: {}",
-            t.header.join(", ")
-        ))
-    })
+    t.column(name)
+        .or_else(|| t.column(&column_name(name)))
+        .ok_or_else(|| {
+            bad_input(format!(
+                "no column `{name}`; columns: {}",
+                t.header.join(", ")
+            ))
+        })
 }
 
 fn cell_num(s: &str) -> Option<f64> {
@@ -132,19 +179,59 @@ fn field_num(cell: &str, field: &str) -> Option<f64> {
     None
 }
 
+/// The default labels: x axis, y axis, title.
+fn default_labels(a: &ChartSpec) -> (String, String, String) {
+    let xm = describe(&a.x);
+    let x_label = match &a.x_field {
+        None => xm.label(),
+        Some(f) if xm.unit.is_empty() => format!("{}: {f}", xm.name),
+        Some(f) => format!("{}: {f} ({})", xm.name, xm.unit),
+    };
+    let ys: Vec<_> = a.y.iter().map(|y| describe(y)).collect();
+    let mut names: Vec<String> = Vec::new();
+    for m in &ys {
+        if !names.contains(&m.name) {
+            names.push(m.name.clone());
+        }
+    }
+    let units: Vec<&str> = ys.iter().map(|m| m.unit.as_str()).collect();
+    let y_label = if units.iter().all(|u| *u == units[0]) && !units[0].is_empty() {
+        format!("{} ({})", names.join(", "), units[0])
+    } else {
+        names.join(", ")
+    };
+    let title = format!("{} vs {}", names.join(", "), xm.name);
+    let mut title_chars = title.chars();
+    let title = match title_chars.next() {
+        Some(c) => c.to_uppercase().chain(title_chars).collect(),
+        None => title,
+    };
+    (x_label, y_label, title)
+}
+
 /// Groups and extracts the lines to draw.
 ///
 /// # Errors
 ///
-/// Bad input: a column that is not in the table, an empty `x_field`, or an
-/// x cell without a number after `x_field:`.
+/// Bad input: a table without rows; a column that is not in the table; an
+/// empty `x_field`, or an x cell without a number after `x_field:`; a line
+/// without any row that has numbers in both x and y; a series with two rows
+/// at one x (the message names the columns that tell them apart, for `--series`).
 pub fn chart_data(t: &Table, a: &ChartSpec) -> anyhow::Result<ChartData> {
+    if t.rows.is_empty() {
+        return Err(bad_input("the table has no rows: nothing to draw"));
+    }
     let xi = column(t, &a.x)?;
     let series: Vec<usize> = a
         .series
         .iter()
         .map(|s| column(t, s))
         .collect::<anyhow::Result<_>>()?;
+    let ys: Vec<usize> =
+        a.y.iter()
+            .map(|y| column(t, y))
+            .collect::<anyhow::Result<_>>()?;
+    let first_y = ys.iter().copied().min().unwrap_or(0);
     let x_cell = |r: &Vec<String>| -> Option<f64> {
         match &a.x_field {
             None => cell_num(&r[xi]),
@@ -186,9 +273,25 @@ pub fn chart_data(t: &Table, a: &ChartSpec) -> anyhow::Result<ChartData> {
                 .map(|p| p as f64)
         }
     };
+    // Series in order of first appearance (the CSV's grid order).
+    let mut groups: Vec<(String, Vec<&Vec<String>>)> = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &t.rows {
+        let key: Vec<String> = a
+            .series
+            .iter()
+            .zip(&series)
+            .map(|(name, &c)| format!("{} = {}", describe(name).name, r[c]))
+            .collect();
+        let key = key.join(", ");
+        let slot = *index.entry(key.clone()).or_insert_with(|| {
+            groups.push((key.clone(), Vec::new()));
+            groups.len() - 1
+        });
+        groups[slot].1.push(r);
+    }
     let mut lines = Vec::new();
-    for y in &a.y {
-        let yi = column(t, y)?;
+    for (y, &yi) in a.y.iter().zip(&ys) {
         let base = y.strip_suffix("_mean").unwrap_or(y);
         let ci = match (
             t.column(&format!("{base}_ci_lo")),
@@ -197,48 +300,79 @@ pub fn chart_data(t: &Table, a: &ChartSpec) -> anyhow::Result<ChartData> {
             (Some(lo), Some(hi)) => Some((lo, hi)),
             _ => None,
         };
-        // Series in order of first appearance (the CSV's grid order).
-        let mut groups: Vec<(String, Vec<&Vec<String>>)> = Vec::new();
-        let mut index: BTreeMap<String, usize> = BTreeMap::new();
-        for r in &t.rows {
-            let key: Vec<&str> = series.iter().map(|&c| r[c].as_str()).collect();
-            let key = key.join(", ");
-            let slot = *index.entry(key.clone()).or_insert_with(|| {
-                groups.push((key.clone(), Vec::new()));
-                groups.len() - 1
-            });
-            groups[slot].1.push(r);
-        }
-        for (key, rows) in groups {
-            let mut label = match (key.is_empty(), a.y.len() > 1) {
-                (true, _) => y.clone(),
-                (false, true) => format!("{key}: {y}"),
-                (false, false) => key,
+        for (key, rows) in &groups {
+            let y_name = describe(y).name;
+            let label = match (key.is_empty(), a.y.len() > 1) {
+                (true, _) => y_name,
+                (false, true) => format!("{y_name}, {key}"),
+                (false, false) => key.clone(),
             };
-            if label.is_empty() {
-                label = "(empty)".into();
-            }
-            let mut points: Vec<Point> = rows
+            let mut pts: Vec<(Point, &Vec<String>)> = rows
                 .iter()
                 .filter_map(|r| {
                     let x = x_of(r)?;
                     let v = cell_num(&r[yi])?;
                     let band = ci.and_then(|(lo, hi)| Some((cell_num(&r[lo])?, cell_num(&r[hi])?)));
-                    Some((x, v, band))
+                    Some(((x, v, band), *r))
                 })
                 .collect();
-            points.sort_by(|p, q| p.0.total_cmp(&q.0));
+            let what = if key.is_empty() {
+                format!("`{y}`")
+            } else {
+                format!("`{y}` of the series {key}")
+            };
+            if pts.is_empty() {
+                return Err(bad_input(format!(
+                    "{what}: no row has numbers in both `{}` and `{y}`",
+                    a.x
+                )));
+            }
+            pts.sort_by(|p, q| p.0 .0.total_cmp(&q.0 .0));
+            if let Some(w) = pts.windows(2).find(|w| w[0].0 .0 == w[1].0 .0) {
+                let differ: Vec<&str> = t
+                    .header
+                    .iter()
+                    .enumerate()
+                    // Parameters come before the measurements in edgesim's tables.
+                    .filter(|&(c, _)| c != xi && c < first_y && w[0].1[c] != w[1].1[c])
+                    .map(|(_, h)| h.as_str())
+                    .filter(|h| {
+                        *h != "point"
+                            && !["_mean", "_ci_lo", "_ci_hi"].iter().any(|s| h.ends_with(s))
+                    })
+                    .take(3)
+                    .collect();
+                let at = if numeric_x {
+                    crate::table::num(w[0].0 .0)
+                } else {
+                    categories[w[0].0 .0 as usize].clone()
+                };
+                return Err(bad_input(format!(
+                    "{what} has several rows at {} = {at}{}: a line through them would zig-zag; \
+                     split them into series with --series",
+                    a.x,
+                    if differ.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (they differ in {})", differ.join(", "))
+                    }
+                )));
+            }
             let dashed = a.dotted.iter().any(|d| label.contains(d.as_str()));
             lines.push(Line {
                 label,
-                points,
+                points: pts.into_iter().map(|(p, _)| p).collect(),
                 dashed,
             });
         }
     }
+    let (x_label, y_label, title) = default_labels(a);
     Ok(ChartData {
         lines,
         categories: (!numeric_x).then_some(categories),
+        title,
+        x_label,
+        y_label,
     })
 }
 
@@ -273,6 +407,141 @@ const COLORS: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
+/// Marker shapes, in the order lines take them: filled and hollow
+/// alternate, so a hollow marker drawn over a filled one leaves both visible.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Marker {
+    Circle,
+    HollowSquare,
+    Triangle,
+    HollowDiamond,
+    Cross,
+    HollowCircle,
+    Square,
+    HollowTriangle,
+}
+
+const MARKERS: [Marker; 8] = [
+    Marker::Circle,
+    Marker::HollowSquare,
+    Marker::Triangle,
+    Marker::HollowDiamond,
+    Marker::Cross,
+    Marker::HollowCircle,
+    Marker::Square,
+    Marker::HollowTriangle,
+];
+
+/// Dash patterns `(dash, gap)` in pixels, in the order lines take them
+/// (`None`: solid).
+const DASHES: [Option<(u32, u32)>; 4] = [None, Some((9, 5)), Some((2, 4)), Some((16, 5))];
+const DOTTED: (u32, u32) = (2, 4);
+
+/// How line `i` is drawn.
+#[derive(Clone, Copy, Debug)]
+struct Look {
+    color: RGBColor,
+    marker: Marker,
+    dash: Option<(u32, u32)>,
+}
+
+fn look(i: usize, line: &Line, any_dotted: bool) -> Look {
+    let dash = if any_dotted {
+        line.dashed.then_some(DOTTED)
+    } else {
+        DASHES[i % DASHES.len()]
+    };
+    Look {
+        color: COLORS[i % COLORS.len()],
+        marker: MARKERS[i % MARKERS.len()],
+        dash,
+    }
+}
+
+fn draw_err<E: std::fmt::Display>(e: E) -> anyhow::Error {
+    anyhow::anyhow!("drawing: {e}")
+}
+
+/// Draws `marker` at `at` (any coordinate system) on `area`.
+fn draw_marker<DB: DrawingBackend, CT: CoordTranslate>(
+    area: &DrawingArea<DB, CT>,
+    at: CT::From,
+    marker: Marker,
+    color: RGBColor,
+) -> anyhow::Result<()> {
+    let fill = color.filled();
+    let line = color.stroke_width(2);
+    let r = 4;
+    let e = EmptyElement::at(at);
+    match marker {
+        Marker::Circle => area.draw(&(e + Circle::new((0, 0), r, fill))),
+        Marker::HollowCircle => area.draw(&(e + Circle::new((0, 0), r + 1, line))),
+        Marker::Square => area.draw(&(e + Rectangle::new([(-r, -r), (r, r)], fill))),
+        Marker::HollowSquare => {
+            area.draw(&(e + Rectangle::new([(-r - 1, -r - 1), (r + 1, r + 1)], line)))
+        }
+        Marker::Triangle => {
+            area.draw(&(e + Polygon::new(vec![(0, -r - 1), (r + 1, r), (-r - 1, r)], fill)))
+        }
+        Marker::HollowTriangle => area.draw(
+            &(e + PathElement::new(
+                vec![(0, -r - 2), (r + 2, r + 1), (-r - 2, r + 1), (0, -r - 2)],
+                line,
+            )),
+        ),
+        Marker::HollowDiamond => area.draw(
+            &(e + PathElement::new(
+                vec![
+                    (0, -r - 2),
+                    (r + 2, 0),
+                    (0, r + 2),
+                    (-r - 2, 0),
+                    (0, -r - 2),
+                ],
+                line,
+            )),
+        ),
+        Marker::Cross => area.draw(
+            &(e + PathElement::new(vec![(-r, -r), (r, r)], line)
+                + PathElement::new(vec![(-r, r), (r, -r)], line)),
+        ),
+    }
+    .map_err(draw_err)
+}
+
+/// Pixel offsets.
+type Pixels = Vec<(i32, i32)>;
+
+/// A marker's shape around (0, 0) in pixels, for plotters' own (inside)
+/// legend: the polygon to fill (filled markers) and the outline to stroke
+/// (hollow ones, the cross), `r` its half size. A circle is a 16-gon.
+fn marker_shape(marker: Marker, r: i32) -> (Pixels, Pixels) {
+    let circle = |r: i32| -> Vec<(i32, i32)> {
+        (0..=16)
+            .map(|i| {
+                let a = f64::from(i) * std::f64::consts::PI / 8.0;
+                (
+                    (f64::from(r) * a.cos()).round() as i32,
+                    (f64::from(r) * a.sin()).round() as i32,
+                )
+            })
+            .collect()
+    };
+    let square = |r: i32| vec![(-r, -r), (r, -r), (r, r), (-r, r), (-r, -r)];
+    let triangle = |r: i32| vec![(0, -r - 1), (r + 1, r), (-r - 1, r), (0, -r - 1)];
+    let diamond = |r: i32| vec![(0, -r), (r, 0), (0, r), (-r, 0), (0, -r)];
+    match marker {
+        Marker::Circle => (circle(r), vec![]),
+        Marker::HollowCircle => (vec![], circle(r + 1)),
+        Marker::Square => (square(r), vec![]),
+        Marker::HollowSquare => (vec![], square(r + 1)),
+        Marker::Triangle => (triangle(r), vec![]),
+        Marker::HollowTriangle => (vec![], triangle(r + 1)),
+        Marker::HollowDiamond => (vec![], diamond(r + 2)),
+        Marker::Cross => (vec![], vec![(-r, -r), (r, r), (0, 0), (-r, r), (r, -r)]),
+    }
+}
+
 fn padded_range(lo: f64, hi: f64) -> (f64, f64) {
     if !(lo.is_finite() && hi.is_finite()) {
         return (0.0, 1.0);
@@ -286,60 +555,66 @@ fn padded_range(lo: f64, hi: f64) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
-/// The chart with every y (and error-bar end) replaced by its `log10`, for
-/// `--log-y`; a y ≤ 0 is an error, an error bar reaching 0 or below is dropped.
-fn log10_data(data: &ChartData) -> anyhow::Result<ChartData> {
+/// The chart with every x (`log_x`) and y (`log_y`, error-bar ends
+/// included) replaced by its `log10`; a value ≤ 0 is an error, an error bar
+/// reaching 0 or below is dropped.
+fn log10_data(data: &ChartData, log_x: bool, log_y: bool) -> anyhow::Result<ChartData> {
     let mut d = data.clone();
     for l in &mut d.lines {
         for p in &mut l.points {
-            if p.1 <= 0.0 {
-                return Err(bad_input(format!(
-                    "--log-y: `{}` has the value {} ≤ 0 at x = {}",
-                    l.label, p.1, p.0
-                )));
+            if log_x {
+                if p.0 <= 0.0 {
+                    return Err(bad_input(format!(
+                        "--log-x: `{}` has the x value {} ≤ 0",
+                        l.label, p.0
+                    )));
+                }
+                p.0 = p.0.log10();
             }
-            p.1 = p.1.log10();
-            p.2 =
-                p.2.filter(|b| b.0 > 0.0)
-                    .map(|b| (b.0.log10(), b.1.log10()));
+            if log_y {
+                if p.1 <= 0.0 {
+                    return Err(bad_input(format!(
+                        "--log-y: `{}` has the value {} ≤ 0 at x = {}",
+                        l.label, p.1, p.0
+                    )));
+                }
+                p.1 = p.1.log10();
+                p.2 =
+                    p.2.filter(|b| b.0 > 0.0)
+                        .map(|b| (b.0.log10(), b.1.log10()));
+            }
         }
     }
     Ok(d)
 }
 
-/// The SVG text of the chart.
-///
-/// # Errors
-///
-/// Bad input: with `log_y`, a y value ≤ 0; an axis range that overflows
-/// (values near ±`f64::MAX`). Another failure if plotters cannot draw.
-pub fn render(data: &ChartData, a: &ChartSpec) -> anyhow::Result<String> {
-    let logged;
-    let data = if a.log_y {
-        logged = log10_data(data)?;
-        &logged
-    } else {
-        data
-    };
-    let all = data.lines.iter().flat_map(|l| l.points.iter());
+/// The ranges of the axes `(x0, x1, y0, y1)` (in log10 for a log axis:
+/// whole decades).
+fn ranges(data: &ChartData, a: &ChartSpec) -> anyhow::Result<(f64, f64, f64, f64)> {
     let (mut x0, mut x1, mut y0, mut y1) = (
         f64::INFINITY,
         f64::NEG_INFINITY,
         f64::INFINITY,
         f64::NEG_INFINITY,
     );
-    for &(x, y, ci) in all {
+    for &(x, y, ci) in data.lines.iter().flat_map(|l| l.points.iter()) {
         x0 = x0.min(x);
         x1 = x1.max(x);
         let (lo, hi) = ci.unwrap_or((y, y));
         y0 = y0.min(y.min(lo));
         y1 = y1.max(y.max(hi));
     }
-    let (x0, x1) = padded_range(x0, x1);
+    let decades = |lo: f64, hi: f64| (lo.floor(), hi.ceil().max(lo.floor() + 1.0));
+    let (x0, x1) = if data.categories.is_some() {
+        (-0.5, x1 + 0.5)
+    } else if a.log_x {
+        decades(x0, x1)
+    } else {
+        padded_range(x0, x1)
+    };
     // Non-negative data (throughputs, latencies) get an axis from 0.
-    // A log axis spans whole decades.
     let (y0, y1) = if a.log_y {
-        (y0.floor(), y1.ceil().max(y0.floor() + 1.0))
+        decades(y0, y1)
     } else if y0 >= 0.0 && y1 > 0.0 {
         (0.0, padded_range(y0, y1).1)
     } else {
@@ -354,99 +629,311 @@ pub fn render(data: &ChartData, a: &ChartSpec) -> anyhow::Result<String> {
             )));
         }
     }
-    let title = a.title.clone();
-    let x_label = a.x_label.clone().unwrap_or_else(|| a.x.clone());
-    let y_label = a.y_label.clone().unwrap_or_else(|| a.y.join(", "));
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, a.size).into_drawing_area();
-        root.fill(&WHITE)
-            .map_err(|e| anyhow::anyhow!("drawing: {e}"))?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(&title, ("sans-serif", 22))
-            .margin(15)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(|e| anyhow::anyhow!("drawing: {e}"))?;
-        let cats = data.categories.clone();
-        let fmt_x = move |v: &f64| -> String {
-            match &cats {
-                None => tick_label(*v),
-                Some(c) => {
-                    let i = v.round();
-                    if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < c.len() {
-                        c[i as usize].clone()
-                    } else {
-                        String::new()
-                    }
+    Ok((x0, x1, y0, y1))
+}
+
+/// A log axis' tick label: the value a whole decade stands for, nothing between.
+fn decade_label(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        tick_label(10f64.powf(v.round()))
+    } else {
+        String::new()
+    }
+}
+
+/// The width in pixels the legend needs right of the plot.
+fn legend_width(data: &ChartData, size: (u32, u32)) -> u32 {
+    let font: FontDesc = (FAMILY, 15).into();
+    let widest = data
+        .lines
+        .iter()
+        .map(|l| {
+            font.box_size(&l.label)
+                .map_or(8 * l.label.len() as u32, |b| b.0)
+        })
+        .max()
+        .unwrap_or(0);
+    (widest + 60).min(size.0 / 2)
+}
+
+/// Draws the legend in `area` (pixel coordinates), one entry per line from the top.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+    looks: &[Look],
+    connect: bool,
+    markers: bool,
+) -> anyhow::Result<()> {
+    let font = (FAMILY, 15).into_font().color(&BLACK);
+    for (i, (line, lk)) in data.lines.iter().zip(looks).enumerate() {
+        let y = 20 + 24 * i as i32;
+        let style = lk.color.stroke_width(2);
+        if connect {
+            let pts = vec![(6, y), (40, y)];
+            match lk.dash {
+                None => area.draw(&PathElement::new(pts, style)),
+                Some((d, g)) => area.draw(&DashedPathElement::new(pts, d, g, style)),
+            }
+            .map_err(draw_err)?;
+        }
+        if markers {
+            draw_marker(area, (23, y), lk.marker, lk.color)?;
+        }
+        area.draw(&Text::new(
+            line.label.clone(),
+            (48, y),
+            font.pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Left,
+                plotters::style::text_anchor::VPos::Center,
+            )),
+        ))
+        .map_err(draw_err)?;
+    }
+    Ok(())
+}
+
+/// Draws the chart (`data` already in log10 where an axis is logarithmic)
+/// on `root`.
+fn draw<'c, DB: DrawingBackend + 'c>(
+    root: &'c DrawingArea<DB, Shift>,
+    data: &ChartData,
+    a: &ChartSpec,
+    (x0, x1, y0, y1): (f64, f64, f64, f64),
+) -> anyhow::Result<()> {
+    root.fill(&WHITE).map_err(draw_err)?;
+    let title = a.title.clone().unwrap_or_else(|| data.title.clone());
+    let x_label = a.x_label.clone().unwrap_or_else(|| data.x_label.clone());
+    let y_label = a.y_label.clone().unwrap_or_else(|| data.y_label.clone());
+    let body = root
+        .titled(&title, (FAMILY, 22).into_font().color(&BLACK))
+        .map_err(draw_err)?;
+    let (plot_area, legend_area) = if a.legend == Legend::Right {
+        let w = body.dim_in_pixel().0;
+        let (p, l) = body.split_horizontally(w.saturating_sub(legend_width(data, a.size)));
+        (p, Some(l))
+    } else {
+        (body, None)
+    };
+    let mut chart = ChartBuilder::on(&plot_area)
+        .margin(12)
+        .x_label_area_size(50)
+        .y_label_area_size(75)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(draw_err)?;
+    let cats = data.categories.clone();
+    let log_x = a.log_x;
+    let fmt_x = move |v: &f64| -> String {
+        match &cats {
+            None if log_x => decade_label(*v),
+            None => tick_label(*v),
+            Some(c) => {
+                let i = v.round();
+                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < c.len() {
+                    c[i as usize].clone()
+                } else {
+                    String::new()
                 }
             }
-        };
-        let n_x_labels = match &data.categories {
-            Some(c) => (c.len() * 4).max(2),
-            None => 10,
-        };
-        // On a log axis, labels at the decades only, as the values they stand for.
-        let fmt_log_y = |v: &f64| -> String {
-            if (v - v.round()).abs() < 1e-9 {
-                tick_label(10f64.powf(v.round()))
-            } else {
-                String::new()
-            }
-        };
-        let mut mesh = chart.configure_mesh();
-        mesh.x_desc(x_label)
-            .y_desc(y_label)
-            .x_labels(n_x_labels)
-            .x_label_formatter(&fmt_x);
-        if a.log_y {
-            mesh.y_labels((y1 - y0) as usize + 1)
-                .y_label_formatter(&fmt_log_y);
         }
-        mesh.draw().map_err(|e| anyhow::anyhow!("drawing: {e}"))?;
-        for (i, line) in data.lines.iter().enumerate() {
-            let color = COLORS[i % COLORS.len()];
-            let style = color.stroke_width(2);
-            let pts: Vec<(f64, f64)> = line.points.iter().map(|p| (p.0, p.1)).collect();
-            let anno = if line.dashed {
-                chart.draw_series(DashedLineSeries::new(pts.clone(), 6, 4, style))
-            } else {
-                chart.draw_series(LineSeries::new(pts.clone(), style))
+    };
+    let fmt_y = |v: &f64| -> String {
+        if a.log_y {
+            decade_label(*v)
+        } else {
+            tick_label(*v)
+        }
+    };
+    let n_x_labels = match (&data.categories, a.log_x) {
+        (Some(c), _) => (c.len() * 4).max(2),
+        (None, true) => (x1 - x0) as usize + 1,
+        (None, false) => 10,
+    };
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(x_label)
+        .y_desc(y_label)
+        .label_style((FAMILY, 14))
+        .axis_desc_style((FAMILY, 16))
+        .x_labels(n_x_labels)
+        .x_label_formatter(&fmt_x)
+        .y_label_formatter(&fmt_y);
+    if a.log_y {
+        mesh.y_labels((y1 - y0) as usize + 1);
+    }
+    mesh.draw().map_err(draw_err)?;
+    let any_dotted = !a.dotted.is_empty();
+    let looks: Vec<Look> = data
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| look(i, l, any_dotted))
+        .collect();
+    // Categories: the lines' markers side by side within each category.
+    let n = data.lines.len() as f64;
+    let step = if data.categories.is_some() {
+        (0.8 / n).min(0.15)
+    } else {
+        0.0
+    };
+    let many = data.lines.iter().map(|l| l.points.len()).max().unwrap_or(0) > 60;
+    for (i, (line, lk)) in data.lines.iter().zip(&looks).enumerate() {
+        let dx = (i as f64 - (n - 1.0) / 2.0) * step;
+        let pts: Vec<(f64, f64)> = line.points.iter().map(|p| (p.0 + dx, p.1)).collect();
+        let style = lk.color.stroke_width(2);
+        if data.categories.is_none() {
+            match lk.dash {
+                None => chart.draw_series(LineSeries::new(pts.clone(), style)),
+                Some((d, g)) => chart.draw_series(DashedLineSeries::new(pts.clone(), d, g, style)),
             }
-            .map_err(|e| anyhow::anyhow!("drawing: {e}"))?;
-            let dashed = line.dashed;
-            anno.label(line.label.clone()).legend(move |(x, y)| {
-                let s = color.stroke_width(2);
-                // Three short dashes, or one line, 21 px long.
-                let (a, b) = if dashed { (5, 8) } else { (21, 21) };
-                EmptyElement::at((x, y))
-                    + PathElement::new(vec![(0, 0), (a, 0)], s)
-                    + PathElement::new(vec![(b, 0), (b + a.min(21 - b), 0)], s)
-                    + PathElement::new(vec![(2 * b, 0), (2 * b + a.min(21 - b), 0)], s)
-            });
-            chart
-                .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
-                .map_err(|e| anyhow::anyhow!("drawing: {e}"))?;
-            chart
-                .draw_series(line.points.iter().filter_map(|&(x, y, ci)| {
-                    ci.map(|(lo, hi)| {
-                        ErrorBar::new_vertical(x, lo, y, hi, color.stroke_width(1), 8)
-                    })
-                }))
-                .map_err(|e| anyhow::anyhow!("drawing: {e}"))?;
+            .map_err(draw_err)?;
         }
         chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .position(a.legend.into())
-            .draw()
-            .map_err(|e| anyhow::anyhow!("drawing: {e}"))?;
-        root.present()
-            .map_err(|e| anyhow::anyhow!("drawing: {e}"))?;
+            .draw_series(line.points.iter().filter_map(|&(x, y, ci)| {
+                ci.map(|(lo, hi)| {
+                    ErrorBar::new_vertical(x + dx, lo, y, hi, lk.color.stroke_width(1), 8)
+                })
+            }))
+            .map_err(draw_err)?;
+        // Long lines (a run over time) are drawn without markers.
+        if !many || data.categories.is_some() {
+            for &p in &pts {
+                draw_marker(chart.plotting_area(), p, lk.marker, lk.color)?;
+            }
+        }
     }
-    Ok(svg)
+    match (a.legend, legend_area) {
+        (Legend::None, _) => {}
+        (Legend::Right, Some(area)) => draw_legend(
+            &area,
+            data,
+            &looks,
+            data.categories.is_none(),
+            !many || data.categories.is_some(),
+        )?,
+        (inside, _) => {
+            let pos = match inside {
+                Legend::UpperLeft => SeriesLabelPosition::UpperLeft,
+                Legend::UpperRight => SeriesLabelPosition::UpperRight,
+                Legend::LowerLeft => SeriesLabelPosition::LowerLeft,
+                _ => SeriesLabelPosition::LowerRight,
+            };
+            for (line, lk) in data.lines.iter().zip(&looks) {
+                let lk = *lk;
+                let connect = data.categories.is_none();
+                chart
+                    .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+                    .map_err(draw_err)?
+                    .label(line.label.clone())
+                    .legend(move |(x, y)| {
+                        let line = lk.color.stroke_width(2);
+                        let pts: Vec<(i32, i32)> = if connect {
+                            vec![(0, 0), (20, 0)]
+                        } else {
+                            vec![]
+                        };
+                        let (dash, gap) = lk.dash.unwrap_or((20, 0));
+                        let (fill, outline) = marker_shape(lk.marker, 4);
+                        let shift = |v: Vec<(i32, i32)>| -> Vec<(i32, i32)> {
+                            v.into_iter().map(|(px, py)| (px + 10, py)).collect()
+                        };
+                        EmptyElement::at((x, y))
+                            + DashedPathElement::new(pts, dash, gap, line)
+                            + Polygon::new(shift(fill), lk.color.filled())
+                            + PathElement::new(shift(outline), line)
+                    });
+            }
+            chart
+                .configure_series_labels()
+                .label_font((FAMILY, 15))
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .position(pos)
+                .draw()
+                .map_err(draw_err)?;
+        }
+    }
+    Ok(())
+}
+
+/// The chart as SVG text or PNG bytes (`a.format`).
+///
+/// # Errors
+///
+/// Bad input: with `log_x`/`log_y`, a value ≤ 0; an axis range that
+/// overflows (values near ±`f64::MAX`). Another failure if plotters cannot
+/// draw or the PNG cannot be encoded.
+pub fn render(data: &ChartData, a: &ChartSpec) -> anyhow::Result<Vec<u8>> {
+    render_panels(&[(data.clone(), a.clone())], a.size, a.format)
+}
+
+type Prepared<'a> = (ChartData, &'a ChartSpec, (f64, f64, f64, f64));
+
+fn draw_all<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    prepared: &[Prepared<'_>],
+) -> anyhow::Result<()> {
+    let areas = root.split_evenly((prepared.len(), 1));
+    for (area, (data, a, r)) in areas.iter().zip(prepared) {
+        draw(area, data, a, *r)?;
+    }
+    root.present().map_err(draw_err)
+}
+
+/// Several charts stacked top to bottom in one image of `size` pixels (each
+/// panel's own `size` and `format` are not used), as SVG text or PNG bytes.
+///
+/// # Errors
+///
+/// Those of [`render`], for any panel; bad input for no panel.
+pub fn render_panels(
+    panels: &[(ChartData, ChartSpec)],
+    size: (u32, u32),
+    format: Format,
+) -> anyhow::Result<Vec<u8>> {
+    if panels.is_empty() {
+        return Err(bad_input("nothing to draw"));
+    }
+    register_font()?;
+    let mut prepared = Vec::with_capacity(panels.len());
+    for (data, a) in panels {
+        let data = if a.log_x || a.log_y {
+            log10_data(data, a.log_x && data.categories.is_none(), a.log_y)?
+        } else {
+            data.clone()
+        };
+        let r = ranges(&data, a)?;
+        prepared.push((data, a, r));
+    }
+    match format {
+        Format::Svg => {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+                draw_all(&root, &prepared)?;
+            }
+            Ok(svg.into_bytes())
+        }
+        Format::Png => {
+            let (w, h) = size;
+            let mut rgb = vec![0u8; w as usize * h as usize * 3];
+            {
+                let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+                draw_all(&root, &prepared)?;
+            }
+            let mut out = Vec::new();
+            {
+                let mut enc = png::Encoder::new(&mut out, w, h);
+                enc.set_color(png::ColorType::Rgb);
+                enc.set_depth(png::BitDepth::Eight);
+                let mut writer = enc
+                    .write_header()
+                    .map_err(|e| anyhow::anyhow!("PNG: {e}"))?;
+                writer
+                    .write_image_data(&rgb)
+                    .map_err(|e| anyhow::anyhow!("PNG: {e}"))?;
+            }
+            Ok(out)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -460,12 +947,14 @@ mod tests {
             y: y.iter().map(|s| s.to_string()).collect(),
             series: series.iter().map(|s| s.to_string()).collect(),
             dotted: vec!["W8A16".into()],
-            title: "r.csv".into(),
+            title: Some("r.csv".into()),
             x_label: None,
             y_label: None,
-            legend: Legend::UpperLeft,
+            legend: Legend::Right,
             size: (640, 400),
+            log_x: false,
             log_y: false,
+            format: Format::Svg,
         }
     }
 
@@ -478,7 +967,7 @@ mod tests {
         let d = chart_data(&t, &args("rate", &["tp_mean"], &["quant"])).unwrap();
         assert_eq!(d.categories, None);
         assert_eq!(d.lines.len(), 2);
-        assert_eq!(d.lines[0].label, "W8A16");
+        assert_eq!(d.lines[0].label, "quantization = W8A16");
         assert!(d.lines[0].dashed && !d.lines[1].dashed);
         assert_eq!(
             d.lines[0].points,
@@ -511,6 +1000,50 @@ mod tests {
             let e = chart_data(&t, &a).unwrap_err();
             assert_eq!(crate::failure::exit_code(&e), 2, "{e}");
         }
+    }
+
+    #[test]
+    fn a_zig_zag_an_empty_line_or_table_is_an_error() {
+        // Two rows of one series at x = 50: a --series column is missing.
+        let t = Table::parse(CSV).unwrap();
+        let e = chart_data(&t, &args("rate", &["tp_mean"], &[])).unwrap_err();
+        assert_eq!(crate::failure::exit_code(&e), 2);
+        let m = e.to_string();
+        assert!(
+            m.contains("several rows at rate = 5 ") && m.contains("differ in quant"),
+            "{m}"
+        );
+        // A series whose y cells are all empty.
+        let t = Table::parse("s,x,y\na,1,2\nb,1,\n").unwrap();
+        let e = chart_data(&t, &args("x", &["y"], &["s"])).unwrap_err();
+        assert!(e.to_string().contains("series s = b"), "{e}");
+        let t = Table::parse("x,y\n").unwrap();
+        let e = chart_data(&t, &args("x", &["y"], &[])).unwrap_err();
+        assert!(e.to_string().contains("no rows"), "{e}");
+    }
+
+    #[test]
+    fn labels_from_meaning_and_a_dotted_axis_name() {
+        let t = Table::parse("arrivals_rate,throughput_per_epoch_mean\n5,1\n50,3\n").unwrap();
+        let mut a = args("arrivals.rate", &["throughput_per_epoch_mean"], &[]);
+        a.title = None;
+        let d = chart_data(&t, &a).unwrap();
+        assert_eq!(d.x_label, "arrival rate λ (req/s)");
+        assert_eq!(d.y_label, "throughput (req/epoch)");
+        assert_eq!(d.title, "Throughput vs arrival rate λ");
+    }
+
+    #[test]
+    fn log_x_refuses_non_positive_and_png_is_a_png() {
+        let t = Table::parse("x,y\n0,1\n2,3\n").unwrap();
+        let mut a = args("x", &["y"], &[]);
+        a.log_x = true;
+        let e = render(&chart_data(&t, &a).unwrap(), &a).unwrap_err();
+        assert!(e.to_string().contains("--log-x"), "{e}");
+        let t = Table::parse("x,y\n1,1\n2000,3\n").unwrap();
+        a.format = Format::Png;
+        let png = render(&chart_data(&t, &a).unwrap(), &a).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     }
 
     #[test]
@@ -549,7 +1082,7 @@ mod tests {
         let mut a = args("x", &["y"], &[]);
         a.log_y = true;
         let d = chart_data(&t, &a).unwrap();
-        let svg = render(&d, &a).unwrap();
+        let svg = String::from_utf8(render(&d, &a).unwrap()).unwrap();
         let texts: Vec<&str> = svg
             .split("<text")
             .skip(1)
@@ -567,10 +1100,10 @@ mod tests {
     #[test]
     fn renders_svg_with_text_elements() {
         let t = Table::parse(CSV).unwrap();
-        let a = args("quant", &["tp_mean"], &[]);
+        let a = args("quant", &["tp_mean"], &["rate"]);
         let d = chart_data(&t, &a).unwrap();
         assert_eq!(d.categories, Some(vec!["W8A16".into(), "GPTQ".into()]));
-        let svg = render(&d, &a).unwrap();
+        let svg = String::from_utf8(render(&d, &a).unwrap()).unwrap();
         assert!(svg.starts_with("<svg"), "{}", &svg[..50]);
         // The contents of the <text> elements.
         let texts: Vec<&str> = svg
@@ -578,8 +1111,16 @@ mod tests {
             .skip(1)
             .filter_map(|t| Some(t.split_once('>')?.1.split_once("</text>")?.0.trim()))
             .collect();
-        // Title, axis labels, both category tick labels and the legend are SVG text.
-        for s in ["r.csv", "quant", "W8A16", "GPTQ", "tp_mean"] {
+        // Title, axis labels (meaning: `quant` is the quantization), both
+        // category tick labels and the legend are SVG text.
+        for s in [
+            "r.csv",
+            "quantization",
+            "W8A16",
+            "GPTQ",
+            "tp",
+            "arrival rate λ = 50",
+        ] {
             assert!(texts.contains(&s), "missing {s} in {texts:?}");
         }
     }

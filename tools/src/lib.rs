@@ -18,8 +18,12 @@
 //! - [`sweep_dir`]: the files of a sweep's output directory;
 //! - [`stats`]: means and Student-t confidence intervals over replications;
 //! - [`results`]: a sweep's `results.csv`, from its point files only;
+//! - [`replications`]: a sweep's `replications.csv` (one row per point and
+//!   replication), from its point files only;
 //! - [`table`]: CSV tables (written for `results.csv`, read by `plot`);
-//! - [`chart`]: line charts (SVG) of CSV columns, for `plot`;
+//! - [`chart`]: charts (SVG, PNG) of CSV columns, for `plot`;
+//! - [`labels`]: what a column means (name, unit), for chart labels;
+//! - [`run_plots`]: the charts of a run directory (CDFs, the run over time);
 //! - [`files`]: atomic file writes and input reads;
 //! - [`out_dir`]: one process per output directory, and no stale outputs.
 //!
@@ -32,10 +36,13 @@ pub mod failure;
 pub mod files;
 pub mod histograms;
 pub mod instance_file;
+pub mod labels;
 pub mod out_dir;
+pub mod replications;
 pub mod request_log;
 pub mod results;
 pub mod run_dir;
+pub mod run_plots;
 pub mod scenario_file;
 pub mod stats;
 pub mod summary;

@@ -55,7 +55,7 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Combine the directories of a sharded sweep into one (same results.csv as unsharded).
     Merge(merge::MergeArgs),
-    /// Draw a line chart (SVG) of CSV columns, with error bars.
+    /// Draw a chart (SVG, PNG) of CSV columns with error bars, or a run directory's CDFs and course over time.
     Plot(plot::PlotArgs),
     /// Micro-benchmarks.
     Bench {
@@ -100,9 +100,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<Done> {
         Command::Sweep(a) => {
             let o = sweep::run(&a)?;
             print_line(&format!(
-                "{} points ({} runs) written to {}{}",
+                "{} points ({} runs{}) written to {}{}",
                 o.points,
                 o.runs,
+                if o.resumed > 0 {
+                    format!("; {} points kept from the earlier run", o.resumed)
+                } else {
+                    String::new()
+                },
                 o.dir.display(),
                 if o.results {
                     "; results.csv written"
@@ -139,7 +144,16 @@ fn dispatch(cli: Cli) -> anyhow::Result<Done> {
             Ok(Done::Ok)
         }
         Command::List => print_line(list::text().trim_end()).map(|_| Done::Ok),
-        Command::Plot(a) => plot::run(&a).map(|_| Done::Ok),
+        Command::Plot(a) => {
+            let files = plot::run(&a)?;
+            // One file: silent, as before; a run's charts: say where they are.
+            if files.len() > 1 {
+                for f in files {
+                    print_line(&format!("written {}", f.display()))?;
+                }
+            }
+            Ok(Done::Ok)
+        }
         Command::Bench { target } => {
             print_line(&bench::run(&target)?.to_string()).map(|_| Done::Ok)
         }

@@ -16,7 +16,7 @@ use clap::Args;
 use tools::failure::bad_input;
 use tools::out_dir::{self, DirLock};
 use tools::sweep_dir::{self, point_paths, read_manifest, write_manifest, Manifest};
-use tools::{files, results};
+use tools::{files, replications, results};
 
 /// Options of `merge`.
 #[derive(Debug, Args)]
@@ -136,6 +136,7 @@ pub fn run(a: &MergeArgs) -> anyhow::Result<(PathBuf, usize)> {
     };
     // Reads and checks every point file of every shard.
     let rows = results::rows_from(&manifest, |i| owner[&i])?;
+    let rep_rows = replications::rows_from(&manifest, |i| owner[&i])?;
     let mut sources = Vec::new();
     for (&i, src) in &owner {
         let (sj, sh) = point_paths(src, i);
@@ -164,10 +165,12 @@ pub fn run(a: &MergeArgs) -> anyhow::Result<(PathBuf, usize)> {
             files::write_atomic(&d, bytes)?;
         }
         results::write_rows(&out, &manifest, &rows)?;
+        replications::write_rows(&out, &manifest, &rep_rows)?;
         write_manifest(&out, &manifest)
     })();
     if let Err(e) = written {
-        let _ = out_dir::remove_outputs(&out, &["results.csv", "points"]);
+        let _ = out_dir::remove_outputs(&out, &sweep_dir::TABLES);
+        let _ = out_dir::remove_outputs(&out, &["points"]);
         return Err(e).with_context(|| format!("merging into {}", out.display()));
     }
     Ok((out, first.points))

@@ -1,81 +1,103 @@
-//! `edgesim plot`: a line chart (SVG) of CSV columns, drawn by
-//! `tools::chart` (which documents the grouping, error bars and axes).
+//! `edgesim plot`: a chart (SVG or PNG) of CSV columns, drawn by
+//! `tools::chart` (which documents the grouping, error bars, axes and
+//! styles); or, given a run's output directory, that run's CDFs and its
+//! course over time (`tools::run_plots`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use tools::chart::{chart_data, render, ChartSpec, Legend};
+use tools::chart::{chart_data, render, render_panels, ChartSpec, Format, Legend};
 use tools::failure::bad_input;
+use tools::run_plots;
 use tools::table::Table;
 
 /// Options of `plot`.
 #[derive(Debug, Args)]
 pub struct PlotArgs {
-    /// The CSV file (e.g. a sweep's results.csv).
-    pub csv: PathBuf,
-    /// Column for the x axis.
+    /// The CSV file (e.g. a sweep's results.csv), or a run's output directory.
+    pub input: PathBuf,
+    /// Column for the x axis (CSV input).
     #[arg(long)]
-    pub x: String,
-    /// Take x from the number after `FIELD:` in the x cells, e.g. `--x requests.latency
+    pub x: Option<String>,
+    /// Take x from the number after `FIELD:` in the x cells, e.g. `--x requests_latency
     /// --x-field hi` reads 1.25 from `Uniform(lo: 0.5, hi: 1.25)`.
     #[arg(long, value_name = "FIELD")]
     pub x_field: Option<String>,
-    /// Column(s) for the y axis (repeat for several lines per series).
-    #[arg(long, required = true)]
+    /// Column(s) for the y axis (CSV input; repeat for several lines per series).
+    #[arg(long)]
     pub y: Vec<String>,
     /// Column(s) whose values split the rows into series (repeatable).
     #[arg(long)]
     pub series: Vec<String>,
-    /// Draw dashed every line whose legend label contains this text (repeatable).
+    /// Draw dotted every line whose legend label contains this text, the others solid (repeatable).
     #[arg(long)]
     pub dotted: Vec<String>,
-    /// Chart title (default: the CSV file name).
+    /// Chart title (default: from the columns' meaning, `Y vs X`).
     #[arg(long)]
     pub title: Option<String>,
-    /// x-axis label (default: the x column).
+    /// x-axis label (default: the x column's meaning and unit).
     #[arg(long)]
     pub x_label: Option<String>,
-    /// y-axis label (default: the y column(s)).
+    /// y-axis label (default: the y columns' meaning and unit).
     #[arg(long)]
     pub y_label: Option<String>,
-    /// Output SVG file.
+    /// Output file, `.svg` or `.png` (CSV input); output directory (run directory input)
+    /// [default for a run: RUN_DIR/plots/].
     #[arg(short = 'o', long = "output")]
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
+    /// Image format of a run's charts.
+    #[arg(long, value_enum, default_value_t = FormatArg::Svg)]
+    pub format: FormatArg,
     /// Where the legend goes.
-    #[arg(long, value_enum, default_value_t = LegendPos::UpperLeft)]
+    #[arg(long, value_enum, default_value_t = LegendPos::Right)]
     pub legend: LegendPos,
     /// Width × height in pixels.
     #[arg(long, default_value = "960x600", value_parser = parse_size)]
     pub size: (u32, u32),
+    /// Logarithmic x axis (base 10; every x value must be positive).
+    #[arg(long)]
+    pub log_x: bool,
     /// Logarithmic y axis (base 10; every y value must be positive).
     #[arg(long)]
     pub log_y: bool,
 }
 
-/// Legend position inside the plotting area.
+/// Image format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// SVG.
+    Svg,
+    /// PNG.
+    Png,
+}
+
+/// Legend position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LegendPos {
-    /// Upper left corner.
+    /// Outside the plotting area, right of it.
+    Right,
+    /// No legend.
+    None,
+    /// Upper left corner, inside.
     UpperLeft,
-    /// Upper right corner.
+    /// Upper right corner, inside.
     UpperRight,
-    /// Lower left corner.
+    /// Lower left corner, inside.
     LowerLeft,
-    /// Lower right corner.
+    /// Lower right corner, inside.
     LowerRight,
-    /// Middle of the right side.
-    MiddleRight,
 }
 
 impl From<LegendPos> for Legend {
     fn from(p: LegendPos) -> Legend {
         match p {
+            LegendPos::Right => Legend::Right,
+            LegendPos::None => Legend::None,
             LegendPos::UpperLeft => Legend::UpperLeft,
             LegendPos::UpperRight => Legend::UpperRight,
             LegendPos::LowerLeft => Legend::LowerLeft,
             LegendPos::LowerRight => Legend::LowerRight,
-            LegendPos::MiddleRight => Legend::MiddleRight,
         }
     }
 }
@@ -92,44 +114,90 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
     Ok((w, h))
 }
 
-impl PlotArgs {
-    /// The chart these options ask for (title defaulting to the CSV's file name).
-    fn spec(&self) -> ChartSpec {
-        ChartSpec {
-            x: self.x.clone(),
-            x_field: self.x_field.clone(),
-            y: self.y.clone(),
-            series: self.series.clone(),
-            dotted: self.dotted.clone(),
-            title: self.title.clone().unwrap_or_else(|| {
-                self.csv
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            }),
-            x_label: self.x_label.clone(),
-            y_label: self.y_label.clone(),
-            legend: self.legend.into(),
-            size: self.size,
-            log_y: self.log_y,
-        }
+/// The format an output file's extension asks for.
+fn format_of(path: &Path) -> anyhow::Result<Format> {
+    match path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("svg") => Ok(Format::Svg),
+        Some("png") => Ok(Format::Png),
+        _ => Err(bad_input(format!(
+            "-o {}: the output must end in .svg or .png",
+            path.display()
+        ))),
     }
 }
 
-/// Draws the chart to `a.output` (written atomically).
-pub fn run(a: &PlotArgs) -> anyhow::Result<()> {
-    let text = tools::files::read_input(&a.csv)?;
-    let table = Table::parse(&text).map_err(|e| bad_input(format!("{}: {e}", a.csv.display())))?;
-    let spec = a.spec();
-    let data =
-        chart_data(&table, &spec).with_context(|| format!("plotting {}", a.csv.display()))?;
-    if data.lines.iter().all(|l| l.points.is_empty()) {
+/// Draws the chart(s); returns the files written.
+pub fn run(a: &PlotArgs) -> anyhow::Result<Vec<PathBuf>> {
+    if run_plots::is_run_dir(&a.input) {
+        return run_dir(a);
+    }
+    if a.input.is_dir() {
         return Err(bad_input(format!(
-            "{}: no row has numbers in both `{}` and the --y column(s)",
-            a.csv.display(),
-            a.x
+            "{} is a directory without epochs.csv or latency.hlog (not a run's output directory); give a CSV file or a run directory",
+            a.input.display()
         )));
     }
-    let svg = render(&data, &spec).with_context(|| format!("plotting {}", a.csv.display()))?;
-    tools::files::write_atomic(&a.output, svg.as_bytes())
+    let x =
+        a.x.clone()
+            .ok_or_else(|| bad_input("--x COLUMN is needed to plot a CSV file"))?;
+    if a.y.is_empty() {
+        return Err(bad_input("--y COLUMN is needed to plot a CSV file"));
+    }
+    let output = a
+        .output
+        .clone()
+        .ok_or_else(|| bad_input("-o FILE.svg or -o FILE.png is needed to plot a CSV file"))?;
+    let spec = ChartSpec {
+        x,
+        x_field: a.x_field.clone(),
+        y: a.y.clone(),
+        series: a.series.clone(),
+        dotted: a.dotted.clone(),
+        title: a.title.clone(),
+        x_label: a.x_label.clone(),
+        y_label: a.y_label.clone(),
+        legend: a.legend.into(),
+        size: a.size,
+        log_x: a.log_x,
+        log_y: a.log_y,
+        format: format_of(&output)?,
+    };
+    let text = tools::files::read_input(&a.input)?;
+    let table =
+        Table::parse(&text).map_err(|e| bad_input(format!("{}: {e}", a.input.display())))?;
+    let at = || format!("plotting {}", a.input.display());
+    let data = chart_data(&table, &spec).with_context(at)?;
+    let bytes = render(&data, &spec).with_context(at)?;
+    tools::files::write_atomic(&output, &bytes)?;
+    Ok(vec![output])
+}
+
+/// `plot RUN_DIR`: `cdf.EXT` and `over-time.EXT` in the output directory.
+fn run_dir(a: &PlotArgs) -> anyhow::Result<Vec<PathBuf>> {
+    let dir = &a.input;
+    let out = a.output.clone().unwrap_or_else(|| dir.join("plots"));
+    let (format, ext) = match a.format {
+        FormatArg::Svg => (Format::Svg, "svg"),
+        FormatArg::Png => (Format::Png, "png"),
+    };
+    let at = || format!("plotting {}", dir.display());
+    let (data, mut spec) = run_plots::cdf_chart(dir, format, a.log_x).with_context(at)?;
+    spec.size = a.size;
+    let cdf = render(&data, &spec).with_context(at)?;
+    let panels = run_plots::over_time_charts(dir, format).with_context(at)?;
+    let size = (a.size.0, 300 * panels.len() as u32);
+    let over_time = render_panels(&panels, size, format).with_context(at)?;
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let files = [
+        (out.join(format!("cdf.{ext}")), cdf),
+        (out.join(format!("over-time.{ext}")), over_time),
+    ];
+    for (p, bytes) in &files {
+        tools::files::write_atomic(p, bytes)?;
+    }
+    Ok(files.into_iter().map(|(p, _)| p).collect())
 }

@@ -2,7 +2,9 @@
 //! point files (`points/pNNNN.json`, `points/pNNNN.hlog`), so that `sweep`
 //! and `merge` write the same bytes.
 //!
-//! Columns: `point`; one column per axis, named by its path, holding the
+//! Columns: `point`; one column per axis, named by its path with every run
+//! of other characters than letters, digits and `_` made one `_`
+//! (`arrivals.rate` → `arrivals_rate`, [`column_name`]), holding the
 //! value as written in the scenario (a quoted string is unquoted);
 //! `replications`; for each metric `M` below, `M_mean`, `M_ci_lo`,
 //! `M_ci_hi` — the mean over replications and its 95 % Student-t
@@ -27,6 +29,7 @@ use hdrhistogram::Histogram;
 use crate::stats::estimate;
 use crate::summary::{ClassSummary, Quantiles, Summary};
 use crate::sweep_dir::{read_point, tag, Manifest};
+use crate::sweep_grid::column_name;
 use crate::table::Num;
 
 /// A metric of one replication.
@@ -84,6 +87,22 @@ pub const METRICS: &[Metric] = &[
         of: |s| opt(s.waiting_s.as_ref().map(|q| q.mean_hdr)),
     },
     Metric {
+        name: "ttft_mean_hdr_s",
+        of: |s| opt(s.first_token_s.as_ref().map(|q| q.mean_hdr)),
+    },
+    Metric {
+        name: "ttft_p50_hdr_s",
+        of: |s| opt(s.first_token_s.as_ref().map(|q| q.p50_hdr)),
+    },
+    Metric {
+        name: "ttft_p90_hdr_s",
+        of: |s| opt(s.first_token_s.as_ref().map(|q| q.p90_hdr)),
+    },
+    Metric {
+        name: "ttft_p99_hdr_s",
+        of: |s| opt(s.first_token_s.as_ref().map(|q| q.p99_hdr)),
+    },
+    Metric {
         name: "mean_batch_size",
         of: |s| opt(s.mean_batch_size),
     },
@@ -98,6 +117,14 @@ pub const METRICS: &[Metric] = &[
     Metric {
         name: "gpu_utilisation",
         of: |s| opt(s.gpu_utilisation),
+    },
+    Metric {
+        name: "uplink_utilisation",
+        of: |s| opt(s.uplink_utilisation),
+    },
+    Metric {
+        name: "downlink_utilisation",
+        of: |s| opt(s.downlink_utilisation),
     },
     Metric {
         name: "arrived",
@@ -167,6 +194,22 @@ pub const CLASS_METRICS: &[ClassMetric] = &[
     ClassMetric {
         name: "waiting_mean_hdr_s",
         of: |c| opt(c.waiting_s.as_ref().map(|q| q.mean_hdr)),
+    },
+    ClassMetric {
+        name: "ttft_mean_hdr_s",
+        of: |c| opt(c.first_token_s.as_ref().map(|q| q.mean_hdr)),
+    },
+    ClassMetric {
+        name: "ttft_p50_hdr_s",
+        of: |c| opt(c.first_token_s.as_ref().map(|q| q.p50_hdr)),
+    },
+    ClassMetric {
+        name: "ttft_p90_hdr_s",
+        of: |c| opt(c.first_token_s.as_ref().map(|q| q.p90_hdr)),
+    },
+    ClassMetric {
+        name: "ttft_p99_hdr_s",
+        of: |c| opt(c.first_token_s.as_ref().map(|q| q.p99_hdr)),
     },
     ClassMetric {
         name: "mean_batch_size",
@@ -279,7 +322,7 @@ pub fn class_names(rows: &[ResultsRow]) -> Vec<String> {
 /// The header of `results.csv` for a sweep with these axes and service classes.
 pub fn header(axes: &[String], classes: &[String]) -> Vec<String> {
     let mut header = vec!["point".to_string()];
-    header.extend(axes.iter().cloned());
+    header.extend(axes.iter().map(|a| column_name(a)));
     header.push("replications".into());
     for metric in METRICS {
         for suffix in ["mean", "ci_lo", "ci_hi"] {

@@ -11,11 +11,11 @@ use anyhow::Context;
 use clap::Args;
 use sim_core::ProgressReport;
 use sim_models::instance::Instance;
-use sim_models::simulation::{EpochHook, InstanceHook, RequestHook};
-use sim_models::{EpochRecord, RequestRecord, RunOptions, Scenario};
+use sim_models::simulation::{EpochHook, HistogramHook, InstanceHook, RequestHook};
+use sim_models::{EpochRecord, Histograms, RequestRecord, RunOptions, Scenario};
 use tools::out_dir::{self, DirLock};
 use tools::request_log::RequestLog;
-use tools::run_dir::{write_outputs, EpochsFile};
+use tools::run_dir::{write_outputs, EpochsFile, Snapshots};
 use tools::summary::Summary;
 use tools::{files, run_dir, scenario_file as load};
 
@@ -42,6 +42,10 @@ pub struct RunArgs {
     /// Write the per-request log DIR/requests.csv: one row per cohort request with its outcome and instants.
     #[arg(long)]
     pub request_log: bool,
+    /// Cut each .hlog into one interval per PERIOD of simulated time after the
+    /// warm-up (e.g. `60s`, `500ms`, `2m`) [default: one interval, the whole run].
+    #[arg(long, value_name = "PERIOD", value_parser = run_dir::parse_period)]
+    pub hlog_interval: Option<u64>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -73,6 +77,14 @@ fn simulate(scenario: &Scenario, origin: &str, dir: &Path, a: &RunArgs) -> anyho
         .resolve()
         .map_err(|e| load::scenario_error(origin, e))?;
     let horizon_ns = sys.horizon_ns;
+    let snapshots = a
+        .hlog_interval
+        .map(|p| RefCell::new(Snapshots::new(p, sys.warmup_ns)));
+    let mut on_histograms = |r: &EpochRecord, h: &Histograms| {
+        if let Some(s) = &snapshots {
+            s.borrow_mut().observe(r, h);
+        }
+    };
     let stop = interrupt::stop_flag();
     // Every input is checked: hold the directory, then clear what an earlier
     // run left there (summary.json first), so that no file of it can be taken
@@ -139,6 +151,11 @@ fn simulate(scenario: &Scenario, origin: &str, dir: &Path, a: &RunArgs) -> anyho
         } else {
             None
         },
+        on_epoch_histograms: if snapshots.is_some() {
+            Some(&mut on_histograms as &mut HistogramHook<'_>)
+        } else {
+            None
+        },
         keep_epoch_records: false,
         progress: if crate::progress::wanted(quiet) {
             Some(&mut observer)
@@ -159,7 +176,8 @@ fn simulate(scenario: &Scenario, origin: &str, dir: &Path, a: &RunArgs) -> anyho
     if let Some(log) = log {
         log.into_inner().commit()?;
     }
-    let summary = write_outputs(&out, scenario.seed, wall, dir)?;
+    let snapshots = snapshots.map(RefCell::into_inner);
+    let summary = write_outputs(&out, scenario.seed, wall, dir, snapshots.as_ref())?;
     Ok(Outcome {
         summary,
         dir: dir.to_path_buf(),

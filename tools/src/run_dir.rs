@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use serde::Serialize;
-use sim_models::{EpochRecord, RunOutput};
+use sim_models::{EpochRecord, Histograms, RunOutput};
 
 use crate::files::{self, AtomicFile};
 use crate::histograms::{self, Interval, KINDS};
@@ -156,6 +156,7 @@ pub fn owned_names() -> Vec<&'static str> {
         crate::request_log::REQUEST_LOG_FILE,
         "instances",
         CLASSES_DIR,
+        "plots",
     ];
     for k in &KINDS {
         names.push(k.hlog_file);
@@ -172,33 +173,113 @@ pub fn class_dir(dir: &Path, name: &str) -> std::path::PathBuf {
     dir.join(CLASSES_DIR).join(name)
 }
 
-/// Writes `h`'s `.hlog` and `.hgrm` of kind `k` into `dir`.
+/// Writes `h`'s `.hlog` and `.hgrm` of kind `k` into `dir`. The `.hlog`
+/// holds one interval per cut: `cuts` are the cumulative histograms at the
+/// instants (ns) that close each period, ascending; the intervals are
+/// `[W, t₁]`, `[t₁, t₂]`, …, `[t_last, end]`, each the values recorded in it
+/// (a snapshot minus the one before). No cuts: one interval `[W, end]`.
 fn write_histogram(
     dir: &Path,
     k: &histograms::Kind,
     h: &hdrhistogram::Histogram<u64>,
     title: &str,
-    start: Duration,
-    length: Duration,
+    cuts: &[(u64, &hdrhistogram::Histogram<u64>)],
+    (warmup_ns, end_ns): (u64, u64),
 ) -> anyhow::Result<()> {
-    let log = histograms::hlog(
-        title,
-        k.unit,
-        &[Interval {
+    let mut cuts: Vec<(u64, &hdrhistogram::Histogram<u64>)> =
+        cuts.iter().copied().filter(|(t, _)| *t < end_ns).collect();
+    cuts.push((end_ns.max(warmup_ns), h));
+    let mut parts = Vec::with_capacity(cuts.len());
+    let mut prev: Option<&hdrhistogram::Histogram<u64>> = None;
+    let mut prev_t = warmup_ns;
+    for (t, cum) in cuts {
+        let mut part = cum.clone();
+        if let Some(p) = prev {
+            part.subtract(p)
+                .map_err(|e| anyhow::anyhow!("{}: cutting intervals: {e:?}", k.name))?;
+        }
+        parts.push((prev_t, t, part));
+        prev = Some(cum);
+        prev_t = t;
+    }
+    let intervals: Vec<Interval<'_>> = parts
+        .iter()
+        .map(|(a, b, part)| Interval {
             tag: None,
-            start,
-            length,
-            histogram: h,
-        }],
-    )?;
+            start: Duration::from_nanos(*a),
+            length: Duration::from_nanos(b.saturating_sub(*a)),
+            histogram: part,
+        })
+        .collect();
+    let log = histograms::hlog(title, k.unit, &intervals)?;
     files::write_atomic(&dir.join(k.hlog_file), &log)?;
     let text = histograms::hgrm(h, title, k.unit);
     files::write_atomic(&dir.join(k.hgrm_file), text.as_bytes())
 }
 
-/// Writes the histograms (`.hlog`, `.hgrm`) of `out` into `dir` (and of
-/// each service class into `classes/<name>/`) and, last, `summary.json`;
-/// returns the summary.
+/// Parses an `--hlog-interval` period: a positive number of seconds,
+/// optionally with a unit `ms`, `s`, `m` or `h` (`60s`, `0.5`, `2m`), to ns.
+///
+/// # Errors
+///
+/// A message saying what is wrong: no number, an unknown unit, a period
+/// that is not positive or is shorter than 1 ms or longer than a year.
+pub fn parse_period(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (num, scale) = [("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
+        .iter()
+        .find_map(|(u, f)| Some((t.strip_suffix(u)?, *f)))
+        .unwrap_or((t, 1e9));
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a period such as `60s`, `500ms` or `2m`, got `{text}`"))?;
+    let ns = v * scale;
+    if !(1e6..=365.0 * 86400e9).contains(&ns) {
+        return Err(format!(
+            "the period must be within 1 ms and a year, got `{text}`"
+        ));
+    }
+    Ok(ns.round() as u64)
+}
+
+/// The run's histograms as they stood at the end of the epochs that closed
+/// each period: with period `P` and warm-up `W`, the first epoch with
+/// `t_k ≥ W + P`, then the first with `t_k ≥ W + 2P`, … (fed by the
+/// simulation's per-epoch histogram hook). [`write_outputs`] writes the
+/// differences between consecutive snapshots as the intervals of each `.hlog`.
+pub struct Snapshots {
+    period_ns: u64,
+    next_ns: u64,
+    taken: Vec<(u64, Histograms)>,
+}
+
+impl Snapshots {
+    /// Snapshots every `period_ns` after the warm-up `warmup_ns`.
+    pub fn new(period_ns: u64, warmup_ns: u64) -> Snapshots {
+        Snapshots {
+            period_ns,
+            next_ns: warmup_ns.saturating_add(period_ns),
+            taken: Vec::new(),
+        }
+    }
+
+    /// Takes a snapshot if epoch `rec` closes a period.
+    pub fn observe(&mut self, rec: &EpochRecord, hist: &Histograms) {
+        if rec.t_k_ns >= self.next_ns {
+            self.taken.push((rec.t_k_ns, hist.clone()));
+            while self.next_ns <= rec.t_k_ns {
+                self.next_ns = self.next_ns.saturating_add(self.period_ns);
+            }
+        }
+    }
+}
+
+/// Writes the histograms (`.hlog`, `.hgrm`) of `out` into `dir` and, last,
+/// `summary.json`; returns the summary. Each `.hlog` holds one interval,
+/// `[W, end]`, or with `snapshots` one per period: `[W, t₁]`, `[t₁, t₂]`,
+/// …, `[t_last, end]`, each holding the values recorded in it (a snapshot
+/// minus the one before); the `.hgrm` files cover the whole run.
 ///
 /// # Errors
 ///
@@ -208,18 +289,23 @@ pub fn write_outputs(
     seed: u64,
     wall: Duration,
     dir: &Path,
+    snapshots: Option<&Snapshots>,
 ) -> anyhow::Result<Summary> {
-    let start = Duration::from_nanos(out.warmup_ns);
-    let length = Duration::from_nanos(out.end_ns.saturating_sub(out.warmup_ns));
+    let taken: &[(u64, Histograms)] = snapshots.map_or(&[], |s| &s.taken);
     for k in &KINDS {
-        write_histogram(dir, k, (k.get)(&out.hist), k.title, start, length)?;
+        let cuts: Vec<(u64, &hdrhistogram::Histogram<u64>)> =
+            taken.iter().map(|(t, s)| (*t, (k.get)(s))).collect();
+        let span = (out.warmup_ns, out.end_ns);
+        write_histogram(dir, k, (k.get)(&out.hist), k.title, &cuts, span)?;
     }
     for c in &out.classes {
         let cdir = class_dir(dir, &c.name);
         std::fs::create_dir_all(&cdir).with_context(|| format!("creating {}", cdir.display()))?;
         for k in KINDS.iter().filter(|k| !k.host_dependent) {
             let title = format!("{}, class {}", k.title, c.name);
-            write_histogram(&cdir, k, (k.get)(&c.hist), &title, start, length)?;
+            // Per-class logs hold one interval (the snapshots keep totals only).
+            let span = (out.warmup_ns, out.end_ns);
+            write_histogram(&cdir, k, (k.get)(&c.hist), &title, &[], span)?;
         }
     }
     let summary = Summary::new(out, seed, Some(wall.as_secs_f64()));

@@ -20,7 +20,7 @@ use tools::out_dir::DirLock;
 use tools::summary::Summary;
 use tools::sweep_dir::{self, kept_kinds, write_manifest, write_point, Manifest, Replication};
 use tools::sweep_grid::{Grid, Point, Shard};
-use tools::{results, scenario_file as load};
+use tools::{replications, results, scenario_file as load};
 
 use crate::interrupt;
 use crate::progress::CountBar;
@@ -42,6 +42,9 @@ pub struct SweepArgs {
     /// Override a field of the base scenario (before the grid is applied; repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Complete a stopped sweep in --out: keep its finished points, run the others.
+    #[arg(long)]
+    pub resume: bool,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -81,8 +84,10 @@ fn run_rep(point: &Point, rep: u32, origin: &str) -> anyhow::Result<Option<Repli
 pub struct Outcome {
     /// Output directory.
     pub dir: PathBuf,
-    /// Points run (in this shard).
+    /// Points present (in this shard), those kept by `--resume` included.
     pub points: usize,
+    /// Points kept from the earlier run by `--resume`.
+    pub resumed: usize,
     /// Runs done.
     pub runs: usize,
     /// Stopped by Ctrl-C.
@@ -133,13 +138,22 @@ pub fn run(a: &SweepArgs) -> anyhow::Result<Outcome> {
     // Every input is checked: hold the directory and mark it incomplete
     // before anything else is written or removed.
     let _lock = DirLock::acquire(&dir)?;
-    sweep_dir::start(&dir, &manifest)?;
+    let mut done = if a.resume {
+        sweep_dir::resume(&dir, &manifest, &mine)?
+    } else {
+        sweep_dir::start(&dir, &manifest)?;
+        Vec::new()
+    };
+    let resumed = done.len();
+    let mine: Vec<&Point> = mine
+        .into_iter()
+        .filter(|p| done.binary_search(&p.index).is_err())
+        .collect();
     let bar = CountBar::new(
         mine.len() as u64 * reps as u64,
         crate::progress::wanted(a.quiet),
         "runs",
     );
-    let mut done = Vec::new();
     let mut runs = 0;
     // Waves of `jobs` points bound the memory held (every replication's
     // histograms) while keeping all workers busy.
@@ -176,11 +190,14 @@ pub fn run(a: &SweepArgs) -> anyhow::Result<Outcome> {
         }
     }
     bar.finish();
-    let interrupted = stop.load(Ordering::SeqCst) && done.len() < mine.len();
+    let interrupted = stop.load(Ordering::SeqCst) && done.len() < mine.len() + resumed;
+    done.sort_unstable();
     manifest.point_indices = done.clone();
     let whole = !interrupted && done.len() == grid.points.len();
     if whole {
         results::write(&dir, &manifest)?;
+        let rows = replications::rows_from(&manifest, |_| dir.as_path())?;
+        replications::write_rows(&dir, &manifest, &rows)?;
     }
     // Last: the manifest says complete only once everything is written.
     manifest.complete = !interrupted;
@@ -188,6 +205,7 @@ pub fn run(a: &SweepArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome {
         dir,
         points: done.len(),
+        resumed,
         runs,
         interrupted,
         results: whole,

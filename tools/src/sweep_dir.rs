@@ -123,6 +123,9 @@ pub fn write_point(dir: &Path, point: &Point, reps: &[Replication]) -> anyhow::R
     files::write_json(&json_path, &file)
 }
 
+/// The tables computed from the point files, removed before the points change.
+pub const TABLES: [&str; 2] = ["results.csv", "replications.csv"];
+
 /// Makes `dir` honest before a sweep or merge writes into it: removes the
 /// `results.csv` an earlier sweep left, writes the manifest `m` (which must
 /// say `complete: false` and list no point), then removes the earlier
@@ -136,13 +139,94 @@ pub fn write_point(dir: &Path, point: &Point, reps: &[Replication]) -> anyhow::R
 /// A file that cannot be written or removed.
 pub fn start(dir: &Path, m: &Manifest) -> anyhow::Result<()> {
     debug_assert!(!m.complete && m.point_indices.is_empty());
-    crate::out_dir::remove_outputs(dir, &["results.csv"])?;
+    crate::out_dir::remove_outputs(dir, &TABLES)?;
     write_manifest(dir, m)?;
     crate::out_dir::remove_outputs(dir, &["points"])?;
     let points = dir.join("points");
     std::fs::create_dir_all(&points)
         .map_err(anyhow::Error::new)
         .map_err(|e| e.context(format!("creating {}", points.display())))
+}
+
+/// Prepares `dir` for `sweep --resume` of the sweep `m` (which must say
+/// `complete: false` and list no point), whose points to run here are
+/// `mine`; returns the indices of `mine` whose files an earlier run of the
+/// same sweep finished, ascending, which need not run again.
+///
+/// A point is finished when its `.json` (written last, atomically, after
+/// its `.hlog`: the point's completion marker) and its `.hlog` read back
+/// and hold the point's index, parameters and replication count. Every
+/// other file in `points/` — a lone `.hlog` of a point stopped midway, a
+/// temporary file of a killed writer, a file of a point not in `mine` — is
+/// removed, as are `results.csv` and `replications.csv` (before anything
+/// else, with the manifest then marked incomplete). A directory without
+/// `sweep.json` is started afresh ([`start`]).
+///
+/// # Errors
+///
+/// Bad input (exit status 2) when `dir/sweep.json` does not read back or
+/// describes another sweep (scenario text after `--set`, axes,
+/// replications, grid size or shard differ); a file that cannot be written
+/// or removed.
+pub fn resume(dir: &Path, m: &Manifest, mine: &[&Point]) -> anyhow::Result<Vec<usize>> {
+    debug_assert!(!m.complete && m.point_indices.is_empty());
+    if !manifest_path(dir).exists() {
+        start(dir, m)?;
+        return Ok(Vec::new());
+    }
+    let old = read_manifest(dir)?;
+    let differs: Vec<&str> = [
+        ("scenario", old.scenario != m.scenario),
+        ("axes", old.axes != m.axes),
+        ("replications", old.replications != m.replications),
+        ("grid size", old.points != m.points),
+        ("shard", old.shard != m.shard),
+    ]
+    .iter()
+    .filter(|(_, d)| *d)
+    .map(|(n, _)| *n)
+    .collect();
+    if !differs.is_empty() {
+        return Err(bad_input(format!(
+            "--resume: {} holds another sweep (its {} differ{} from this one's);              run without --resume to start it over, or choose another --out",
+            manifest_path(dir).display(),
+            differs.join(", "),
+            if differs.len() == 1 { "s" } else { "" }
+        )));
+    }
+    crate::out_dir::remove_outputs(dir, &TABLES)?;
+    write_manifest(dir, m)?;
+    let points = dir.join("points");
+    std::fs::create_dir_all(&points)
+        .map_err(anyhow::Error::new)
+        .map_err(|e| e.context(format!("creating {}", points.display())))?;
+    let mut kept = Vec::new();
+    let mut keep_names = std::collections::BTreeSet::new();
+    for p in mine {
+        let finished = read_point(dir, p.index).is_ok_and(|(f, _)| {
+            f.params == p.params && f.replications.len() == m.replications as usize
+        });
+        if finished {
+            kept.push(p.index);
+            let (j, h) = point_paths(dir, p.index);
+            keep_names.extend([j, h]);
+        }
+    }
+    let entries = std::fs::read_dir(&points)
+        .map_err(anyhow::Error::new)
+        .map_err(|e| e.context(format!("reading {}", points.display())))?;
+    for e in entries {
+        let path = e
+            .map_err(anyhow::Error::new)
+            .map_err(|e| e.context(format!("reading {}", points.display())))?
+            .path();
+        if !keep_names.contains(&path) {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            crate::out_dir::remove_outputs(&points, &[name.as_deref().unwrap_or_default()])?;
+        }
+    }
+    kept.sort_unstable();
+    Ok(kept)
 }
 
 /// Writes `dir/sweep.json`.
@@ -171,14 +255,14 @@ pub fn read_manifest(dir: &Path) -> anyhow::Result<Manifest> {
     serde_json::from_str(&text).map_err(|e| bad_input(format!("{}: {e}", p.display())))
 }
 
-/// Reads one point's files.
+/// Reads point `index`'s `.json` file only.
 ///
 /// # Errors
 ///
-/// Bad input (exit status 2) naming the file: a file that cannot be read or
-/// parsed, or a point file holding another index.
-pub fn read_point(dir: &Path, index: usize) -> anyhow::Result<(PointFile, Tagged)> {
-    let (jp, hp) = point_paths(dir, index);
+/// Bad input (exit status 2) naming the file: it cannot be read or parsed,
+/// or holds another index.
+pub fn read_point_file(dir: &Path, index: usize) -> anyhow::Result<PointFile> {
+    let jp = point_paths(dir, index).0;
     let text = std::fs::read_to_string(&jp)
         .map_err(|e| bad_input(format!("cannot read {}: {e}", jp.display())))?;
     let file: PointFile =
@@ -190,6 +274,18 @@ pub fn read_point(dir: &Path, index: usize) -> anyhow::Result<(PointFile, Tagged
             file.index
         )));
     }
+    Ok(file)
+}
+
+/// Reads one point's files.
+///
+/// # Errors
+///
+/// Bad input (exit status 2) naming the file: a file that cannot be read or
+/// parsed, or a point file holding another index.
+pub fn read_point(dir: &Path, index: usize) -> anyhow::Result<(PointFile, Tagged)> {
+    let file = read_point_file(dir, index)?;
+    let hp = point_paths(dir, index).1;
     let bytes =
         std::fs::read(&hp).map_err(|e| bad_input(format!("cannot read {}: {e}", hp.display())))?;
     let hists =

@@ -47,6 +47,25 @@ impl Shard {
     }
 }
 
+/// The `results.csv` column of axis `path`: every run of characters other
+/// than ASCII letters, digits and `_` replaced by one `_`, none at either
+/// end (`arrivals.rate` → `arrivals_rate`, `gpus[0].name` → `gpus_0_name`),
+/// so that pandas' `DataFrame.query` takes it without backticks.
+pub fn column_name(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    while out.ends_with('_') {
+        out.pop();
+    }
+    out
+}
+
 /// One grid parameter: a field path and its value's RON text.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Param {
@@ -106,6 +125,14 @@ impl Grid {
             .as_ref()
             .ok_or_else(|| bad_input(format!("{origin}: the scenario has no `sweep` section")))?;
         let axes: Vec<String> = spec.grid.iter().map(|a| a.path.clone()).collect();
+        for (i, a) in axes.iter().enumerate() {
+            let col = column_name(a);
+            if let Some(b) = axes[..i].iter().find(|b| column_name(b) == col) {
+                return Err(bad_input(format!(
+                    "{origin}: field `sweep.grid`: the axes `{b}` and `{a}` would both be the results.csv column `{col}`"
+                )));
+            }
+        }
         let mut points = Vec::new();
         for p in base
             .sweep_points()
@@ -160,5 +187,14 @@ mod tests {
         for bad in ["3/2", "0/1", "1/0", "x/2", "1"] {
             assert!(Shard::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn column_names_are_python_identifiers() {
+        assert_eq!(column_name("arrivals.rate"), "arrivals_rate");
+        assert_eq!(column_name("scheduler.name"), "scheduler_name");
+        assert_eq!(column_name("gpus[0].name"), "gpus_0_name");
+        assert_eq!(column_name("seed"), "seed");
+        assert_eq!(column_name("a-b..c_d"), "a_b_c_d");
     }
 }

@@ -27,3 +27,14 @@ pub fn interrupt_and_wait(mut child: Child) -> Output {
     }
     child.wait_with_output().unwrap()
 }
+
+/// Sends SIGKILL to a running `edgesim` (no handler runs, files stay as
+/// they are at that instant) and waits for it to exit.
+pub fn kill_and_wait(child: Child) -> Output {
+    let killed = Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    child.wait_with_output().unwrap()
+}

@@ -4,7 +4,11 @@
 //! A 60 s default run per scheduler (dftsp, exact, greedy, static, nobatch):
 //! `summary.json` without its wall-clock field (`wall_s`) and `epochs.csv`
 //! without its wall-clock column (`solve_ns`); and the `results.csv` of the
-//! small sweep in `tools/tests/data/small-sweep.ron`.
+//! small sweep in `tools/tests/data/small-sweep.ron`; and `plot`'s SVG and
+//! PNG of the fixed table `tools/tests/data/plot-small.csv` (dftsp and
+//! exact coincide there, as in Fig. 5(a): both must stay visible), compared
+//! byte for byte — the font is compiled in and the rasteriser and PNG
+//! encoder are deterministic, so the bytes do not depend on the machine.
 //!
 //! A change that moves a number must re-baseline in a commit of its own that
 //! says why: run the tests with `EDGESIM_BLESS=1` to rewrite the snapshots,
@@ -42,6 +46,57 @@ fn check(name: &str, actual: &str) {
             expected.lines().nth(first),
             actual.lines().nth(first)
         );
+    }
+}
+
+/// Compares the bytes of a binary output with its snapshot (or blesses it).
+fn check_bytes(name: &str, actual: &[u8]) {
+    let path = snapshots().join(name);
+    if std::env::var_os("EDGESIM_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (bless with EDGESIM_BLESS=1)", path.display()));
+    assert!(
+        expected == actual,
+        "{name} differs from its snapshot ({} vs {} bytes)",
+        expected.len(),
+        actual.len()
+    );
+}
+
+#[test]
+fn golden_plots() {
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/plot-small.csv");
+    let tmp = tempfile::tempdir().unwrap();
+    for (ext, extra) in [("svg", &[][..]), ("png", &["--log-x"][..])] {
+        let out = tmp.path().join(format!("small.{ext}"));
+        let o = edgesim()
+            .arg("plot")
+            .arg(&csv)
+            .args(["--x", "arrivals_rate", "--y", "throughput_per_epoch_mean"])
+            .args(["--series", "scheduler_name", "--size", "640x400", "-o"])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let bytes = std::fs::read(&out).unwrap();
+        if ext == "svg" {
+            let text = String::from_utf8(bytes.clone()).unwrap();
+            // The title and labels from the columns' meaning, the legend naming its column.
+            for s in [
+                "Throughput vs arrival rate λ",
+                "arrival rate λ (req/s)",
+                "throughput (req/epoch)",
+                "scheduler = exact",
+            ] {
+                assert!(text.contains(s), "no {s:?} in the SVG");
+            }
+        }
+        check_bytes(&format!("plot/small.{ext}"), &bytes);
     }
 }
 

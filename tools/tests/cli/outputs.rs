@@ -105,6 +105,7 @@ fn a_sweep_clears_what_an_earlier_sweep_left() {
     std::fs::create_dir_all(out.join("points")).unwrap();
     for f in [
         "results.csv",
+        "replications.csv",
         "points/p0007.json",
         "points/p0007.hlog",
         "sweep.json",
@@ -119,9 +120,14 @@ fn a_sweep_clears_what_an_earlier_sweep_left() {
     let o = edgesim(&["sweep", p(&f), "-q", "--out", p(&out)]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(names(&out.join("points")), ["p0000.hlog", "p0000.json"]);
-    assert_eq!(names(&out), ["points", "results.csv", "sweep.json"]);
-    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert_eq!(
+        names(&out),
+        ["points", "replications.csv", "results.csv", "sweep.json"]
+    );
+    for t in ["results.csv", "replications.csv"] {
+        let csv = std::fs::read_to_string(out.join(t)).unwrap();
+        assert_eq!(csv.lines().count(), 2, "{t}: {csv}");
+    }
 }
 
 #[test]

@@ -299,3 +299,109 @@ fn ctrl_c_writes_complete_partial_results() {
         assert!(dir.join(name).exists(), "{name}");
     }
 }
+
+#[test]
+fn hlog_interval_cuts_the_logs_into_periods_that_add_up_to_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    let cut = tmp.path().join("cut");
+    run(&whole, &["--set", "horizon=120", "-q"]);
+    run(
+        &cut,
+        &["--set", "horizon=120", "-q", "--hlog-interval", "30s"],
+    );
+    let s = summary(&cut);
+    // Warm-up W = 12 s (10 % of the horizon) to the end at 120 s, cut every
+    // 30 s after W: [12, 42], [42, 72], [72, 102], [102, 120] (epochs fall on
+    // whole seconds, T_C = 1 s, so every cut lands on its boundary).
+    assert_eq!(s["warmup_s"].as_f64(), Some(12.0));
+    for kind in ["latency", "waiting", "first_token", "batch_size"] {
+        let bytes = std::fs::read(cut.join(format!("{kind}.hlog"))).unwrap();
+        let mut spans = Vec::new();
+        let mut sum = hdrhistogram::Histogram::<u64>::new(3).unwrap();
+        let mut de = hdrhistogram::serialization::Deserializer::new();
+        for e in IntervalLogIterator::new(&bytes) {
+            if let LogEntry::Interval(iv) = e.unwrap() {
+                spans.push((
+                    iv.start_timestamp().as_secs_f64(),
+                    iv.duration().as_secs_f64(),
+                ));
+                let decoded = base64::Engine::decode(
+                    &base64::engine::general_purpose::STANDARD,
+                    iv.encoded_histogram(),
+                )
+                .unwrap();
+                let h: hdrhistogram::Histogram<u64> =
+                    de.deserialize(&mut decoded.as_slice()).unwrap();
+                sum.add(&h).unwrap();
+            }
+        }
+        assert_eq!(
+            spans,
+            [(12.0, 30.0), (42.0, 30.0), (72.0, 30.0), (102.0, 18.0)],
+            "{kind}"
+        );
+        // The periods add up to the run's single interval, value for value.
+        let whole_bytes = std::fs::read(whole.join(format!("{kind}.hlog"))).unwrap();
+        let one = tools::histograms::read_hlog(&whole_bytes).unwrap();
+        assert_eq!(one.len(), 1);
+        let w = &one[0].1;
+        assert_eq!(sum.len(), w.len(), "{kind}");
+        for v in w.iter_recorded() {
+            assert_eq!(
+                sum.count_at(v.value_iterated_to()),
+                v.count_at_value(),
+                "{kind}"
+            );
+        }
+        // The .hgrm covers the whole run either way.
+        assert_eq!(
+            std::fs::read(cut.join(format!("{kind}.hgrm"))).unwrap(),
+            std::fs::read(whole.join(format!("{kind}.hgrm"))).unwrap()
+        );
+    }
+    assert_eq!(
+        u(&summary(&whole)["latency_s"], "count"),
+        u(&s["latency_s"], "count")
+    );
+    let o = edgesim()
+        .args(["run", "--hlog-interval", "0s", "--out"])
+        .arg(tmp.path().join("bad"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--hlog-interval"));
+}
+
+#[test]
+fn plot_of_a_run_directory_draws_its_cdfs_and_course() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    run(&dir, &["--set", "horizon=60", "-q"]);
+    for fmt in ["svg", "png"] {
+        let o = edgesim()
+            .arg("plot")
+            .arg(&dir)
+            .args(["--format", fmt])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        for name in ["cdf", "over-time"] {
+            let f = dir.join(format!("plots/{name}.{fmt}"));
+            let bytes = std::fs::read(&f).unwrap();
+            if fmt == "png" {
+                assert_eq!(&bytes[..4], b"\x89PNG");
+            } else {
+                let text = String::from_utf8(bytes).unwrap();
+                let want: &[&str] = if name == "cdf" {
+                    &["latency", "TTFT", "waiting time", "fraction of requests"]
+                } else {
+                    &["queue length", "batch size", "KV-cache", "uplink share"]
+                };
+                for w in want {
+                    assert!(text.contains(w), "{name}.svg lacks {w}");
+                }
+            }
+        }
+    }
+}

@@ -93,6 +93,10 @@ fn jobs_and_shards_do_not_change_results() {
     ]);
     assert_eq!(r1, read(&t.join("m/results.csv")));
     assert_eq!(
+        read(&t.join("j1/replications.csv")),
+        read(&t.join("m/replications.csv"))
+    );
+    assert_eq!(
         read(&t.join("j1/sweep.json")),
         read(&t.join("m/sweep.json"))
     );
@@ -117,7 +121,7 @@ fn results_csv_has_one_row_per_point_with_intervals() {
     };
     assert_eq!(
         &h[..4],
-        ["point", "arrivals.rate", "scheduler.name", "replications"]
+        ["point", "arrivals_rate", "scheduler_name", "replications"]
     );
     for c in [
         "throughput_rps_mean",
@@ -179,11 +183,11 @@ fn results_csv_has_one_row_per_point_with_intervals() {
         "plot",
         p(&dir.join("results.csv")),
         "--x",
-        "arrivals.rate",
+        "arrivals_rate",
         "--y",
         "throughput_per_epoch_mean",
         "--series",
-        "scheduler.name",
+        "scheduler_name",
         "-o",
         p(&svg),
     ]);
@@ -256,4 +260,193 @@ fn ctrl_c_stops_a_sweep_without_results() {
     let out = edgesim(&["merge", p(&dir), "--out", p(&tmp.path().join("m"))]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("incomplete"));
+}
+
+/// Every file under `dir` (relative path → bytes), the lock file aside.
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().display().to_string();
+                out.insert(rel, read(&path));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn resume_after_sigkill_equals_the_uninterrupted_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    // About a second per point on one job: long enough to be killed midway.
+    let args = |dir: &Path| -> Vec<String> {
+        [
+            "sweep",
+            SMALL,
+            "--set",
+            "horizon=1e4",
+            "--jobs",
+            "1",
+            "-q",
+            "--out",
+            p(dir),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let whole = t.join("whole");
+    ok(&args(&whole).iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    let dir = t.join("killed");
+    let child = common::edgesim()
+        .args(args(&dir))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !dir.join("points/p0000.json").exists() {
+        assert!(
+            t0.elapsed().as_secs() < 60,
+            "the first point did not finish"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let out = common::kill_and_wait(child);
+    assert_eq!(out.status.code(), None, "killed by a signal");
+    let m: serde_json::Value = serde_json::from_slice(&read(&dir.join("sweep.json"))).unwrap();
+    assert_eq!(m["complete"], false, "killed before the end");
+    assert!(!dir.join("results.csv").exists());
+    // What a kill can leave besides: a point's .hlog without its .json (the
+    // marker), a truncated .json, a writer's temporary file.
+    let pts = dir.join("points");
+    std::fs::write(pts.join("p0003.hlog"), "half a log").unwrap();
+    std::fs::write(pts.join("p0002.json"), "{\"index\": 2, \"par").unwrap();
+    std::fs::write(pts.join(".p0001.json.AbC123.tmp"), "half").unwrap();
+    let kept_p0 = read(&pts.join("p0000.json"));
+    let mut resume = args(&dir);
+    resume.push("--resume".into());
+    let text = ok(&resume.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    assert!(text.contains("kept from the earlier run"), "{text}");
+    assert_eq!(read(&pts.join("p0000.json")), kept_p0);
+    // Byte for byte what the uninterrupted sweep wrote.
+    assert_eq!(tree(&dir), tree(&whole));
+    // Resuming a finished sweep changes nothing.
+    ok(&resume.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    assert_eq!(tree(&dir), tree(&whole));
+}
+
+#[test]
+fn resume_refuses_another_sweep_and_a_fresh_sweep_leaves_nothing_stale() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    ok(&["sweep", SMALL, "-q", "--out", p(&dir)]);
+    // Another scenario text (a --set) in the same directory: refused, named.
+    let out = edgesim(&[
+        "sweep",
+        SMALL,
+        "--set",
+        "horizon=20",
+        "--resume",
+        "-q",
+        "--out",
+        p(&dir),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("another sweep") && err.contains("scenario"),
+        "{err}"
+    );
+    // Left as it was.
+    assert!(dir.join("results.csv").exists());
+    // A shard is another slice of the grid.
+    let out = edgesim(&[
+        "sweep",
+        SMALL,
+        "--shard",
+        "1/2",
+        "--resume",
+        "-q",
+        "--out",
+        p(&dir),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shard"));
+    // Without --resume, a smaller sweep in the same directory leaves none
+    // of the earlier points or tables.
+    std::fs::write(dir.join("points/p0009.json"), "stale").unwrap();
+    let small = tmp.path().join("one.ron");
+    std::fs::write(
+        &small,
+        "(seed: 7, horizon: 30.0, sweep: Some((replications: 1, grid: [(path: \"arrivals.rate\", values: [20.0])])))",
+    )
+    .unwrap();
+    ok(&["sweep", p(&small), "-q", "--out", p(&dir)]);
+    let names: Vec<String> = tree(&dir).into_keys().collect();
+    assert_eq!(
+        names,
+        [
+            "points/p0000.hlog",
+            "points/p0000.json",
+            "replications.csv",
+            "results.csv",
+            "sweep.json"
+        ]
+    );
+    let reps = String::from_utf8(read(&dir.join("replications.csv"))).unwrap();
+    assert_eq!(reps.lines().count(), 2, "{reps}");
+}
+
+#[test]
+fn replications_csv_has_one_plain_row_per_point_and_replication() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    ok(&["sweep", SMALL, "-q", "--out", p(&dir)]);
+    let text = String::from_utf8(read(&dir.join("replications.csv"))).unwrap();
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        &rows[0][..5],
+        [
+            "point",
+            "arrivals_rate",
+            "scheduler_name",
+            "replication",
+            "seed"
+        ]
+    );
+    // Every column name is a Python identifier (pandas' query needs no backticks).
+    for c in &rows[0] {
+        assert!(
+            c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+                && !c.starts_with(|ch: char| ch.is_ascii_digit()),
+            "{c}"
+        );
+    }
+    // 4 points × 3 replications, grid order then replication order, no quotes.
+    assert_eq!(rows.len(), 1 + 12);
+    assert!(!text.contains('"'), "{text}");
+    let col = |n: &str| rows[0].iter().position(|c| *c == n).unwrap();
+    for (i, r) in rows[1..].iter().enumerate() {
+        assert_eq!(r[0], (i / 3).to_string());
+        assert_eq!(r[col("replication")], (i % 3).to_string());
+        assert_eq!(r[col("seed")], (7 + i % 3).to_string());
+        // The same value as the point file's summary of that replication.
+        let point: serde_json::Value =
+            serde_json::from_slice(&read(&dir.join(format!("points/p{:04}.json", i / 3)))).unwrap();
+        let s = &point["replications"][i % 3];
+        assert_eq!(r[col("arrived")], s["arrived"].to_string());
+        let ttft: f64 = r[col("ttft_p99_hdr_s")].parse().unwrap();
+        assert_eq!(ttft, s["first_token_s"]["p99_hdr"].as_f64().unwrap());
+        let up: f64 = r[col("uplink_utilisation")].parse().unwrap();
+        assert_eq!(up, s["uplink_utilisation"].as_f64().unwrap());
+    }
+    assert_eq!(rows[1][1], "20.0");
+    assert_eq!(rows[1][2], "dftsp");
 }
