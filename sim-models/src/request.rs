@@ -1,17 +1,18 @@
 //! Requests and the users that send them (MODEL.md §2).
 //!
 //! Each user is a Poisson source at rate `λ/U` with two random streams of its
-//! own, `user/{u}/arrivals` (inter-arrival gaps) and `user/{u}/requests` (the
-//! attributes), so adding a user or changing one distribution does not change
-//! another user's arrival instants. Arrival instants are accumulated in
+//! own, stream `u` of the counter-based families `user/arrivals`
+//! (inter-arrival gaps) and `user/requests` (the attributes)
+//! ([`sim_core::CounterStreams`]), so adding a user or changing one
+//! distribution does not change another user's arrival instants. Arrival instants are accumulated in
 //! integer ns, each gap rounded once to the nearest ns; `τ_i` is rounded to
 //! the nearest ns, so the deadline `D_i = a_i + τ_i` is an exact instant.
 
 use rand::distr::weighted::WeightedIndex;
 use rand::distr::Uniform;
-use rand::RngExt;
+use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp};
-use sim_core::{RngStreams, StreamRng};
+use sim_core::{CounterRng, CounterStreams, RngStreams};
 
 use crate::cost::secs_to_ns_saturating;
 use crate::scenario::{Dist, System};
@@ -93,7 +94,7 @@ impl Sampler {
     }
 
     /// One draw.
-    pub fn draw(&self, rng: &mut StreamRng) -> f64 {
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Sampler::Uniform(v) => v[rng.random_range(0..v.len())],
             Sampler::Weighted(v, index) => v[index.sample(rng)],
@@ -112,8 +113,8 @@ pub struct User {
     /// The instant of the last arrival drawn: the exact `f64` sum of the
     /// gaps since 0, s (rounded to ns only when an instant is given out).
     last_s: f64,
-    arrivals: StreamRng,
-    attributes: StreamRng,
+    arrivals: CounterRng,
+    attributes: CounterRng,
 }
 
 /// The attribute distributions shared by every user.
@@ -137,14 +138,31 @@ impl Profile {
     }
 }
 
+impl Profile {
+    /// Draws a request's attributes from `rng`, always in the order `s, n, τ, ε`
+    /// (`ε` is drawn even when accuracy is ignored, so both variants see the same requests).
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> Attributes {
+        let prompt = self.prompt.draw(rng) as u32;
+        let output = self.output.draw(rng) as u32;
+        let latency_ns = secs_to_ns_saturating(self.latency.draw(rng));
+        let tolerance = self.accuracy.draw(rng);
+        Attributes {
+            prompt,
+            output,
+            latency_ns,
+            tolerance,
+        }
+    }
+}
+
 impl User {
     /// User `u` of a run with the given streams and per-user rate.
     pub fn new(streams: &RngStreams, u: u32, rate: f64) -> User {
         User {
             gaps: Exp::new(rate).ok().filter(|_| rate > 0.0),
             last_s: 0.0,
-            arrivals: streams.stream(&format!("user/{u}/arrivals")),
-            attributes: streams.stream(&format!("user/{u}/requests")),
+            arrivals: CounterStreams::new(streams, "user/arrivals").at(u, 0),
+            attributes: CounterStreams::new(streams, "user/requests").at(u, 0),
         }
     }
 
@@ -163,20 +181,10 @@ impl User {
         Some(secs_to_ns_saturating(self.last_s))
     }
 
-    /// Draws a request's attributes, always in the order `s, n, τ, ε`
-    /// (`ε` is drawn even when accuracy is ignored, so both variants see the same requests).
+    /// Draws a request's attributes ([`Profile::draw`] on this user's
+    /// `user/{u}/requests` stream).
     pub fn draw(&mut self, p: &Profile) -> Attributes {
-        let rng = &mut self.attributes;
-        let prompt = p.prompt.draw(rng) as u32;
-        let output = p.output.draw(rng) as u32;
-        let latency_ns = secs_to_ns_saturating(p.latency.draw(rng));
-        let tolerance = p.accuracy.draw(rng);
-        Attributes {
-            prompt,
-            output,
-            latency_ns,
-            tolerance,
-        }
+        p.draw(&mut self.attributes)
     }
 }
 
