@@ -56,6 +56,7 @@
 #![deny(missing_docs)]
 #![deny(clippy::missing_errors_doc)]
 
+pub mod counter;
 pub mod engine;
 pub mod hold;
 pub mod progress;
@@ -63,8 +64,9 @@ pub mod queue;
 pub mod rng;
 pub mod time;
 
+pub use counter::{CounterRng, CounterStreams};
 pub use engine::{Context, Counters, Engine, Limits, Model, RunSummary, StopReason};
 pub use progress::{NoProgress, ProgressObserver, ProgressReport};
-pub use queue::{EventKey, EventQueue, ScheduleError};
+pub use queue::{EventKey, EventQueue, ScheduleError, SeqHasher};
 pub use rng::{RngStreams, StreamRng};
 pub use time::{SimDuration, SimTime, TimeError};

@@ -100,11 +100,13 @@ impl<E> Ord for Entry<E> {
     }
 }
 
-/// A hasher for sequence numbers (distinct `u64`s): a multiplicative
-/// (Fibonacci) hash, folded so both halves carry entropy. Not DoS-resistant,
-/// which is irrelevant here: the keys are our own counters.
+/// A hasher for sequence numbers and other small integer ids (distinct
+/// `u64`s or `u32`s): a multiplicative (Fibonacci) hash, folded so both
+/// halves carry entropy. Not DoS-resistant, which is irrelevant here: the
+/// keys are our own counters and ids. Use it as
+/// `HashMap<K, V, BuildHasherDefault<SeqHasher>>`.
 #[derive(Default, Clone, Copy)]
-struct SeqHasher(u64);
+pub struct SeqHasher(u64);
 
 impl Hasher for SeqHasher {
     fn finish(&self) -> u64 {
@@ -120,6 +122,10 @@ impl Hasher for SeqHasher {
     fn write_u64(&mut self, n: u64) {
         let x = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         self.0 = x ^ (x >> 32);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
     }
 }
 

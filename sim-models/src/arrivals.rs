@@ -10,9 +10,11 @@
 
 use std::collections::VecDeque;
 
-use sim_core::RngStreams;
+use rand_distr::{Distribution, Exp};
+use sim_core::{CounterRng, CounterStreams, RngStreams};
 
-use crate::request::{Attributes, Profile, User};
+use crate::cost::secs_to_ns_saturating;
+use crate::request::{Attributes, Profile};
 use crate::scenario::System;
 
 /// One arrival: the user that sends the request and its attributes.
@@ -39,23 +41,104 @@ pub trait ArrivalSource: Send {
 
 /// Every user a Poisson source at rate `λ/U` (docs/model.md §2).
 ///
-/// Stream `u` is user `u`, with its two named random streams (see
-/// [`User`]). Each arrival instant is the exact sum of the user's `f64`
-/// gaps since 0, rounded once to the nearest ns (never a sum of rounded gaps).
+/// Stream `u` is user `u`, with its two random streams, stream `u` of the
+/// counter-based families `user/arrivals` (gaps) and `user/requests`
+/// (attributes), as [`User`](crate::request::User) draws them. Each arrival
+/// instant is the exact sum of the user's `f64` gaps since 0, rounded once to
+/// the nearest ns (never a sum of rounded gaps).
+///
+/// Memory: a user is 32 bytes — its last instant and the word position of
+/// each of its three streams (gaps, attributes, class); a generator is placed at that position for each
+/// draw ([`CounterStreams::at`], one Philox call per four words), so it
+/// draws what a live per-user generator would (a test checks it). Up to
+/// [`LIVE_STREAMS_MAX_USERS`] users also keep their two generators live
+/// (96 bytes more each), which saves recomputing a partly used block at each
+/// draw; the numbers are the same either way.
 pub struct PoissonUsers {
     profile: Profile,
-    users: Vec<User>,
+    gaps: Option<Exp<f64>>,
+    families: [CounterStreams; 3],
+    users: Vec<UserState>,
+    /// Per user, its two generators, if kept live.
+    live: Option<Vec<[CounterRng; 3]>>,
 }
+
+/// Most users whose generators [`PoissonUsers`] keeps live (≈ 0.4 MB).
+pub const LIVE_STREAMS_MAX_USERS: u32 = 4096;
+
+/// One user of [`PoissonUsers`] (32 bytes, read in one cache line).
+#[derive(Clone, Copy, Debug, Default)]
+struct UserState {
+    /// The exact `f64` sum of its gaps so far, s.
+    last_s: f64,
+    /// The next word of its gap, attribute and class streams.
+    positions: [u64; 3],
+}
+
+// The streams of a user, by index: gaps, attributes, class (MODEL.md §12;
+// drawn only with two classes or more).
+const GAPS: usize = 0;
+const ATTRIBUTES: usize = 1;
+const CLASS: usize = 2;
 
 impl PoissonUsers {
     /// The users of `sys`, with their random streams from `streams`.
     pub fn new(sys: &System, streams: &RngStreams) -> PoissonUsers {
+        PoissonUsers::with_live_limit(sys, streams, LIVE_STREAMS_MAX_USERS)
+    }
+
+    /// As [`PoissonUsers::new`], keeping generators live up to `live_max` users.
+    fn with_live_limit(sys: &System, streams: &RngStreams, live_max: u32) -> PoissonUsers {
+        let n = sys.users;
+        let rate = sys.rate_per_user;
+        let families = [
+            CounterStreams::new(streams, "user/arrivals"),
+            CounterStreams::new(streams, "user/requests"),
+            CounterStreams::new(streams, "user/class"),
+        ];
+        let live = (n <= live_max).then(|| {
+            (0..n)
+                .map(|u| [GAPS, ATTRIBUTES, CLASS].map(|j| families[j].at(u, 0)))
+                .collect()
+        });
         PoissonUsers {
             profile: Profile::new(sys),
-            users: (0..sys.users)
-                .map(|u| User::new(streams, u, sys.rate_per_user))
-                .collect(),
+            gaps: Exp::new(rate).ok().filter(|_| rate > 0.0),
+            families,
+            users: vec![UserState::default(); n as usize],
+            live,
         }
+    }
+
+    /// Runs `f` on stream `j` of user `u` (state `user`), leaving that stream where `f` left it.
+    fn with<R>(
+        families: &[CounterStreams; 3],
+        live: &mut Option<Vec<[CounterRng; 3]>>,
+        user: &mut UserState,
+        u: u32,
+        j: usize,
+        f: impl FnOnce(&mut CounterRng) -> R,
+    ) -> R {
+        if let Some(live) = live {
+            return f(&mut live[u as usize][j]);
+        }
+        let pos = &mut user.positions[j];
+        let mut rng = families[j].at(u, *pos);
+        let r = f(&mut rng);
+        *pos = rng.word_pos();
+        r
+    }
+
+    /// User `u`'s next arrival instant, ns (see
+    /// [`User::next_arrival_ns`](crate::request::User::next_arrival_ns)).
+    fn next_arrival_ns(&mut self, u: u32) -> Option<u64> {
+        let gaps = self.gaps?;
+        let user = &mut self.users[u as usize];
+        let gap = Self::with(&self.families, &mut self.live, user, u, GAPS, |r| {
+            gaps.sample(r)
+        });
+        user.last_s += gap;
+        Some(secs_to_ns_saturating(user.last_s))
     }
 }
 
@@ -65,13 +148,23 @@ impl ArrivalSource for PoissonUsers {
     }
 
     fn first_ns(&mut self, s: u32) -> Option<u64> {
-        self.users[s as usize].next_arrival_ns()
+        self.next_arrival_ns(s)
     }
 
     fn arrive(&mut self, s: u32, _now_ns: u64) -> (Arrival, Option<u64>) {
+        let profile = &self.profile;
         let user = &mut self.users[s as usize];
-        let attrs = user.draw(&self.profile);
-        (Arrival { user: s, attrs }, user.next_arrival_ns())
+        let class = if profile.draws_class() {
+            Self::with(&self.families, &mut self.live, user, s, CLASS, |r| {
+                profile.draw_class(r)
+            })
+        } else {
+            0
+        };
+        let attrs = Self::with(&self.families, &mut self.live, user, s, ATTRIBUTES, |r| {
+            profile.draw(class, r)
+        });
+        (Arrival { user: s, attrs }, self.next_arrival_ns(s))
     }
 }
 
@@ -130,5 +223,50 @@ impl ArrivalSource for Scripted {
             },
             next,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::User;
+    use crate::scenario::Scenario;
+
+    /// The arrivals of every user, each as (instant, attributes), `per_user` deep.
+    fn trace(src: &mut dyn ArrivalSource, per_user: usize) -> Vec<Vec<(u64, Arrival)>> {
+        (0..src.streams())
+            .map(|s| {
+                let mut at = src.first_ns(s).unwrap();
+                (0..per_user)
+                    .map(|_| {
+                        let (a, next) = src.arrive(s, at);
+                        let this = at;
+                        at = next.unwrap();
+                        (this, a)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn positions_draw_what_live_generators_draw() {
+        let mut sc = Scenario::default();
+        sc.users.count = 12;
+        let sys = sc.resolve().unwrap();
+        let streams = RngStreams::new(6);
+        // 100 arrivals per user, each user's in a row (trace()).
+        let positions = trace(&mut PoissonUsers::with_live_limit(&sys, &streams, 11), 100);
+        let live = trace(&mut PoissonUsers::with_live_limit(&sys, &streams, 12), 100);
+        assert_eq!(positions, live);
+        // Independent method: one `User` per user, with live generators, drawn in its own order.
+        let profile = Profile::new(&sys);
+        for (u, arrivals) in positions.iter().enumerate() {
+            let mut user = User::new(&streams, u as u32, sys.rate_per_user);
+            for &(at, a) in arrivals {
+                assert_eq!(user.next_arrival_ns(), Some(at));
+                assert_eq!(user.draw(&profile), a.attrs);
+            }
+        }
     }
 }

@@ -136,8 +136,12 @@ pub(crate) struct BaseStation<'a> {
     pub id: StationId,
     pub sys: System,
     pub arrivals: Box<dyn ArrivalSource + 'a>,
-    /// Per arrival stream, its scheduled next arrival.
-    pub next_arrival: Vec<Option<(SimTime, EventKey)>>,
+    /// The scheduled arrivals whose instant is a multiple of `T_C` (a
+    /// possible epoch instant), with their streams: the only ones an epoch
+    /// may have to run first ([`BaseStation::flush_arrivals`]). Rare (an
+    /// instant is a multiple of `T_C` ns with probability about `1/T_C`), so
+    /// nothing here grows with the number of streams.
+    pub at_epoch_instants: Vec<(EventKey, u32)>,
     pub next_id: u64,
     pub pending: Vec<Request>,
     pub channel: Channel,
@@ -166,7 +170,7 @@ impl<'a> BaseStation<'a> {
     ) -> BaseStation<'a> {
         BaseStation {
             id: StationId(0),
-            next_arrival: vec![None; arrivals.streams() as usize],
+            at_epoch_instants: Vec::new(),
             arrivals,
             next_id: 0,
             pending: Vec::new(),
@@ -204,7 +208,7 @@ impl<'a> BaseStation<'a> {
                             },
                         )
                         .map_err(time_err)?;
-                    self.next_arrival[s as usize] = Some((t, key));
+                    self.note_arrival(key, s);
                 }
             }
         }
@@ -233,15 +237,16 @@ impl<'a> BaseStation<'a> {
     fn arrival(&mut self, now: SimTime, s: u32, ctx: &mut Context<'_, Event>) {
         let now_ns = now.as_nanos();
         let (a, next) = self.arrivals.arrive(s, now_ns);
-        self.next_arrival[s as usize] = None;
+        if now_ns.is_multiple_of(self.sys.t_c_ns) {
+            self.at_epoch_instants.retain(|&(_, stream)| stream != s);
+        }
         if let Some(t) = next.filter(|&t| t <= self.sys.horizon_ns) {
-            let t = SimTime::from_nanos(t);
             let ev = Event::Arrival {
                 station: self.id,
                 stream: s,
             };
-            match ctx.schedule_at(t, ev) {
-                Ok(key) => self.next_arrival[s as usize] = Some((t, key)),
+            match ctx.schedule_at(SimTime::from_nanos(t), ev) {
+                Ok(key) => self.note_arrival(key, s),
                 Err(e) => return self.fail(SimError::Time(e.to_string()), ctx),
             }
         }
@@ -298,18 +303,26 @@ impl<'a> BaseStation<'a> {
         }
     }
 
+    /// Notes a scheduled arrival of stream `s` if its instant may be an epoch's.
+    fn note_arrival(&mut self, key: EventKey, s: u32) {
+        if key.time().as_nanos().is_multiple_of(self.sys.t_c_ns) {
+            self.at_epoch_instants.push((key, s));
+        }
+    }
+
     /// Runs every arrival still due at `now`, in event order, before the epoch.
     pub fn flush_arrivals(&mut self, now: SimTime, ctx: &mut Context<'_, Event>) {
         loop {
             let due = self
-                .next_arrival
+                .at_epoch_instants
                 .iter()
-                .enumerate()
-                .filter_map(|(s, n)| n.filter(|(t, _)| *t == now).map(|(_, k)| (k.seq(), s, k)))
-                .min();
-            let Some((_, s, key)) = due else { break };
+                .filter(|(k, _)| k.time() == now)
+                .min_by_key(|(k, _)| k.seq())
+                .copied();
+            let Some((key, s)) = due else { break };
             ctx.cancel(key);
-            self.arrival(now, s as u32, ctx);
+            // arrival() drops the stream's entry (now is a multiple of T_C).
+            self.arrival(now, s, ctx);
         }
     }
 

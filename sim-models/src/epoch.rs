@@ -106,10 +106,11 @@ impl BaseStation<'_> {
     /// `ρD` and budget `D_i − t_k` (MODEL.md §3, §10); hands the instance to
     /// the dump hook.
     fn build_instance(&mut self, k: u64, t_k: u64, rec: &mut EpochRecord) {
-        self.channel.draw_epoch();
+        // Links only for the users with a candidate request (docs/model.md §3).
+        self.channel.begin_epoch(k);
         self.instance.requests.clear();
         for r in &self.pending {
-            let u = r.user as usize;
+            let link = self.channel.link(r.user);
             // Deadlines and t_k are below 2^63 ns (the scenario's bounds), so
             // the budget cannot wrap.
             let budget = r.deadline_ns as i128 - t_k as i128;
@@ -118,8 +119,8 @@ impl BaseStation<'_> {
                 r.prompt,
                 r.output,
                 budget.clamp(i64::MIN as i128, i64::MAX as i128) as i64,
-                self.channel.rho_up(u, r.prompt),
-                self.channel.rho_down(u, r.output),
+                self.channel.rho_up(&link, r.prompt),
+                self.channel.rho_down(&link, r.output),
             ));
         }
         rec.queue_len = self.pending.len() as u64;

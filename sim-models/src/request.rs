@@ -1,21 +1,22 @@
 //! Requests and the users that send them (MODEL.md §2).
 //!
 //! Each user is a Poisson source at rate `λ/U` with random streams of its
-//! own, `user/{u}/arrivals` (inter-arrival gaps), `user/{u}/requests` (the
-//! attributes) and `user/{u}/class` (the service class, MODEL.md §12, drawn
-//! only when the scenario lists two classes or more), so adding a user,
-//! changing one distribution or adding classes does not change another
-//! stream's numbers: with classes, arrival instants are those without, and
-//! each request's attributes are the same draws from its class's
-//! distributions. Arrival instants are accumulated in
+//! own, stream `u` of the counter-based families ([`sim_core::CounterStreams`])
+//! `user/arrivals` (inter-arrival gaps), `user/requests` (the attributes) and
+//! `user/class` (the service class, MODEL.md §12, drawn only when the
+//! scenario lists two classes or more), so adding a user, changing one
+//! distribution or adding classes does not change another stream's numbers:
+//! with classes, arrival instants are those without, and each request's
+//! attributes are the same draws from its class's distributions. Arrival
+//! instants are accumulated in
 //! integer ns, each gap rounded once to the nearest ns; `τ_i` is rounded to
 //! the nearest ns, so the deadline `D_i = a_i + τ_i` is an exact instant.
 
 use rand::distr::weighted::WeightedIndex;
 use rand::distr::Uniform;
-use rand::RngExt;
+use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp};
-use sim_core::{RngStreams, StreamRng};
+use sim_core::{CounterRng, CounterStreams, RngStreams};
 
 use crate::cost::secs_to_ns_saturating;
 use crate::scenario::{Dist, System};
@@ -101,7 +102,7 @@ impl Sampler {
     }
 
     /// One draw.
-    pub fn draw(&self, rng: &mut StreamRng) -> f64 {
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Sampler::Uniform(v) => v[rng.random_range(0..v.len())],
             Sampler::Weighted(v, index) => v[index.sample(rng)],
@@ -120,9 +121,9 @@ pub struct User {
     /// The instant of the last arrival drawn: the exact `f64` sum of the
     /// gaps since 0, s (rounded to ns only when an instant is given out).
     last_s: f64,
-    arrivals: StreamRng,
-    attributes: StreamRng,
-    class: StreamRng,
+    arrivals: CounterRng,
+    attributes: CounterRng,
+    class: CounterRng,
 }
 
 /// The attribute distributions of one class (or of every request, without classes).
@@ -183,6 +184,38 @@ impl Profile {
         });
         Profile { classes, pick }
     }
+
+    /// Whether a new request draws its class (two classes or more).
+    pub fn draws_class(&self) -> bool {
+        self.pick.is_some()
+    }
+
+    /// The class of a new request, drawn from `rng` (the user's
+    /// `user/class` stream) by share; 0, with nothing drawn, when
+    /// [`Profile::draws_class`] is false.
+    pub fn draw_class<R: Rng + ?Sized>(&self, rng: &mut R) -> u16 {
+        // At most MAX_CLASSES (64) classes.
+        self.pick.as_ref().map_or(0, |w| w.sample(rng)) as u16
+    }
+
+    /// Draws the attributes of a request of class `class` from `rng` (the
+    /// user's `user/requests` stream), always in the order `s, n, τ, ε`
+    /// (`ε` is drawn even when accuracy is ignored, so both variants see
+    /// the same requests).
+    pub fn draw<R: Rng + ?Sized>(&self, class: u16, rng: &mut R) -> Attributes {
+        let p = &self.classes[class as usize];
+        let prompt = p.prompt.draw(rng) as u32;
+        let output = p.output.draw(rng) as u32;
+        let latency_ns = secs_to_ns_saturating(p.latency.draw(rng));
+        let tolerance = p.accuracy.draw(rng);
+        Attributes {
+            prompt,
+            output,
+            latency_ns,
+            tolerance,
+            class,
+        }
+    }
 }
 
 impl User {
@@ -191,9 +224,9 @@ impl User {
         User {
             gaps: Exp::new(rate).ok().filter(|_| rate > 0.0),
             last_s: 0.0,
-            arrivals: streams.stream(&format!("user/{u}/arrivals")),
-            attributes: streams.stream(&format!("user/{u}/requests")),
-            class: streams.stream(&format!("user/{u}/class")),
+            arrivals: CounterStreams::new(streams, "user/arrivals").at(u, 0),
+            attributes: CounterStreams::new(streams, "user/requests").at(u, 0),
+            class: CounterStreams::new(streams, "user/class").at(u, 0),
         }
     }
 
@@ -212,27 +245,14 @@ impl User {
         Some(secs_to_ns_saturating(self.last_s))
     }
 
-    /// Draws a request's class from the `user/{u}/class` stream (only with
+    /// Draws a request's class from the `user/class` stream (only with
     /// two classes or more), then its attributes from that class's
     /// distributions, always in the order `s, n, τ, ε` on the
-    /// `user/{u}/requests` stream (`ε` is drawn even when accuracy is
+    /// `user/requests` stream (`ε` is drawn even when accuracy is
     /// ignored, so both variants see the same requests).
     pub fn draw(&mut self, p: &Profile) -> Attributes {
-        let class = p.pick.as_ref().map_or(0, |w| w.sample(&mut self.class));
-        let p = &p.classes[class];
-        let rng = &mut self.attributes;
-        let prompt = p.prompt.draw(rng) as u32;
-        let output = p.output.draw(rng) as u32;
-        let latency_ns = secs_to_ns_saturating(p.latency.draw(rng));
-        let tolerance = p.accuracy.draw(rng);
-        Attributes {
-            prompt,
-            output,
-            latency_ns,
-            tolerance,
-            // At most MAX_CLASSES (64) classes.
-            class: class as u16,
-        }
+        let class = p.draw_class(&mut self.class);
+        p.draw(class, &mut self.attributes)
     }
 }
 

@@ -119,7 +119,7 @@ pub fn run_with<'a>(
         .map(|c| (c.name.clone(), c.share))
         .collect();
     let mut model = BaseStation::new(sys, arrivals, channel, scheduler, hooks, keep_epoch_records);
-    let mut engine = Engine::with_capacity(model.next_arrival.len() + 64);
+    let mut engine = Engine::with_capacity(model.arrivals.streams() as usize + 64);
     // The engine also reads the flag every few thousand events, so a long epoch stops too.
     engine.set_stop_flag(engine_stop);
     model.prime(&mut engine)?;

@@ -31,7 +31,8 @@
 # are reused, so two binaries can be compared on the same queues), RATES,
 # REPEAT (default 3), OUT (default docs/figures/scale), SEED (default 1),
 # ANALYZE_ONLY (set: only redo the tables from the resolve CSVs already in
-# WORK/raw-<basename of OUT>).
+# WORK/raw-<basename of OUT>), USERS (default 1: then run tools/bench/users.sh
+# with the same BIN, for the user-count series and the 24-hour run; 0 skips).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -153,3 +154,8 @@ print("growth exponent, least squares on log-log, queue in [%g, %g]:" % (fit_min
 for r in fits:
     print("  %-28s %.3f (%d points)" % r)
 EOF
+
+if [ "${USERS:-1}" != 0 ] && [ -z "${ANALYZE_ONLY:-}" ]; then
+  echo
+  BIN=$BIN WORK=$WORK/users "$ROOT/tools/bench/users.sh"
+fi

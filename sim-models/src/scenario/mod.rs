@@ -47,8 +47,8 @@ pub use size::{RunSize, LARGE_RUN_EVENTS};
 pub use sweep::{SweepPoint, MAX_REPLICATIONS, MAX_SWEEP_POINTS, MAX_SWEEP_RUNS};
 pub use system::{ClassSpec, System};
 pub use validate::{
-    dbm_to_watts, MAX_CHANNEL_DRAWS, MAX_EPOCHS, MAX_EXPECTED_ARRIVALS, MAX_GPUS,
-    MAX_RATE_PER_USER, MAX_SECONDS, MAX_TOKENS, MAX_USERS,
+    dbm_to_watts, MAX_EPOCHS, MAX_EXPECTED_ARRIVALS, MAX_GPUS, MAX_RATE_PER_USER, MAX_SECONDS,
+    MAX_TOKENS, MAX_USERS,
 };
 
 /// The paper's setting (MODEL.md §2–6) as a commented file: the text of

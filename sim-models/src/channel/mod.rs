@@ -1,0 +1,196 @@
+//! The channel seam (MODEL.md §3; docs/model.md §3): each user's gain and
+//! spectral efficiencies in an epoch, and the minimum bandwidth fractions
+//! `ρU_i`, `ρD_i` of its requests.
+//!
+//! A [`ChannelModel`] answers two questions: user `u`'s power gain in epoch
+//! `k`, a pure function of the run's seed, `u` and `k` (no state carried
+//! between calls, so a gain does not depend on which other users or epochs
+//! were drawn), and the spectral efficiencies up and down at a gain. The
+//! [`Channel`] around it draws a gain only for users with a candidate request
+//! in the epoch (once per user and epoch, kept for that epoch only), so idle
+//! users cost nothing. Implementations, one file each, one row in
+//! [`Channel::new`]:
+//! - [`rayleigh::Rayleigh`], the paper's channel (§3): block Rayleigh fading,
+//!   `g = PL·X`, `X ~ Exp(1)`, Shannon spectral efficiency over `N0·B`.
+
+pub mod rayleigh;
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::hash::BuildHasherDefault;
+
+use sim_core::{RngStreams, SeqHasher};
+
+use crate::scenario::System;
+
+pub use rayleigh::Rayleigh;
+
+/// `SE = log2(1 + p·g/σ²)`, b/s/Hz (MODEL.md §3).
+pub fn spectral_efficiency(power_w: f64, gain: f64, noise_w: f64) -> f64 {
+    (1.0 + power_w * gain / noise_w).log2()
+}
+
+/// The minimum bandwidth fraction that carries `tokens` tokens of `bits` bits in
+/// a slot of `slot_s` seconds on bandwidth `b_hz` at spectral efficiency `se`:
+/// `ρ = tokens·bits / (T·B·SE)` (MODEL.md §3). Infinite if `se = 0`.
+pub fn min_fraction(tokens: u32, bits: u32, slot_s: f64, b_hz: f64, se: f64) -> f64 {
+    (tokens as f64 * bits as f64) / (slot_s * b_hz * se)
+}
+
+/// A radio channel model: per-user, per-epoch gains and the spectral
+/// efficiency they give (docs/model.md §3).
+pub trait ChannelModel: Debug + Send {
+    /// The model's name (`"Rayleigh"`).
+    fn name(&self) -> &'static str;
+
+    /// User `user`'s power gain (linear, dimensionless) in epoch `epoch`.
+    /// A pure function of the run's seed, `user` and `epoch`: the same
+    /// whichever users and epochs were drawn before, or whether they were.
+    fn gain(&self, user: u32, epoch: u64) -> f64;
+
+    /// `(SE^U, SE^D)`, b/s/Hz, of a user whose gain is `gain`.
+    fn spectral_efficiency(&self, gain: f64) -> (f64, f64);
+}
+
+/// One user's link in one epoch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Link {
+    /// Power gain `g`, dimensionless.
+    pub gain: f64,
+    /// Uplink spectral efficiency `SE^U`, b/s/Hz.
+    pub se_up: f64,
+    /// Downlink spectral efficiency `SE^D`, b/s/Hz.
+    pub se_down: f64,
+}
+
+/// The channel of a run: its [`ChannelModel`], the slot capacities, and the
+/// links drawn in the current epoch.
+///
+/// Memory is by activity: only the users asked for in the current epoch
+/// ([`Channel::link`]) have a link stored, and the store is emptied at each
+/// [`Channel::begin_epoch`].
+#[derive(Debug)]
+pub struct Channel {
+    model: Box<dyn ChannelModel>,
+    // T_U·B^U and T_D·B^D, s·Hz.
+    up_capacity: f64,
+    down_capacity: f64,
+    token_bits: u32,
+    // A gain every user gets in every epoch instead of a draw (tests), if set.
+    fixed_gain: Option<f64>,
+    epoch: u64,
+    links: HashMap<u32, Link, BuildHasherDefault<SeqHasher>>,
+}
+
+impl Channel {
+    /// The channel `sys` names, its random numbers from `streams`. One row
+    /// per channel model (today only the paper's, [`Rayleigh`]).
+    pub fn new(sys: &System, streams: &RngStreams) -> Channel {
+        Channel::with_model(sys, Box::new(Rayleigh::new(sys, streams)))
+    }
+
+    /// The channel of `sys`'s slots and bands around `model`.
+    pub fn with_model(sys: &System, model: Box<dyn ChannelModel>) -> Channel {
+        Channel {
+            model,
+            up_capacity: sys.t_u_ns as f64 / 1e9 * sys.bandwidth_up,
+            down_capacity: sys.t_d_ns as f64 / 1e9 * sys.bandwidth_down,
+            token_bits: sys.token_bits,
+            fixed_gain: None,
+            epoch: 0,
+            links: HashMap::default(),
+        }
+    }
+
+    /// The same channel with every user's gain fixed at `gain` in every epoch
+    /// (no fading, nothing drawn): for hand-built timelines in tests.
+    pub fn with_fixed_gain(mut self, gain: f64) -> Channel {
+        self.fixed_gain = Some(gain);
+        self
+    }
+
+    /// The model's name.
+    pub fn model_name(&self) -> &'static str {
+        self.model.name()
+    }
+
+    /// Starts epoch `k`: forgets the links of the previous epoch.
+    pub fn begin_epoch(&mut self, k: u64) {
+        self.epoch = k;
+        self.links.clear();
+    }
+
+    /// User `u`'s link in the current epoch, drawn at the first call of the
+    /// epoch for `u` and kept until the next [`Channel::begin_epoch`].
+    pub fn link(&mut self, u: u32) -> Link {
+        let (model, epoch, fixed) = (&self.model, self.epoch, self.fixed_gain);
+        *self.links.entry(u).or_insert_with(|| {
+            let gain = fixed.unwrap_or_else(|| model.gain(u, epoch));
+            let (se_up, se_down) = model.spectral_efficiency(gain);
+            Link {
+                gain,
+                se_up,
+                se_down,
+            }
+        })
+    }
+
+    /// `ρU = s·bits/(T_U·B^U·SE^U)` for a prompt of `prompt` tokens on `link` (MODEL.md §3).
+    pub fn rho_up(&self, link: &Link, prompt: u32) -> f64 {
+        (prompt as f64 * self.token_bits as f64) / (self.up_capacity * link.se_up)
+    }
+
+    /// `ρD = n·bits/(T_D·B^D·SE^D)` for an output of `output` tokens on `link` (MODEL.md §3).
+    pub fn rho_down(&self, link: &Link, output: u32) -> f64 {
+        (output as f64 * self.token_bits as f64) / (self.down_capacity * link.se_down)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    #[test]
+    fn rho_for_a_known_gain() {
+        let sys = Scenario::default().resolve().unwrap();
+        let mut ch = Channel::new(&sys, &RngStreams::new(1)).with_fixed_gain(1e-3);
+        ch.begin_epoch(0);
+        let link = ch.link(0);
+        assert_eq!(link.gain, 1e-3);
+        // σ² = 10^(−204/10)·2e7 = 3.981 071 7e-21·2e7 = 7.962 143 41e-14 W.
+        // p^U·g/σ² = 0.1·1e-3/7.962 143 41e-14 = 1.255 943 22e9; SE^U = log2(1 + that) = 30.226 124.
+        // ρU(512) = 512·16/(0.25·2e7·30.226 124) = 8192/1.511 306 2e8 = 5.420 477e-5.
+        let r = ch.rho_up(&link, 512);
+        assert!((r / 5.420_477e-5 - 1.0).abs() < 1e-6, "{r}");
+        // p^D = 10^1.3 W = 19.952 623; p^D·g/σ² = 2.505 936 17e11; SE^D = 37.866 559.
+        // ρD(128) = 128·16/(0.25·2e7·37.866 559) = 2048/1.893 328 0e8 = 1.081 693e-5.
+        let r = ch.rho_down(&link, 128);
+        assert!((r / 1.081_693e-5 - 1.0).abs() < 1e-6, "{r}");
+        // Zero gain: no rate at all.
+        let mut ch = Channel::new(&sys, &RngStreams::new(1)).with_fixed_gain(0.0);
+        ch.begin_epoch(3);
+        let link = ch.link(7);
+        assert!(ch.rho_up(&link, 1).is_infinite());
+    }
+
+    #[test]
+    fn a_link_is_drawn_once_per_epoch_and_matches_the_model() {
+        let sys = Scenario::default().resolve().unwrap();
+        let streams = RngStreams::new(2);
+        let model = Rayleigh::new(&sys, &streams);
+        let mut ch = Channel::new(&sys, &streams);
+        for k in [0u64, 1, 17] {
+            ch.begin_epoch(k);
+            for u in [0u32, 5, 0, 49] {
+                let link = ch.link(u);
+                assert_eq!(link.gain, model.gain(u, k));
+                assert_eq!(
+                    (link.se_up, link.se_down),
+                    model.spectral_efficiency(link.gain)
+                );
+            }
+            assert_eq!(ch.links.len(), 3, "one stored link per user asked for");
+        }
+    }
+}
