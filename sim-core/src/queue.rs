@@ -15,14 +15,18 @@
 //! have not yet been passed are kept in a hash map. When nothing has been
 //! cancelled the hot path pays one integer test per pop.
 //!
-//! Why a `std` `BinaryHeap`: on the HOLD benchmark it was measured about
-//! 2.3× faster than the `priority-queue` crate, and the engine here keeps
-//! within a few percent of a bare `BinaryHeap<Reverse<(u64, u64)>>` loop
-//! (see [`crate::hold`]).
+//! The heap is 4-ary (children of slot `i` at `4i + 1 … 4i + 4`), keyed by
+//! `(time, seq)` packed in one `u128`: half the depth of a binary heap, and
+//! the smallest of four children found with compares the compiler turns
+//! into conditional moves rather than branches it mispredicts half the time.
+//! Keys are unique and totally ordered, so every correct priority queue pops
+//! the same sequence: the choice changes speed, never a result. On the HOLD
+//! benchmark ([`crate::hold`]) with 50 and with 500 000 pending events it
+//! was measured against the `std` `BinaryHeap` the queue used before (see
+//! docs/REPRODUCTION.md); earlier, `BinaryHeap` had been measured about 2.3×
+//! faster than the `priority-queue` crate.
 
-use std::cmp::Ordering;
-use std::collections::binary_heap::PeekMut;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::time::{SimDuration, SimTime};
@@ -71,32 +75,108 @@ impl EventKey {
     }
 }
 
-/// One heap entry, ordered so that the smallest `(time, seq)` is the
-/// heap's maximum.
+/// One heap entry: its `(time, seq)` key packed as `time · 2⁶⁴ + seq`
+/// (ordered as the pair), and the event.
 struct Entry<E> {
-    time: u64,
-    seq: u64,
+    key: u128,
     event: E,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+impl<E> Entry<E> {
+    #[inline]
+    fn time(&self) -> u64 {
+        (self.key >> 64) as u64
+    }
+
+    #[inline]
+    fn seq(&self) -> u64 {
+        self.key as u64
     }
 }
 
-impl<E> Eq for Entry<E> {}
-
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
+/// A 4-ary min-heap of entries by key (keys unique).
+struct Heap<E> {
+    slots: Vec<Entry<E>>,
 }
 
-impl<E> Ord for Entry<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap.
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+impl<E> Heap<E> {
+    fn with_capacity(capacity: usize) -> Self {
+        Heap {
+            slots: Vec::with_capacity(capacity),
+        }
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<&Entry<E>> {
+        self.slots.first()
+    }
+
+    #[inline]
+    fn push(&mut self, entry: Entry<E>) {
+        let key = entry.key;
+        let mut i = self.slots.len();
+        self.slots.push(entry);
+        while i > 0 {
+            let parent = (i - 1) / 4;
+            if self.slots[parent].key < key {
+                break;
+            }
+            self.slots.swap(i, parent);
+            i = parent;
+        }
+    }
+
+    /// Removes the smallest entry.
+    #[inline]
+    fn pop(&mut self) -> Option<Entry<E>> {
+        let last = self.slots.pop()?;
+        if self.slots.is_empty() {
+            return Some(last);
+        }
+        let top = std::mem::replace(&mut self.slots[0], last);
+        self.sift_down();
+        Some(top)
+    }
+
+    /// Moves the entry at the root down to its place.
+    #[inline]
+    fn sift_down(&mut self) {
+        let n = self.slots.len();
+        let key = self.slots[0].key;
+        let mut i = 0;
+        loop {
+            let first = 4 * i + 1;
+            if first >= n {
+                break;
+            }
+            let (mut m, mut mk) = (first, self.slots[first].key);
+            if first + 3 < n {
+                // A full group: branch-free choice of the smallest child.
+                for c in first + 1..first + 4 {
+                    let k = self.slots[c].key;
+                    let less = k < mk;
+                    m = if less { c } else { m };
+                    mk = if less { k } else { mk };
+                }
+            } else {
+                for c in first + 1..n {
+                    let k = self.slots[c].key;
+                    if k < mk {
+                        (m, mk) = (c, k);
+                    }
+                }
+            }
+            if key < mk {
+                break;
+            }
+            self.slots.swap(i, m);
+            i = m;
+        }
     }
 }
 
@@ -136,7 +216,7 @@ impl Hasher for SeqHasher {
 /// [`EventQueue::now`], which is the time of the last event popped (or a
 /// later instant the engine advanced to), and never moves backwards.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: Heap<E>,
     /// Current time, ns.
     now: u64,
     /// Sequence number the next scheduled event gets; also the count of
@@ -184,7 +264,7 @@ impl<E> EventQueue<E> {
     /// An empty queue at time zero with room for `capacity` pending events.
     pub fn with_capacity(capacity: usize) -> Self {
         EventQueue {
-            heap: BinaryHeap::with_capacity(capacity),
+            heap: Heap::with_capacity(capacity),
             now: 0,
             next_seq: 0,
             last_ran: None,
@@ -237,7 +317,10 @@ impl<E> EventQueue<E> {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        self.heap.push(Entry {
+            key: (u128::from(time) << 64) | u128::from(seq),
+            event,
+        });
         Ok(EventKey { time: at, seq })
     }
 
@@ -300,12 +383,12 @@ impl<E> EventQueue<E> {
     pub fn peek_time(&mut self) -> Option<SimTime> {
         loop {
             let top = self.heap.peek()?;
-            if self.cancelled_in_heap != 0 && self.cancelled.contains_key(&top.seq) {
-                PeekMut::pop(self.heap.peek_mut()?);
+            if self.cancelled_in_heap != 0 && self.cancelled.contains_key(&top.seq()) {
+                self.heap.pop();
                 self.cancelled_in_heap -= 1;
                 continue;
             }
-            return Some(SimTime::from_nanos(top.time));
+            return Some(SimTime::from_nanos(top.time()));
         }
     }
 
@@ -323,11 +406,11 @@ impl<E> EventQueue<E> {
     pub fn pop_at_or_before(&mut self, limit: SimTime) -> Option<(EventKey, E)> {
         let limit = limit.as_nanos();
         loop {
-            let top = self.heap.peek_mut()?;
-            if top.time > limit {
+            if self.heap.peek()?.time() > limit {
                 return None;
             }
-            let Entry { time, seq, event } = PeekMut::pop(top);
+            let entry = self.heap.pop()?;
+            let (time, seq, event) = (entry.time(), entry.seq(), entry.event);
             if self.cancelled_in_heap != 0 && self.cancelled.contains_key(&seq) {
                 // Discarded ahead; the map keeps it until it is pruned.
                 self.cancelled_in_heap -= 1;
@@ -351,7 +434,7 @@ impl<E> EventQueue<E> {
         debug_assert!(self
             .heap
             .peek()
-            .is_none_or(|e| e.time > t.as_nanos() || self.cancelled.contains_key(&e.seq)));
+            .is_none_or(|e| e.time() > t.as_nanos() || self.cancelled.contains_key(&e.seq())));
         self.now = self.now.max(t.as_nanos());
     }
 }
