@@ -273,8 +273,8 @@ mod tests {
                 [b as u32, (b >> 32) as u32, 9, 0]
             });
             let lanes = philox4x32_10_lanes(f.key, ctrs);
-            for l in 0..BUFFERED_BLOCKS {
-                assert_eq!(lanes[l], f.block(9, first + l as u64), "block {first} + {l}");
+            for (l, lane) in lanes.iter().enumerate() {
+                assert_eq!(*lane, f.block(9, first + l as u64), "block {first} + {l}");
             }
         }
         // Random123's known answers, each in a different lane.
@@ -288,7 +288,11 @@ mod tests {
         for start in [0u64, 1, 3, 4, 15, 16, 17, 63] {
             let mut g = f.at(2, start);
             for p in start..start + 100 {
-                assert_eq!(g.next_u32(), f.block(2, p / 4)[(p % 4) as usize], "word {p}");
+                assert_eq!(
+                    g.next_u32(),
+                    f.block(2, p / 4)[(p % 4) as usize],
+                    "word {p}"
+                );
             }
         }
     }

@@ -381,7 +381,10 @@ mod tests {
         }
         // Ties: k + ½ goes up.
         assert_eq!(nearest_u64_saturating(2.5), 3);
-        assert_eq!(nearest_u64_saturating(4_503_599_627_370_495.5), 4_503_599_627_370_496);
+        assert_eq!(
+            nearest_u64_saturating(4_503_599_627_370_495.5),
+            4_503_599_627_370_496
+        );
     }
 
     proptest::proptest! {
