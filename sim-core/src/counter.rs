@@ -73,14 +73,29 @@ impl CounterStreams {
         philox4x32_10(self.key, [block as u32, (block >> 32) as u32, index, 0])
     }
 
-    /// A generator on stream `index`, at word `word_pos` (words from its start).
+    /// A generator on stream `index`, at word `word_pos` (words from its
+    /// start), computing one block at a time: for a few draws from a position.
     #[inline]
     pub fn at(&self, index: u32, word_pos: u64) -> CounterRng {
+        self.generator(index, word_pos, 1)
+    }
+
+    /// As [`CounterStreams::at`], computing [`BUFFERED_BLOCKS`] blocks at a
+    /// time: for a generator kept to read a stream on and on. Same words.
+    #[inline]
+    pub fn at_buffered(&self, index: u32, word_pos: u64) -> CounterRng {
+        self.generator(index, word_pos, BUFFERED_BLOCKS as u8)
+    }
+
+    #[inline]
+    fn generator(&self, index: u32, word_pos: u64, blocks: u8) -> CounterRng {
         CounterRng {
             family: *self,
             index,
+            blocks,
+            buf_len: 0,
             pos: word_pos,
-            buf_start: word_pos.wrapping_add(BUFFERED_WORDS),
+            buf_start: 0,
             buf: [0; BUFFERED_WORDS as usize],
         }
     }
@@ -140,7 +155,8 @@ pub fn philox4x32_10_lanes(
 /// position onwards: `next_u32` is the next word, `next_u64` the next two
 /// (the first in the low half).
 ///
-/// It computes [`BUFFERED_BLOCKS`] blocks at a time, from the block of the
+/// It computes one block ([`CounterStreams::at`]) or [`BUFFERED_BLOCKS`]
+/// blocks ([`CounterStreams::at_buffered`]) at a time, from the block of the
 /// first word it needs, and holds their words; which words it returns
 /// depends only on the stream and the position (word `p` is word `p mod 4`
 /// of block `⌊p/4⌋`, however the blocks were grouped).
@@ -148,9 +164,12 @@ pub fn philox4x32_10_lanes(
 pub struct CounterRng {
     family: CounterStreams,
     index: u32,
+    /// Blocks computed at a time: 1 or [`BUFFERED_BLOCKS`].
+    blocks: u8,
+    /// Words held in `buf` (0 before the first).
+    buf_len: u8,
     pos: u64,
-    // The first word position held in `buf` (a multiple of 4), or, before
-    // the first word, `pos + BUFFERED_WORDS` (so that `pos` is outside).
+    // The first word position held in `buf` (a multiple of 4).
     buf_start: u64,
     buf: [u32; BUFFERED_WORDS as usize],
 }
@@ -164,7 +183,7 @@ impl CounterRng {
     #[inline]
     fn word(&mut self) -> u32 {
         let offset = self.pos.wrapping_sub(self.buf_start);
-        let w = if offset < BUFFERED_WORDS {
+        let w = if offset < u64::from(self.buf_len) {
             self.buf[offset as usize]
         } else {
             self.refill();
@@ -179,6 +198,13 @@ impl CounterRng {
     #[inline(never)]
     fn refill(&mut self) {
         let first = self.pos / 4;
+        self.buf_start = first * 4;
+        if self.blocks == 1 {
+            let block = self.family.block(self.index, first);
+            self.buf[..4].copy_from_slice(&block);
+            self.buf_len = 4;
+            return;
+        }
         let ctrs: [[u32; 4]; BUFFERED_BLOCKS] = std::array::from_fn(|l| {
             // first < 2⁶², so no block number wraps.
             let b = first + l as u64;
@@ -188,7 +214,7 @@ impl CounterRng {
         for (l, block) in blocks.iter().enumerate() {
             self.buf[4 * l..4 * l + 4].copy_from_slice(block);
         }
-        self.buf_start = first * 4;
+        self.buf_len = BUFFERED_WORDS as u8;
     }
 }
 
@@ -285,8 +311,15 @@ mod tests {
         assert_eq!(out[3], [0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1]);
         // Words read one by one across many buffer refills, from any start,
         // are the words of the blocks (word p = word p mod 4 of block ⌊p/4⌋).
-        for start in [0u64, 1, 3, 4, 15, 16, 17, 63] {
-            let mut g = f.at(2, start);
+        for (start, buffered) in [0u64, 1, 3, 4, 15, 16, 17, 63]
+            .into_iter()
+            .flat_map(|s| [(s, false), (s, true)])
+        {
+            let mut g = if buffered {
+                f.at_buffered(2, start)
+            } else {
+                f.at(2, start)
+            };
             for p in start..start + 100 {
                 assert_eq!(
                     g.next_u32(),

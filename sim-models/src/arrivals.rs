@@ -98,7 +98,7 @@ impl PoissonUsers {
         ];
         let live = (n <= live_max).then(|| {
             (0..n)
-                .map(|u| [GAPS, ATTRIBUTES, CLASS].map(|j| families[j].at(u, 0)))
+                .map(|u| [GAPS, ATTRIBUTES, CLASS].map(|j| families[j].at_buffered(u, 0)))
                 .collect()
         });
         PoissonUsers {
