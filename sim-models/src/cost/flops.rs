@@ -261,8 +261,7 @@ pub fn secs_to_ns_saturating(secs: f64) -> u64 {
 /// every `f64` from 2⁵³ up is an integer.
 #[inline]
 pub(crate) fn nearest_u64_saturating(x: f64) -> u64 {
-    // `!(x > 0)` also catches NaN.
-    if !(x > 0.0) {
+    if x.is_nan() || x <= 0.0 {
         return 0;
     }
     if x >= 18_446_744_073_709_551_616.0 {
