@@ -7,6 +7,8 @@
 //! integer ns, each gap rounded once to the nearest ns; `τ_i` is rounded to
 //! the nearest ns, so the deadline `D_i = a_i + τ_i` is an exact instant.
 
+use std::sync::Arc;
+
 use rand::distr::weighted::WeightedIndex;
 use rand::distr::Uniform;
 use rand::RngExt;
@@ -61,6 +63,9 @@ pub enum Sampler {
     IntRange(Uniform<u32>),
     /// A constant (draws nothing).
     Fixed(f64),
+    /// One of the values of a file's column, each row equally likely
+    /// (`Dist::Empirical`, read once by `Scenario::resolve`).
+    Empirical(Arc<[f64]>),
 }
 
 impl Sampler {
@@ -89,6 +94,25 @@ impl Sampler {
                 Sampler::Range(Uniform::new_inclusive(*lo, *hi).expect("validated: lo ≤ hi"))
             }
             Dist::Fixed(v) => Sampler::Fixed(*v),
+            Dist::Empirical { .. } => {
+                panic!("an Empirical distribution needs its column: Sampler::in_system")
+            }
+        }
+    }
+
+    /// A sampler for `dist` of the resolved system `sys`, whose columns
+    /// `Empirical` distributions read (see [`Sampler::new`]).
+    ///
+    /// # Panics
+    /// On a distribution that validation refuses (a bug in the caller).
+    pub fn in_system(dist: &Dist, integer: bool, sys: &System) -> Sampler {
+        match dist {
+            Dist::Empirical { path, column } => Sampler::Empirical(
+                sys.empirical
+                    .column(path, column)
+                    .expect("Scenario::resolve reads every Empirical column"),
+            ),
+            other => Sampler::new(other, integer),
         }
     }
 
@@ -100,6 +124,7 @@ impl Sampler {
             Sampler::Range(u) => u.sample(rng),
             Sampler::IntRange(u) => u.sample(rng) as f64,
             Sampler::Fixed(v) => *v,
+            Sampler::Empirical(v) => v[rng.random_range(0..v.len())],
         }
     }
 }
@@ -129,10 +154,30 @@ impl Profile {
     /// The samplers of the system's request distributions.
     pub fn new(sys: &System) -> Profile {
         Profile {
-            prompt: Sampler::new(&sys.prompt, true),
-            output: Sampler::new(&sys.output, true),
-            latency: Sampler::new(&sys.latency, false),
-            accuracy: Sampler::new(&sys.accuracy, false),
+            prompt: Sampler::in_system(&sys.prompt, true, sys),
+            output: Sampler::in_system(&sys.output, true, sys),
+            latency: Sampler::in_system(&sys.latency, false, sys),
+            accuracy: Sampler::in_system(&sys.accuracy, false, sys),
+        }
+    }
+
+    /// Draws a request's attributes from `rng`, always in the order `s, n, τ, ε`
+    /// (`ε` is drawn even when accuracy is ignored, so both variants see the
+    /// same requests). With `lengths = Some((s, n))` (a replayed trace's,
+    /// MODEL.md §12) `s` and `n` are those and only `τ, ε` are drawn. The one
+    /// place where a request's attributes are made.
+    pub fn draw(&self, rng: &mut StreamRng, lengths: Option<(u32, u32)>) -> Attributes {
+        let (prompt, output) = match lengths {
+            Some(given) => given,
+            None => (self.prompt.draw(rng) as u32, self.output.draw(rng) as u32),
+        };
+        let latency_ns = secs_to_ns_saturating(self.latency.draw(rng));
+        let tolerance = self.accuracy.draw(rng);
+        Attributes {
+            prompt,
+            output,
+            latency_ns,
+            tolerance,
         }
     }
 }
@@ -166,17 +211,7 @@ impl User {
     /// Draws a request's attributes, always in the order `s, n, τ, ε`
     /// (`ε` is drawn even when accuracy is ignored, so both variants see the same requests).
     pub fn draw(&mut self, p: &Profile) -> Attributes {
-        let rng = &mut self.attributes;
-        let prompt = p.prompt.draw(rng) as u32;
-        let output = p.output.draw(rng) as u32;
-        let latency_ns = secs_to_ns_saturating(p.latency.draw(rng));
-        let tolerance = p.accuracy.draw(rng);
-        Attributes {
-            prompt,
-            output,
-            latency_ns,
-            tolerance,
-        }
+        p.draw(&mut self.attributes, None)
     }
 }
 
