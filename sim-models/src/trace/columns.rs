@@ -83,7 +83,7 @@ pub fn read_column(
                     row(
                         line,
                         format!("column {}", e.column()),
-                        format!("not a JSON object: {e}"),
+                        format!("not a JSON object: {}", super::json_message(&e)),
                     )
                 })?;
             let v = obj
@@ -120,7 +120,7 @@ pub fn read_column(
                         path: path.to_string(),
                         line,
                         column: None,
-                        message: e.to_string(),
+                        message: super::csv_message(&e),
                     });
                 }
             }

@@ -21,6 +21,28 @@ pub use spec::{TraceFormat, TraceSpec};
 pub use summary::TraceSummary;
 pub use timestamp::parse_timestamp_ns;
 
+/// A CSV reader's error as a message without its position (the caller
+/// names the line): the field count of a short or long row, or the parser's text.
+pub(crate) fn csv_message(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("{len} fields, where the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { err, .. } => format!("not UTF-8: {err}"),
+        _ => e.to_string(),
+    }
+}
+
+/// A JSON parse error as a message without serde_json's own position (its
+/// "line 1" is the row's; the caller names the file's line and the column).
+pub(crate) fn json_message(e: &serde_json::Error) -> String {
+    let m = e.to_string();
+    match m.rfind(" at line ") {
+        Some(i) => m[..i].to_string(),
+        None => m,
+    }
+}
+
 /// Why a trace file cannot be used: its path and, for a row, its 1-based
 /// line and the column (CSV: number and header name; JSON lines: the field).
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

@@ -249,7 +249,7 @@ impl RowReader {
                         let line = e.position().map(|p| p.line()).unwrap_or(0);
                         return match e.kind() {
                             csv::ErrorKind::Io(_) => Err(io(&path, e)),
-                            _ => Err(row_err(line, None, e.to_string())),
+                            _ => Err(row_err(line, None, super::csv_message(&e))),
                         };
                     }
                 };
@@ -305,7 +305,7 @@ impl RowReader {
                             return Err(row_err(
                                 l,
                                 Some(format!("column {}", e.column())),
-                                format!("not a JSON object: {e}"),
+                                format!("not a JSON object: {}", super::json_message(&e)),
                             ))
                         }
                     };

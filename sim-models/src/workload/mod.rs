@@ -75,3 +75,6 @@ pub fn source(
         }
     })
 }
+
+#[cfg(test)]
+mod tests;
