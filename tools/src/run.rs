@@ -70,10 +70,16 @@ fn simulate(
     quiet: bool,
 ) -> anyhow::Result<Outcome> {
     let mut scheduler = load::scheduler(scenario, origin)?;
-    let horizon_ns = scenario
+    let sys = scenario
         .resolve()
-        .map_err(|e| load::scenario_error(origin, e))?
-        .horizon_ns;
+        .map_err(|e| load::scenario_error(origin, e))?;
+    if let Some(t) = sys.trace.as_ref().filter(|t| t.skipped > 0) {
+        eprintln!(
+            "{origin}: warning: {} malformed trace rows skipped (skip_malformed)",
+            t.skipped
+        );
+    }
+    let horizon_ns = sys.horizon_ns;
     let stop = interrupt::stop_flag();
     // Every input is checked: hold the directory, then clear what an earlier
     // run left there (summary.json first), so that no file of it can be taken
