@@ -24,15 +24,12 @@ fn path(f: &tempfile::NamedTempFile) -> String {
 fn drain(src: &mut dyn ArrivalSource, horizon_ns: u64) -> Vec<(u64, u32, u32, u32)> {
     let mut out = Vec::new();
     let mut next: Vec<Option<u64>> = (0..src.streams()).map(|s| src.first_ns(s)).collect();
-    loop {
-        let Some((s, t)) = next
-            .iter()
-            .enumerate()
-            .filter_map(|(s, t)| t.map(|t| (s, t)))
-            .min_by_key(|&(s, t)| (t, s))
-        else {
-            break;
-        };
+    while let Some((s, t)) = next
+        .iter()
+        .enumerate()
+        .filter_map(|(s, t)| t.map(|t| (s, t)))
+        .min_by_key(|&(s, t)| (t, s))
+    {
         if t > horizon_ns {
             break;
         }

@@ -10,3 +10,4 @@ mod run;
 mod scenarios;
 mod solve;
 mod sweep;
+mod workload;
