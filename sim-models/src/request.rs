@@ -74,7 +74,9 @@ impl Sampler {
     /// integer draws for a `Uniform` range.
     ///
     /// # Panics
-    /// On a distribution that validation refuses (a bug in the caller).
+    /// On a distribution that validation refuses, or an `Empirical` one,
+    /// whose column only a resolved system holds: use [`Sampler::in_system`]
+    /// (a bug in the caller).
     pub fn new(dist: &Dist, integer: bool) -> Sampler {
         match dist {
             Dist::Choice { values, weights } if weights.is_empty() => {
