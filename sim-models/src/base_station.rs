@@ -106,6 +106,9 @@ pub enum SimError {
         /// The overflow.
         error: crate::kv_cache::KvOverflow,
     },
+    /// The arrival source failed (a replayed trace that cannot be read).
+    #[error("arrivals: {0}")]
+    Arrivals(String),
     /// An instant beyond `u64::MAX` ns.
     #[error("time overflow: {0}")]
     Time(String),

@@ -12,6 +12,8 @@
 //! - [`scenario`]: scenario files (RON), their range checks and overrides;
 //! - [`request`]: users as Poisson sources and the requests they send, by service class (§2, §12);
 //! - [`arrivals`]: the arrival seam — Poisson users, scripted arrivals (§2);
+//! - [`trace`]: trace files read row by row, and columns for `Empirical` lengths (§12);
+//! - [`workload`]: the other arrival sources — gamma renewal, rate profile, trace replay (§12);
 //! - [`channel`]: block Rayleigh fading and the bandwidth fractions `ρU`, `ρD` (§3);
 //! - [`kv_cache`] and [`gpu_pool`]: GPU memory over time and GPU state (§5);
 //! - [`base_station`]: the base station as a `sim-core` model, its events and state (§1);
@@ -41,6 +43,8 @@ pub mod request;
 pub mod scenario;
 pub mod scheduler;
 pub mod simulation;
+pub mod trace;
+pub mod workload;
 
 pub use metrics::{
     ClassOutput, Counts, EpochRecord, Histograms, Outcome, RequestRecord, RunOutput,

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use sim_core::{Engine, Limits, NoProgress, ProgressObserver, RngStreams, SimTime, StopReason};
 
-use crate::arrivals::{ArrivalSource, PoissonUsers};
+use crate::arrivals::ArrivalSource;
 use crate::base_station::{BaseStation, Hooks};
 pub use crate::base_station::{EpochHook, Event, HistogramHook, InstanceHook, SimError};
 use crate::channel::Channel;
@@ -72,7 +72,8 @@ pub fn run_system(
     opts: RunOptions<'_>,
 ) -> Result<RunOutput, SimError> {
     let streams = RngStreams::new(sys.seed);
-    let arrivals = Box::new(PoissonUsers::new(&sys, &streams));
+    let arrivals =
+        crate::workload::source(&sys, &streams).map_err(|e| SimError::Arrivals(e.to_string()))?;
     let channel = Channel::new(&sys, &streams);
     run_with(name, sys, arrivals, channel, scheduler, opts)
 }
@@ -133,6 +134,9 @@ pub fn run_with<'a>(
     };
     if let Some(e) = model.error.take() {
         return Err(e);
+    }
+    if let Some(m) = model.arrivals.failure() {
+        return Err(SimError::Arrivals(m));
     }
     let end_ns = summary.now.as_nanos();
     model.finish(end_ns);

@@ -10,6 +10,8 @@
 //!   scheduler's answer on it;
 //! - [`sweep_grid`]: the points of a scenario's `sweep` section and the
 //!   shards that split them;
+//! - [`arrival_stats`]: a workload's rate over time, inter-arrival CV and
+//!   length quantiles, for `workload`;
 //! - [`summary`]: what one run measured (`summary.json`);
 //! - [`histograms`]: HdrHistogram export (`.hgrm` as Java prints it,
 //!   `.hlog` interval logs) and reading `.hlog` back;
@@ -31,6 +33,7 @@
 //! does not print, parse arguments or handle signals: that is the binary.
 #![deny(missing_docs, clippy::missing_errors_doc)]
 
+pub mod arrival_stats;
 pub mod chart;
 pub mod failure;
 pub mod files;

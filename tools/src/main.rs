@@ -20,6 +20,7 @@ mod run;
 mod solve;
 mod sweep;
 mod validate;
+mod workload;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -57,6 +58,8 @@ enum Command {
     Merge(merge::MergeArgs),
     /// Draw a chart (SVG, PNG) of CSV columns with error bars, or a run directory's CDFs and course over time.
     Plot(plot::PlotArgs),
+    /// What a trace or a scenario's arrival process sends: rate over time, inter-arrival CV, length quantiles.
+    Workload(workload::WorkloadArgs),
     /// Micro-benchmarks.
     Bench {
         #[command(subcommand)]
@@ -143,6 +146,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Done> {
             }
             Ok(Done::Ok)
         }
+        Command::Workload(a) => print_line(&workload::run(&a)?).map(|_| Done::Ok),
         Command::List => print_line(list::text().trim_end()).map(|_| Done::Ok),
         Command::Plot(a) => {
             let files = plot::run(&a)?;

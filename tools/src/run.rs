@@ -76,6 +76,12 @@ fn simulate(scenario: &Scenario, origin: &str, dir: &Path, a: &RunArgs) -> anyho
     let sys = scenario
         .resolve()
         .map_err(|e| load::scenario_error(origin, e))?;
+    if let Some(t) = sys.trace.as_ref().filter(|t| t.skipped > 0) {
+        eprintln!(
+            "{origin}: warning: {} malformed trace rows skipped (skip_malformed)",
+            t.skipped
+        );
+    }
     let horizon_ns = sys.horizon_ns;
     let snapshots = a
         .hlog_interval

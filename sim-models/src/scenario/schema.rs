@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::scheduler::SchedulerSpec;
+pub use crate::trace::{TraceFormat, TraceSpec};
 
 /// A complete simulation scenario. Every field is optional in the file; the
 /// default is the paper's setting (MODEL.md §2–6).
@@ -60,12 +61,54 @@ pub struct Users {
     pub path_loss: f64,
 }
 
-/// The arrival process (MODEL.md §2).
+/// The arrival process (MODEL.md §2, §12).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Arrivals {
-    /// Total Poisson arrival rate `λ`, requests/s (≥ 0); each user arrives at `λ/U`.
+    /// Total arrival rate `λ`, requests/s (≥ 0), of `Poisson` (each user
+    /// arrives at `λ/U`) and `Gamma`; not read by `Profile` and `Trace`,
+    /// which carry their own rates.
     pub rate: f64,
+    /// The process: `Poisson` (the default, MODEL.md §2), `Gamma`,
+    /// `Profile` or `Trace` (MODEL.md §12).
+    pub process: Process,
+    /// How a request of an aggregate process (`Gamma`, `Profile`, `Trace`)
+    /// gets its user; `Poisson` users are each their own source.
+    pub assign: UserAssign,
+}
+
+/// An arrival process (MODEL.md §12).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Process {
+    /// Every user a Poisson source at `λ/U` (MODEL.md §2).
+    #[default]
+    Poisson,
+    /// One renewal process of total rate `λ` whose gaps are gamma
+    /// distributed with mean `1/λ` and coefficient of variation `cv`
+    /// (`cv = 1`: exponential gaps; `cv > 1`: bursty).
+    Gamma {
+        /// Coefficient of variation of the gaps, std/mean (> 0).
+        cv: f64,
+    },
+    /// A non-homogeneous Poisson process whose rate is piecewise constant:
+    /// `segments` in order, then again from the first, until the horizon.
+    Profile {
+        /// `(duration s > 0, rate requests/s ≥ 0)` pairs; at least one, some rate > 0.
+        segments: Vec<(f64, f64)>,
+    },
+    /// Replay of a trace file (docs/workloads.md).
+    Trace(TraceSpec),
+}
+
+/// How requests of an aggregate arrival process are given to users.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserAssign {
+    /// Uniformly at random, from the stream `arrivals/users`.
+    #[default]
+    Random,
+    /// Request `j` (in arrival order, from 0) to user `j mod U`.
+    RoundRobin,
 }
 
 /// Distributions of the request attributes (MODEL.md §2).
@@ -173,6 +216,16 @@ pub enum Dist {
     },
     /// Always this value.
     Fixed(f64),
+    /// A value of column `column` of the file at `path`, each row equally
+    /// likely (the column is read once, 8 bytes per row; docs/workloads.md).
+    /// CSV with a header row, or JSON lines (`.jsonl`, `.ndjson`) with
+    /// `column` a field name. A relative path is relative to the scenario file.
+    Empirical {
+        /// The file.
+        path: String,
+        /// The column (CSV header) or field (JSON lines).
+        column: String,
+    },
 }
 
 /// The radio channel (MODEL.md §3).
@@ -346,6 +399,8 @@ impl Dist {
             ),
             Dist::Uniform { lo, hi } => Box::new([*lo, *hi].into_iter()),
             Dist::Fixed(v) => Box::new(std::iter::once(*v)),
+            // Its values are in a file: the resolved system knows them.
+            Dist::Empirical { .. } => Box::new(std::iter::empty()),
         }
     }
 }
@@ -385,7 +440,11 @@ impl Default for Users {
 
 impl Default for Arrivals {
     fn default() -> Self {
-        Arrivals { rate: 100.0 }
+        Arrivals {
+            rate: 100.0,
+            process: Process::Poisson,
+            assign: UserAssign::Random,
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The resolved system: a scenario in simulation units, as the model reads it.
 
 use super::error::ScenarioError;
-use super::schema::{Dist, QueuePolicy, Scenario};
+use super::schema::{Dist, Process, QueuePolicy, Scenario, UserAssign};
 use super::validate::dbm_to_watts;
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use crate::cost::{CostModel, CostSpec, FlopsCost, ModelDims};
 use crate::instance::Instance;
 use crate::quant::QuantParams;
 use crate::scheduler::SystemInfo;
+use crate::trace::{Columns, TraceSummary};
 
 /// Everything of a scenario converted to simulation units (integer ns, watts,
 /// model dimensions, quantization factors), built by [`Scenario::resolve`].
@@ -22,8 +23,20 @@ pub struct System {
     pub warmup_ns: u64,
     /// Number of users `U`.
     pub users: u32,
-    /// Arrival rate of one user, `λ/U`, requests/s.
+    /// Arrival rate of one user, `λ/U`, requests/s (`Poisson`).
     pub rate_per_user: f64,
+    /// Total arrival rate `λ`, requests/s (`Poisson`, `Gamma`).
+    pub rate: f64,
+    /// The arrival process (MODEL.md §2, §12).
+    pub process: Process,
+    /// How an aggregate process's requests get their users.
+    pub assign: UserAssign,
+    /// Mean total arrival rate over `[0, H]`, requests/s (for the run's size).
+    pub arrival_rate: f64,
+    /// The replayed trace's summary (`Process::Trace`).
+    pub trace: Option<TraceSummary>,
+    /// The columns `Empirical` distributions sample.
+    pub empirical: Columns,
     /// Path loss `PL`.
     pub path_loss: f64,
     /// Uplink transmit power `p^U`, W.
@@ -74,9 +87,9 @@ pub struct System {
     pub delta_ppl: Option<f64>,
     /// Whether accuracy admission (1e) is on.
     pub accuracy_admission: bool,
-    /// Largest prompt the scenario can draw, tokens.
+    /// Largest prompt the scenario can draw (or the trace holds), tokens.
     pub max_prompt: u32,
-    /// Longest output level `N_K`, tokens.
+    /// Longest output level `N_K` (or the trace's longest output), tokens.
     pub max_output: u32,
     /// The service classes with every distribution filled in (MODEL.md
     /// §12); empty when the scenario lists none (then every request draws
@@ -178,25 +191,44 @@ impl Scenario {
                 accuracy: k.accuracy.clone().unwrap_or_else(|| r.accuracy.clone()),
             })
             .collect();
+        let dist_max = |d: &Dist| match d {
+            Dist::Empirical { path, column } => c
+                .empirical
+                .column(path, column)
+                .map_or(0.0, |v| v.iter().copied().fold(0.0, f64::max)),
+            other => other.max_value(),
+        };
         // The largest lengths any request can have: over the classes when there are some.
         let largest = |top: &Dist, of: fn(&ClassSpec) -> &Dist| {
             if classes.is_empty() {
-                top.max_value()
+                dist_max(top)
             } else {
                 classes
                     .iter()
-                    .map(|k| of(k).max_value())
+                    .map(|k| dist_max(of(k)))
                     .fold(f64::NEG_INFINITY, f64::max)
             }
         };
-        let max_prompt = largest(&r.prompt, |k| &k.prompt) as u32;
-        let max_output = largest(&r.output_levels, |k| &k.output) as u32;
+        let (max_prompt, max_output) = match &c.trace {
+            // Lengths from a trace replace the distributions (MODEL.md §12).
+            Some(t) => (t.max_prompt, t.max_output),
+            None => (
+                largest(&r.prompt, |k| &k.prompt) as u32,
+                largest(&r.output_levels, |k| &k.output) as u32,
+            ),
+        };
         Ok(System {
             seed: self.seed,
             horizon_ns: c.horizon_ns,
             warmup_ns: c.warmup_ns,
             users: self.users.count,
             rate_per_user: self.arrivals.rate / self.users.count as f64,
+            rate: self.arrivals.rate,
+            process: self.arrivals.process.clone(),
+            assign: self.arrivals.assign,
+            arrival_rate: c.arrival_rate,
+            trace: c.trace,
+            empirical: c.empirical,
             path_loss: self.users.path_loss,
             tx_power_w: dbm_to_watts(self.users.tx_power_dbm),
             bs_power_w: dbm_to_watts(self.channel.bs_power_dbm),

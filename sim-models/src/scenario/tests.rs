@@ -370,6 +370,8 @@ fn every_field_path_is_settable() {
         ("users.path_loss", "1e-4"),
         ("arrivals", "(rate: 3)"),
         ("arrivals.rate", "3"),
+        ("arrivals.process", "Gamma(cv: 2.0)"),
+        ("arrivals.assign", "RoundRobin"),
         ("requests", "(latency: Fixed(1.0))"),
         ("requests.prompt", "Fixed(64)"),
         ("requests.prompt.values", "[64, 128]"),

@@ -3,10 +3,11 @@
 //! factors). [`Scenario::validate`] also checks every point of the sweep.
 
 use super::error::{invalid, ScenarioError};
-use super::schema::{Dist, ModelSpec, QuantSpec, Scenario, MAX_CLASSES};
+use super::schema::{Dist, ModelSpec, Process, QuantSpec, Scenario, MAX_CLASSES};
 use super::sweep::{SweepPoint, MAX_REPLICATIONS};
 use crate::cost::{self, ModelDims};
 use crate::quant::{self, QuantParams};
+use crate::trace::{Columns, TraceSummary};
 
 pub use crate::cost::MAX_TOKENS;
 
@@ -51,7 +52,16 @@ pub(super) struct Checked {
     pub quant_name: String,
     pub quant: QuantParams,
     pub delta_ppl: Option<f64>,
+    /// Mean total arrival rate over the run, requests/s.
+    pub arrival_rate: f64,
+    /// The replayed trace's summary (`Process::Trace`).
+    pub trace: Option<TraceSummary>,
+    /// The columns of the `Empirical` distributions.
+    pub empirical: Columns,
 }
+
+/// Largest coefficient of variation of `Gamma` gaps (shape `1/cv² ≥ 10⁻⁶`).
+pub const MAX_GAMMA_CV: f64 = 1000.0;
 
 /// dBm (or dBm/Hz) to W (or W/Hz): `10^((x − 30)/10)`.
 pub fn dbm_to_watts(dbm: f64) -> f64 {
@@ -130,20 +140,29 @@ enum DistKind {
     Tolerance,
 }
 
+/// A whole number of tokens in `[1, MAX_TOKENS]`, or the message saying it is not.
+fn tokens(v: f64) -> Result<(), String> {
+    if v.is_finite() && v >= 1.0 && v <= MAX_TOKENS as f64 && v.fract() == 0.0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "must be a whole number of tokens in [1, {MAX_TOKENS}], got {v}"
+        ))
+    }
+}
+
 impl Dist {
-    fn validate(&self, field: &str, kind: DistKind) -> Result<(), ScenarioError> {
+    /// Range-checks the distribution; an `Empirical` one (token counts only)
+    /// has its column read into `columns`, every value checked.
+    fn validate(
+        &self,
+        field: &str,
+        kind: DistKind,
+        columns: &mut Columns,
+    ) -> Result<(), ScenarioError> {
         let check = |f: &str, v: f64| -> Result<(), ScenarioError> {
             match kind {
-                DistKind::Tokens => {
-                    if !(v.is_finite() && v >= 1.0 && v <= MAX_TOKENS as f64 && v.fract() == 0.0) {
-                        return Err(invalid(
-                            f,
-                            format!(
-                                "must be a whole number of tokens in [1, {MAX_TOKENS}], got {v}"
-                            ),
-                        ));
-                    }
-                }
+                DistKind::Tokens => tokens(v).map_err(|m| invalid(f, m))?,
                 DistKind::Seconds => {
                     seconds(f, v, false)?;
                 }
@@ -198,6 +217,17 @@ impl Dist {
                 }
             }
             Dist::Fixed(v) => check(field, *v)?,
+            Dist::Empirical { path, column } => {
+                if kind != DistKind::Tokens {
+                    return Err(invalid(
+                        field,
+                        "Empirical is a distribution of token counts (prompt, output_levels) only",
+                    ));
+                }
+                columns
+                    .load(path, column, tokens)
+                    .map_err(|e| invalid(field, e.to_string()))?;
+            }
         }
         Ok(())
     }
@@ -342,7 +372,7 @@ impl Scenario {
     /// names safe and unique (ignoring case), shares > 0 summing to 1
     /// within [`SHARE_SUM_TOLERANCE`], each distribution within the bounds
     /// of the `requests` field it replaces.
-    fn check_classes(&self) -> Result<(), ScenarioError> {
+    fn check_classes(&self, empirical: &mut Columns) -> Result<(), ScenarioError> {
         let classes = &self.requests.classes;
         if classes.len() > MAX_CLASSES {
             return Err(invalid(
@@ -376,7 +406,7 @@ impl Scenario {
             ];
             for (f, d, kind) in dists {
                 if let Some(d) = d {
-                    d.validate(&field(f), kind)?;
+                    d.validate(&field(f), kind, empirical)?;
                 }
             }
         }
@@ -448,20 +478,25 @@ impl Scenario {
         power("users.tx_power_dbm", self.users.tx_power_dbm, 1.0, "p^U")?;
         positive("users.path_loss", self.users.path_loss)?;
         let rate = non_negative("arrivals.rate", self.arrivals.rate)?;
+        let (arrival_rate, trace) = self.check_process(horizon_ns)?;
         // λ·H in requests; H ≤ 10⁹ s and λ finite, so the product is finite.
-        let expected = rate * (horizon_ns as f64 / 1e9);
+        let expected = arrival_rate * (horizon_ns as f64 / 1e9);
         if expected > MAX_EXPECTED_ARRIVALS {
+            let field = match self.arrivals.process {
+                Process::Poisson | Process::Gamma { .. } => "arrivals.rate",
+                _ => "arrivals.process",
+            };
             return Err(invalid(
-                "arrivals.rate",
+                field,
                 format!(
-                    "λ·H = {rate:e} /s × {} s = {expected:e} expected arrivals, more than the \
+                    "λ·H = {arrival_rate:e} /s × {} s = {expected:e} expected arrivals, more than the \
                      {MAX_EXPECTED_ARRIVALS:e} a run may have",
                     self.horizon
                 ),
             ));
         }
         let per_user = rate / users as f64;
-        if per_user > MAX_RATE_PER_USER {
+        if self.arrivals.process == Process::Poisson && per_user > MAX_RATE_PER_USER {
             return Err(invalid(
                 "arrivals.rate",
                 format!(
@@ -471,19 +506,28 @@ impl Scenario {
             ));
         }
 
-        self.requests
-            .prompt
-            .validate("requests.prompt", DistKind::Tokens)?;
-        self.requests
-            .output_levels
-            .validate("requests.output_levels", DistKind::Tokens)?;
-        self.requests
-            .latency
-            .validate("requests.latency", DistKind::Seconds)?;
-        self.requests
-            .accuracy
-            .validate("requests.accuracy", DistKind::Tolerance)?;
-        self.check_classes()?;
+        let mut empirical = Columns::default();
+        for (field, dist, kind) in [
+            ("requests.prompt", &self.requests.prompt, DistKind::Tokens),
+            (
+                "requests.output_levels",
+                &self.requests.output_levels,
+                DistKind::Tokens,
+            ),
+            (
+                "requests.latency",
+                &self.requests.latency,
+                DistKind::Seconds,
+            ),
+            (
+                "requests.accuracy",
+                &self.requests.accuracy,
+                DistKind::Tolerance,
+            ),
+        ] {
+            dist.validate(field, kind, &mut empirical)?;
+        }
+        self.check_classes(&mut empirical)?;
 
         positive("channel.bandwidth_up", self.channel.bandwidth_up)?;
         positive("channel.bandwidth_down", self.channel.bandwidth_down)?;
@@ -594,6 +638,77 @@ impl Scenario {
             quant_name,
             quant,
             delta_ppl,
+            arrival_rate,
+            trace,
+            empirical,
         })
+    }
+
+    /// Checks `arrivals.process` (reading a replayed trace through once):
+    /// the mean total arrival rate over `[0, H]`, requests/s, and the trace's summary.
+    fn check_process(&self, horizon_ns: u64) -> Result<(f64, Option<TraceSummary>), ScenarioError> {
+        let rate = self.arrivals.rate;
+        match &self.arrivals.process {
+            Process::Poisson => Ok((rate, None)),
+            Process::Gamma { cv } => {
+                let cv = positive("arrivals.process.cv", *cv)?;
+                if cv > MAX_GAMMA_CV {
+                    return Err(invalid(
+                        "arrivals.process.cv",
+                        format!("must be at most {MAX_GAMMA_CV}, got {cv}"),
+                    ));
+                }
+                Ok((rate, None))
+            }
+            Process::Profile { segments } => {
+                if segments.is_empty() {
+                    return Err(invalid(
+                        "arrivals.process.segments",
+                        "must hold at least one (duration, rate)",
+                    ));
+                }
+                let (mut cycle_s, mut cycle_n) = (0.0, 0.0);
+                for (i, (d, r)) in segments.iter().enumerate() {
+                    seconds(&format!("arrivals.process.segments[{i}].0"), *d, false)?;
+                    non_negative(&format!("arrivals.process.segments[{i}].1"), *r)?;
+                    cycle_s += d;
+                    cycle_n += d * r;
+                }
+                if !cycle_n.is_finite() {
+                    return Err(invalid(
+                        "arrivals.process.segments",
+                        "the requests of one cycle, Σ duration·rate, are not finite",
+                    ));
+                }
+                Ok((cycle_n / cycle_s, None))
+            }
+            Process::Trace(spec) => {
+                let f = |x: &str| format!("arrivals.process.{x}");
+                positive(&f("time_scale"), spec.time_scale)?;
+                seconds(&f("start"), spec.start, true)?;
+                if spec.limit == Some(0) {
+                    return Err(invalid(f("limit"), "must be ≥ 1 (or None: no limit)"));
+                }
+                let sum = TraceSummary::of(spec).map_err(|e| invalid(f("path"), e.to_string()))?;
+                let h_s = horizon_ns as f64 / 1e9;
+                let mut n = match (spec.repeat, sum.period_ns()) {
+                    (false, _) => sum.rows as f64,
+                    (true, Some(p)) => sum.rows as f64 * h_s / (p * spec.time_scale / 1e9),
+                    (true, None) => {
+                        return Err(invalid(
+                            f("repeat"),
+                            format!(
+                                "{}: a trace needs two rows at distinct times to be looped",
+                                spec.path
+                            ),
+                        ))
+                    }
+                };
+                if let Some(l) = spec.limit {
+                    n = n.min(l as f64);
+                }
+                Ok((n / h_s, Some(sum)))
+            }
+        }
     }
 }

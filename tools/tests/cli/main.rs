@@ -11,3 +11,4 @@ mod run;
 mod scenarios;
 mod solve;
 mod sweep;
+mod workload;
