@@ -39,7 +39,7 @@ mod tests;
 
 pub use error::ScenarioError;
 pub use schema::{
-    Arrivals, Channel, Dist, Gpus, ModelSpec, QuantSpec, QueuePolicy, Requests, RonText, Scenario,
+    Arrivals, Channel, CostKind, Dist, GpuSpec, Gpus, ModelSpec, QuantSpec, QueuePolicy, Requests, RonText, Scenario,
     Slots, SweepAxis, SweepSpec, Users,
 };
 pub use size::{RunSize, LARGE_RUN_EVENTS};

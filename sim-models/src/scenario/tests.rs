@@ -47,6 +47,12 @@ fn round_trips_through_ron() {
             layers: 2,
             d_model: 64,
             d_ff: 256,
+            heads: None,
+            kv_heads: None,
+            head_dim: None,
+            gated: false,
+            vocab: None,
+            tied: false,
         },
         quant: QuantSpec::Custom {
             name: "W4".into(),
@@ -260,8 +266,10 @@ fn every_field_path_is_settable() {
         ("gpus.count", "4"),
         ("gpus.flops", "1e12"),
         ("gpus.memory", "40e9"),
+        ("gpus.gpu", "Some(Preset(\"A100-80GB-SXM\"))"),
         ("model", "OPT-13B"),
         ("quant", "FP16"),
+        ("cost", "Roofline"),
         ("accuracy_admission", "false"),
         ("scheduler", "(name: \"greedy\")"),
         ("scheduler.name", "greedy"),
@@ -278,6 +286,10 @@ fn every_field_path_is_settable() {
     }
     for (path, v) in samples {
         let mut s = base.clone();
+        if path == "cost" {
+            // The roofline needs a GPU model (MODEL.md §11).
+            s.set("gpus.gpu", "Some(Preset(\"L4\"))").unwrap();
+        }
         s.set(path, v).unwrap_or_else(|e| panic!("{e}"));
         assert_ne!(s, base, "{path} changed nothing");
         s.validate().unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -322,6 +334,12 @@ fn every_kind() -> Scenario {
             layers: u32::MAX,
             d_model: 64,
             d_ff: 256,
+            heads: None,
+            kv_heads: None,
+            head_dim: None,
+            gated: false,
+            vocab: None,
+            tied: false,
         },
         quant: QuantSpec::Custom {
             name: "W4".into(),
@@ -439,7 +457,13 @@ fn override_errors_name_the_field_and_the_type() {
             name: "t".into(),
             layers: 3,
             d_model: 8,
-            d_ff: 32
+            d_ff: 32,
+            heads: None,
+            kv_heads: None,
+            head_dim: None,
+            gated: false,
+            vocab: None,
+            tied: false,
         }
     );
     // A value is one RON value: it cannot reach past its field.

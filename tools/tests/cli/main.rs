@@ -3,6 +3,7 @@
 //! (add a name filter such as `golden` to run one subject).
 
 mod common;
+mod cost;
 mod golden;
 mod outputs;
 mod resolve;
