@@ -478,7 +478,11 @@ impl InstanceFile {
                 if !(1..=crate::cost::roofline::MAX_TP).contains(&r.tp) {
                     return Err(invalid(
                         "cost.tp",
-                        format!("must be in [1, {}], got {}", crate::cost::roofline::MAX_TP, r.tp),
+                        format!(
+                            "must be in [1, {}], got {}",
+                            crate::cost::roofline::MAX_TP,
+                            r.tp
+                        ),
                     ));
                 }
                 let pooled = r.tp as f64 * r.gpu.flops;

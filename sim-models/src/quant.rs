@@ -98,7 +98,8 @@ pub const QUANT_PRESETS: [QuantPreset; 6] = [
         activation_bits: 8,
         beta: 0.64,
         reference: false,
-        beta_source: "[decision] 1/1.56, SmoothQuant's end-to-end speed-up (arXiv 2211.10438, abstract)",
+        beta_source:
+            "[decision] 1/1.56, SmoothQuant's end-to-end speed-up (arXiv 2211.10438, abstract)",
     },
 ];
 
@@ -106,21 +107,81 @@ pub const QUANT_PRESETS: [QuantPreset; 6] = [
 /// not here is unknown — an error at load when accuracy admission needs it —
 /// except for the reference FP16, which is 0 on every model.
 pub const DELTA_PPL: [DeltaPpl; 12] = [
-    DeltaPpl { method: "W8A16", model: "BLOOM-3B", delta_ppl: 0.02, source: W8A16_DECISION },
-    DeltaPpl { method: "W8A16", model: "BLOOM-7.1B", delta_ppl: 0.02, source: W8A16_DECISION },
-    DeltaPpl { method: "W8A16", model: "OPT-13B", delta_ppl: 0.01, source: W8A16_DECISION },
-    DeltaPpl { method: "GPTQ", model: "BLOOM-3B", delta_ppl: 0.75, source: TABLE_II },
-    DeltaPpl { method: "GPTQ", model: "BLOOM-7.1B", delta_ppl: 0.54, source: TABLE_II },
-    DeltaPpl { method: "GPTQ", model: "OPT-13B", delta_ppl: 0.20, source: TABLE_II },
-    DeltaPpl { method: "ZQ-Local", model: "BLOOM-3B", delta_ppl: 0.92, source: TABLE_II },
-    DeltaPpl { method: "ZQ-Local", model: "BLOOM-7.1B", delta_ppl: 0.59, source: TABLE_II },
-    DeltaPpl { method: "ZQ-Local", model: "OPT-13B", delta_ppl: 0.42, source: TABLE_II },
+    DeltaPpl {
+        method: "W8A16",
+        model: "BLOOM-3B",
+        delta_ppl: 0.02,
+        source: W8A16_DECISION,
+    },
+    DeltaPpl {
+        method: "W8A16",
+        model: "BLOOM-7.1B",
+        delta_ppl: 0.02,
+        source: W8A16_DECISION,
+    },
+    DeltaPpl {
+        method: "W8A16",
+        model: "OPT-13B",
+        delta_ppl: 0.01,
+        source: W8A16_DECISION,
+    },
+    DeltaPpl {
+        method: "GPTQ",
+        model: "BLOOM-3B",
+        delta_ppl: 0.75,
+        source: TABLE_II,
+    },
+    DeltaPpl {
+        method: "GPTQ",
+        model: "BLOOM-7.1B",
+        delta_ppl: 0.54,
+        source: TABLE_II,
+    },
+    DeltaPpl {
+        method: "GPTQ",
+        model: "OPT-13B",
+        delta_ppl: 0.20,
+        source: TABLE_II,
+    },
+    DeltaPpl {
+        method: "ZQ-Local",
+        model: "BLOOM-3B",
+        delta_ppl: 0.92,
+        source: TABLE_II,
+    },
+    DeltaPpl {
+        method: "ZQ-Local",
+        model: "BLOOM-7.1B",
+        delta_ppl: 0.59,
+        source: TABLE_II,
+    },
+    DeltaPpl {
+        method: "ZQ-Local",
+        model: "OPT-13B",
+        delta_ppl: 0.42,
+        source: TABLE_II,
+    },
     // INT4, group size 128: OPT-13B 10.13 → 10.22; Llama-2-70B 3.32 → 3.41
     // (the latter also in the AWQ paper, arXiv 2306.00978, Llama-2 table).
-    DeltaPpl { method: "AWQ", model: "OPT-13B", delta_ppl: 0.09, source: LLMQ },
-    DeltaPpl { method: "AWQ", model: "Llama-2-70B", delta_ppl: 0.09, source: LLMQ },
+    DeltaPpl {
+        method: "AWQ",
+        model: "OPT-13B",
+        delta_ppl: 0.09,
+        source: LLMQ,
+    },
+    DeltaPpl {
+        method: "AWQ",
+        model: "Llama-2-70B",
+        delta_ppl: 0.09,
+        source: LLMQ,
+    },
     // W8A8: OPT-13B 10.13 → 10.14.
-    DeltaPpl { method: "SmoothQuant", model: "OPT-13B", delta_ppl: 0.01, source: LLMQ },
+    DeltaPpl {
+        method: "SmoothQuant",
+        model: "OPT-13B",
+        delta_ppl: 0.01,
+        source: LLMQ,
+    },
 ];
 
 /// Looks a quantization preset up by name (case-sensitive).
@@ -175,7 +236,9 @@ mod tests {
             assert!(!q.reference, "{}", r.method);
             assert!(!r.source.is_empty());
             assert!(
-                DELTA_PPL[..i].iter().all(|o| (o.method, o.model) != (r.method, r.model)),
+                DELTA_PPL[..i]
+                    .iter()
+                    .all(|o| (o.method, o.model) != (r.method, r.model)),
                 "{} on {} twice",
                 r.method,
                 r.model
@@ -185,9 +248,18 @@ mod tests {
 
     #[test]
     fn reference_is_zero_everywhere_and_missing_pairs_are_none() {
-        assert_eq!(quant_preset("FP16").unwrap().delta_ppl_for("Qwen2.5-7B"), Some(0.0));
-        assert_eq!(quant_preset("AWQ").unwrap().delta_ppl_for("Qwen2.5-7B"), None);
-        assert_eq!(quant_preset("GPTQ").unwrap().delta_ppl_for("Llama-3.1-8B"), None);
+        assert_eq!(
+            quant_preset("FP16").unwrap().delta_ppl_for("Qwen2.5-7B"),
+            Some(0.0)
+        );
+        assert_eq!(
+            quant_preset("AWQ").unwrap().delta_ppl_for("Qwen2.5-7B"),
+            None
+        );
+        assert_eq!(
+            quant_preset("GPTQ").unwrap().delta_ppl_for("Llama-3.1-8B"),
+            None
+        );
     }
 
     #[test]
@@ -202,7 +274,15 @@ mod tests {
         );
         assert_eq!(quant_preset("W8A16").unwrap().delta_ppl_for("custom"), None);
         // AWQ: 3.41 − 3.32 and 10.22 − 10.13; SmoothQuant: 10.14 − 10.13.
-        assert_eq!(quant_preset("AWQ").unwrap().delta_ppl_for("Llama-2-70B"), Some(0.09));
-        assert_eq!(quant_preset("SmoothQuant").unwrap().delta_ppl_for("OPT-13B"), Some(0.01));
+        assert_eq!(
+            quant_preset("AWQ").unwrap().delta_ppl_for("Llama-2-70B"),
+            Some(0.09)
+        );
+        assert_eq!(
+            quant_preset("SmoothQuant")
+                .unwrap()
+                .delta_ppl_for("OPT-13B"),
+            Some(0.01)
+        );
     }
 }

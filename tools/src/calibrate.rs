@@ -67,7 +67,10 @@ struct Report {
 /// no GPU preset, or the fit set is empty.
 pub fn run(a: &CalibrateArgs) -> anyhow::Result<String> {
     let all = read_measurements(&a.data)?;
-    let rows: Vec<Measurement> = all.into_iter().filter(|m| m.hardware == a.hardware).collect();
+    let rows: Vec<Measurement> = all
+        .into_iter()
+        .filter(|m| m.hardware == a.hardware)
+        .collect();
     if rows.is_empty() {
         return Err(bad_input(format!(
             "--hardware: no rows of {:?} in {}",
@@ -78,7 +81,12 @@ pub fn run(a: &CalibrateArgs) -> anyhow::Result<String> {
     let gpu_name = match &a.gpu {
         Some(g) => g.clone(),
         None => gpu_of(&a.hardware)
-            .ok_or_else(|| bad_input(format!("--gpu: {:?} maps to no GPU preset; name one", a.hardware)))?
+            .ok_or_else(|| {
+                bad_input(format!(
+                    "--gpu: {:?} maps to no GPU preset; name one",
+                    a.hardware
+                ))
+            })?
             .to_string(),
     };
     let gpu = gpu_preset(&gpu_name)
@@ -103,7 +111,10 @@ pub fn run(a: &CalibrateArgs) -> anyhow::Result<String> {
                 .collect();
             let e = errors(&sub, f.gpu);
             for (phase, pick) in [("prompt", 0usize), ("token", 1)] {
-                let v: Vec<f64> = e.iter().map(|p| if pick == 0 { p.0 } else { p.1 }).collect();
+                let v: Vec<f64> = e
+                    .iter()
+                    .map(|p| if pick == 0 { p.0 } else { p.1 })
+                    .collect();
                 groups.push(Group {
                     set,
                     model: model.clone(),

@@ -94,7 +94,9 @@ pub fn read_measurements(path: &Path) -> anyhow::Result<Vec<Measurement>> {
             bad_input(format!("{}{at}: {e}", path.display()))
         })?;
         let line = out.len() + 2;
-        let bad = |col: &str, why: String| bad_input(format!("{}:{line}: column `{col}`: {why}", path.display()));
+        let bad = |col: &str, why: String| {
+            bad_input(format!("{}:{line}: column `{col}`: {why}", path.display()))
+        };
         for (col, v) in [
             ("prompt_size", r.prompt_size),
             ("batch_size", r.batch_size),
@@ -107,7 +109,10 @@ pub fn read_measurements(path: &Path) -> anyhow::Result<Vec<Measurement>> {
         if !(2..=1_000_000_000).contains(&r.token_size) {
             return Err(bad(
                 "token_size",
-                format!("must be in [2, 10⁹] (a decode iteration needs a second token), got {}", r.token_size),
+                format!(
+                    "must be in [2, 10⁹] (a decode iteration needs a second token), got {}",
+                    r.token_size
+                ),
             ));
         }
         for (col, v) in [("prompt_time", r.prompt_time), ("token_time", r.token_time)] {
@@ -118,7 +123,10 @@ pub fn read_measurements(path: &Path) -> anyhow::Result<Vec<Measurement>> {
         let preset = preset_of(&r.model).ok_or_else(|| {
             bad(
                 "model",
-                format!("{:?} names no model preset (llama2-70b, bloom-176b, or a preset name)", r.model),
+                format!(
+                    "{:?} names no model preset (llama2-70b, bloom-176b, or a preset name)",
+                    r.model
+                ),
             )
         })?;
         out.push(Measurement {
@@ -155,9 +163,11 @@ pub fn cost_for(m: &Measurement, gpu: GpuParams) -> RooflineCost {
 /// The roofline's `(prompt_time, token_time)` for a measurement, s.
 pub fn predict(m: &Measurement, gpu: GpuParams) -> (f64, f64) {
     let c = cost_for(m, gpu);
-    let prompt = c.iteration(&IterationLoad::prefill(m.batch, m.prompt)).total;
-    let decode = c.decode_run_secs(m.batch, m.prompt + 1, m.prompt + m.tokens - 1)
-        / (m.tokens - 1) as f64;
+    let prompt = c
+        .iteration(&IterationLoad::prefill(m.batch, m.prompt))
+        .total;
+    let decode =
+        c.decode_run_secs(m.batch, m.prompt + 1, m.prompt + m.tokens - 1) / (m.tokens - 1) as f64;
     (prompt, decode)
 }
 
@@ -185,7 +195,11 @@ pub fn objective(rows: &[Measurement], gpu: GpuParams) -> f64 {
 
 /// Keeps `(η_F, η_B, t_0)` in `[10⁻³, 1]² × [0, 1 s]`.
 fn clamp(x: [f64; 3]) -> [f64; 3] {
-    [x[0].clamp(1e-3, 1.0), x[1].clamp(1e-3, 1.0), x[2].clamp(0.0, 1.0)]
+    [
+        x[0].clamp(1e-3, 1.0),
+        x[1].clamp(1e-3, 1.0),
+        x[2].clamp(0.0, 1.0),
+    ]
 }
 
 fn with(gpu: GpuParams, x: [f64; 3]) -> GpuParams {
@@ -200,7 +214,12 @@ fn with(gpu: GpuParams, x: [f64; 3]) -> GpuParams {
 
 /// Nelder–Mead (reflection 1, expansion 2, contraction ½, shrink ½) from `x0`
 /// with initial steps `step`, for `iters` iterations.
-fn nelder_mead(f: &dyn Fn([f64; 3]) -> f64, x0: [f64; 3], step: [f64; 3], iters: u32) -> ([f64; 3], f64) {
+fn nelder_mead(
+    f: &dyn Fn([f64; 3]) -> f64,
+    x0: [f64; 3],
+    step: [f64; 3],
+    iters: u32,
+) -> ([f64; 3], f64) {
     let mut simplex: Vec<([f64; 3], f64)> = (0..4)
         .map(|i| {
             let mut x = x0;
@@ -212,7 +231,11 @@ fn nelder_mead(f: &dyn Fn([f64; 3]) -> f64, x0: [f64; 3], step: [f64; 3], iters:
         })
         .collect();
     let lerp = |a: [f64; 3], b: [f64; 3], t: f64| -> [f64; 3] {
-        clamp([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]), a[2] + t * (b[2] - a[2])])
+        clamp([
+            a[0] + t * (b[0] - a[0]),
+            a[1] + t * (b[1] - a[1]),
+            a[2] + t * (b[2] - a[2]),
+        ])
     };
     for _ in 0..iters {
         simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
@@ -264,7 +287,9 @@ pub struct Fit {
 /// Bad input if there are no rows to fit on.
 pub fn fit(rows: &[Measurement], gpu: GpuParams) -> anyhow::Result<Fit> {
     if rows.is_empty() {
-        return Err(bad_input("no measurement rows to fit on (check --hardware, --fit-tp, --fit-model)"));
+        return Err(bad_input(
+            "no measurement rows to fit on (check --hardware, --fit-tp, --fit-model)",
+        ));
     }
     let f = |x: [f64; 3]| objective(rows, with(gpu, x));
     let mut best: Option<([f64; 3], f64)> = None;
@@ -282,7 +307,11 @@ pub fn fit(rows: &[Measurement], gpu: GpuParams) -> anyhow::Result<Fit> {
     // Polish the best start.
     let (x, obj) = {
         let r = nelder_mead(&f, x, [0.02, 0.02, 0.001], 400);
-        if r.1 < obj { r } else { (x, obj) }
+        if r.1 < obj {
+            r
+        } else {
+            (x, obj)
+        }
     };
     Ok(Fit {
         gpu: with(gpu, x),
@@ -304,7 +333,13 @@ mod tests {
         truth.eta_b = 0.7;
         truth.t_0 = 0.004;
         let mut rows = Vec::new();
-        for (prompt, batch, tokens, tp) in [(512, 1, 128, 2), (2048, 1, 128, 4), (512, 16, 128, 2), (8192, 1, 128, 4), (512, 64, 256, 2)] {
+        for (prompt, batch, tokens, tp) in [
+            (512, 1, 128, 2),
+            (2048, 1, 128, 4),
+            (512, 16, 128, 2),
+            (8192, 1, 128, 4),
+            (512, 64, 256, 2),
+        ] {
             let mut m = Measurement {
                 model: "llama2-70b".into(),
                 preset: "Llama-2-70B",

@@ -29,7 +29,17 @@ pub fn text() -> String {
     let _ = writeln!(
         s,
         "  {:<13} {:>6} {:>7} {:>6} {:>5} {:>8} {:>5} {:>5} {:>7} {:>5} {:>11}",
-        "name", "layers", "d_model", "d_ff", "heads", "kv_heads", "d_h", "gated", "vocab", "tied", "params (B)"
+        "name",
+        "layers",
+        "d_model",
+        "d_ff",
+        "heads",
+        "kv_heads",
+        "d_h",
+        "gated",
+        "vocab",
+        "tied",
+        "params (B)"
     );
     for m in &MODEL_PRESETS {
         let a = m.arch();
@@ -56,7 +66,16 @@ pub fn text() -> String {
     let _ = writeln!(
         s,
         "  {:<21} {:>9} {:>9} {:>7} {:>9} {:>9} {:>8} {:>5} {:>5} {:>8}",
-        "name", "fp16 TF/s", "int8 TO/s", "mem GB", "BW GB/s", "link GB/s", "link µs", "eta_F", "eta_B", "t_0 ms"
+        "name",
+        "fp16 TF/s",
+        "int8 TO/s",
+        "mem GB",
+        "BW GB/s",
+        "link GB/s",
+        "link µs",
+        "eta_F",
+        "eta_B",
+        "t_0 ms"
     );
     for g in &GPU_PRESETS {
         let p = g.params;
@@ -76,7 +95,10 @@ pub fn text() -> String {
             p.t_0 * 1e3
         );
     }
-    let _ = writeln!(s, "\nQuantization presets (quant: Preset(\"NAME\")); beta is used by cost: Flops only:");
+    let _ = writeln!(
+        s,
+        "\nQuantization presets (quant: Preset(\"NAME\")); beta is used by cost: Flops only:"
+    );
     for q in &QUANT_PRESETS {
         let _ = writeln!(
             s,
@@ -85,12 +107,23 @@ pub fn text() -> String {
             q.weight_bits,
             q.activation_bits,
             q.beta,
-            if q.reference { "  ΔPPL 0 on every model (the reference)" } else { "" }
+            if q.reference {
+                "  ΔPPL 0 on every model (the reference)"
+            } else {
+                ""
+            }
         );
     }
-    let _ = writeln!(s, "\nΔPPL per (method, model); a pair not listed is unknown:");
+    let _ = writeln!(
+        s,
+        "\nΔPPL per (method, model); a pair not listed is unknown:"
+    );
     for r in &DELTA_PPL {
-        let _ = writeln!(s, "  {:<12} {:<12} {:>5}  {}", r.method, r.model, r.delta_ppl, r.source);
+        let _ = writeln!(
+            s,
+            "  {:<12} {:<12} {:>5}  {}",
+            r.method, r.model, r.delta_ppl, r.source
+        );
     }
     s
 }

@@ -58,7 +58,10 @@ impl GpuParams {
             ("link_bandwidth", self.link_bandwidth),
         ] {
             if !(v.is_finite() && v > 0.0 && v < 1e30) {
-                return Err((field, format!("must be a finite number > 0 (and < 1e30), got {v}")));
+                return Err((
+                    field,
+                    format!("must be a finite number > 0 (and < 1e30), got {v}"),
+                ));
             }
         }
         for (field, v) in [("eta_f", self.eta_f), ("eta_b", self.eta_b)] {
@@ -169,13 +172,15 @@ pub const GPU_PRESETS: [GpuPreset; 7] = [
             bandwidth: 2039e9,
             link_bandwidth: 300e9,
             link_latency: 2e-6,
-            eta_f: 0.7,
-            eta_b: 0.8,
-            t_0: 0.0,
+            // `edgesim calibrate --hardware a100-80gb --fit-tp 2,4 --fit-model llama2-70b`
+            // (Splitwise measurements, data/measured/splitwise_perf_model.csv).
+            eta_f: 0.6794249676204795,
+            eta_b: 1.0,
+            t_0: 0.025885955070065324,
         },
-        fitted: false,
+        fitted: true,
         source: "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/a100/pdf/nvidia-a100-datasheet-us-nvidia-1758950-r4-web.pdf (A100 80GB SXM: fp16 tensor 312 TFLOP/s dense, int8 624 TOPS dense, 80 GB HBM2e, 2039 GB/s, NVLink 600 GB/s)",
-        notes: "NVLink 600 GB/s is both directions: 300 GB/s per direction; 2 µs latency assumed.",
+        notes: "NVLink 600 GB/s is both directions: 300 GB/s per direction; 2 µs latency assumed. eta_f, eta_b, t_0 fitted on Splitwise's Llama-2-70B TP 2 and 4 rows (docs/cost-model.md).",
     },
     GpuPreset {
         name: "H100-SXM",
@@ -186,13 +191,14 @@ pub const GPU_PRESETS: [GpuPreset; 7] = [
             bandwidth: 3.35e12,
             link_bandwidth: 450e9,
             link_latency: 2e-6,
-            eta_f: 0.7,
-            eta_b: 0.8,
-            t_0: 0.0,
+            // `edgesim calibrate --hardware h100-80gb --fit-tp 2,4 --fit-model llama2-70b`.
+            eta_f: 0.5393134954225918,
+            eta_b: 1.0,
+            t_0: 0.017245660529412423,
         },
-        fitted: false,
+        fitted: true,
         source: "https://resources.nvidia.com/en-us-tensor-core/nvidia-tensor-core-gpu-datasheet (H100 SXM: fp16 tensor 1979 TFLOP/s and int8 3958 TOPS with sparsity, 80 GB HBM3, 3.35 TB/s, NVLink 900 GB/s)",
-        notes: "Dense = half the sparsity figures: 989.5 TFLOP/s, 1979 TOPS. NVLink 900 GB/s both ways = 450 GB/s per direction; 2 µs latency assumed.",
+        notes: "Dense = half the sparsity figures: 989.5 TFLOP/s, 1979 TOPS. NVLink 900 GB/s both ways = 450 GB/s per direction; 2 µs latency assumed. eta_f, eta_b, t_0 fitted on Splitwise's Llama-2-70B TP 2 and 4 rows on h100-80gb (docs/cost-model.md).",
     },
     GpuPreset {
         name: "H200",
@@ -225,7 +231,9 @@ mod tests {
     #[test]
     fn every_preset_is_valid_and_sourced() {
         for p in &GPU_PRESETS {
-            p.params.check().unwrap_or_else(|e| panic!("{}: {e:?}", p.name));
+            p.params
+                .check()
+                .unwrap_or_else(|e| panic!("{}: {e:?}", p.name));
             assert!(p.source.starts_with("https://"), "{}", p.name);
             assert!(p.params.int8_ops >= p.params.flops, "{}", p.name);
         }

@@ -277,10 +277,16 @@ mod tests {
     #[test]
     fn every_preset_is_valid_and_heads_times_head_dim_is_d() {
         for p in &MODEL_PRESETS {
-            p.arch().check().unwrap_or_else(|e| panic!("{}: {e:?}", p.name));
+            p.arch()
+                .check()
+                .unwrap_or_else(|e| panic!("{}: {e:?}", p.name));
             // Every preset here has n_h·d_h = d (true of all ten configs).
             assert_eq!(p.heads * p.head_dim, p.dims.d_model, "{}", p.name);
-            assert!(p.source.starts_with("https://huggingface.co/"), "{}", p.name);
+            assert!(
+                p.source.starts_with("https://huggingface.co/"),
+                "{}",
+                p.name
+            );
         }
     }
 

@@ -39,8 +39,8 @@ mod tests;
 
 pub use error::ScenarioError;
 pub use schema::{
-    Arrivals, Channel, CostKind, Dist, GpuSpec, Gpus, ModelSpec, QuantSpec, QueuePolicy, Requests, RonText, Scenario,
-    Slots, SweepAxis, SweepSpec, Users,
+    Arrivals, Channel, CostKind, Dist, GpuSpec, Gpus, ModelSpec, QuantSpec, QueuePolicy, Requests,
+    RonText, Scenario, Slots, SweepAxis, SweepSpec, Users,
 };
 pub use size::{RunSize, LARGE_RUN_EVENTS};
 pub use sweep::{SweepPoint, MAX_REPLICATIONS, MAX_SWEEP_POINTS, MAX_SWEEP_RUNS};

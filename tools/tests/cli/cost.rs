@@ -53,7 +53,14 @@ fn one_iteration_has_every_part() {
 #[test]
 fn an_epoch_batch_orders_its_instants() {
     let v = json(&[
-        "cost", "--model", "Llama-3.2-3B", "--gpu", "L4", "--epoch", "512", "--outputs",
+        "cost",
+        "--model",
+        "Llama-3.2-3B",
+        "--gpu",
+        "L4",
+        "--epoch",
+        "512",
+        "--outputs",
         "4x128,2x256,1x512",
     ]);
     let first = v["first_token"].as_f64().unwrap();
@@ -76,10 +83,19 @@ fn an_epoch_batch_orders_its_instants() {
 fn bad_flags_name_the_flag() {
     let base = ["cost", "--model", "Llama-3.1-8B", "--gpu", "A100-80GB-SXM"];
     for (extra, expect) in [
-        (&["--prefill", "8*512"][..], "--prefill: expected COUNTxTOKENS"),
+        (
+            &["--prefill", "8*512"][..],
+            "--prefill: expected COUNTxTOKENS",
+        ),
         (&["--prefill", "0x512"][..], "--prefill"),
-        (&["--decode", "32x1024"][..], "--decode: expected COUNT@CONTEXT"),
-        (&["--epoch", "512", "--outputs", "4x"][..], "--outputs: expected COUNTxN"),
+        (
+            &["--decode", "32x1024"][..],
+            "--decode: expected COUNT@CONTEXT",
+        ),
+        (
+            &["--epoch", "512", "--outputs", "4x"][..],
+            "--outputs: expected COUNTxN",
+        ),
         (&["--tp", "0", "--decode", "1@1"][..], "--tp"),
         (&[][..], "give the iteration"),
     ] {
@@ -88,8 +104,24 @@ fn bad_flags_name_the_flag() {
         assert!(err.contains(expect), "{extra:?}: {err}");
     }
     for (args, expect) in [
-        (["cost", "--model", "Llama-9", "--gpu", "L4", "--decode", "1@1"], "--model: unknown preset \"Llama-9\""),
-        (["cost", "--model", "Mistral-7B", "--gpu", "B200", "--decode", "1@1"], "--gpu: unknown preset \"B200\""),
+        (
+            [
+                "cost", "--model", "Llama-9", "--gpu", "L4", "--decode", "1@1",
+            ],
+            "--model: unknown preset \"Llama-9\"",
+        ),
+        (
+            [
+                "cost",
+                "--model",
+                "Mistral-7B",
+                "--gpu",
+                "B200",
+                "--decode",
+                "1@1",
+            ],
+            "--gpu: unknown preset \"B200\"",
+        ),
     ] {
         let (code, _, err) = run(&args);
         assert_eq!(code, 2, "{err}");
@@ -105,9 +137,19 @@ fn bad_flags_name_the_flag() {
 #[test]
 fn calibration_reproduces_from_one_command() {
     for (hw, gpu) in [("a100-80gb", "A100-80GB-SXM"), ("h100-80gb", "H100-SXM")] {
-        let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/measured/splitwise_perf_model.csv");
+        let data = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../data/measured/splitwise_perf_model.csv"
+        );
         let v = json(&[
-            "calibrate", "--data", data, "--hardware", hw, "--fit-tp", "2,4", "--fit-model",
+            "calibrate",
+            "--data",
+            data,
+            "--hardware",
+            hw,
+            "--fit-tp",
+            "2,4",
+            "--fit-model",
             "llama2-70b",
         ]);
         let shipped = sim_models::cost::gpu_preset(gpu).unwrap();
@@ -136,12 +178,24 @@ fn calibrate_bad_input_names_the_field() {
          llama2-70b,a100-80gb,512,1,1,100.0,40.0,2\n",
     )
     .unwrap();
-    let (code, _, err) = run(&["calibrate", "--data", bad.to_str().unwrap(), "--hardware", "a100-80gb"]);
+    let (code, _, err) = run(&[
+        "calibrate",
+        "--data",
+        bad.to_str().unwrap(),
+        "--hardware",
+        "a100-80gb",
+    ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains(":2: column `token_size`"), "{err}");
     let (code, _, err) = run(&[
-        "calibrate", "--data", concat!(env!("CARGO_MANIFEST_DIR"), "/../data/measured/splitwise_perf_model.csv"),
-        "--hardware", "tpu-v5",
+        "calibrate",
+        "--data",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../data/measured/splitwise_perf_model.csv"
+        ),
+        "--hardware",
+        "tpu-v5",
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("--hardware: no rows of \"tpu-v5\""), "{err}");
