@@ -87,7 +87,7 @@ impl ModelArch {
                 return Err((field, format!("must be in [1, {max}], got {v}")));
             }
         }
-        if self.kv_heads > self.heads || self.heads % self.kv_heads != 0 {
+        if self.kv_heads > self.heads || !self.heads.is_multiple_of(self.kv_heads) {
             return Err((
                 "kv_heads",
                 format!(
