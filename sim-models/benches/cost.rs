@@ -33,7 +33,9 @@ fn costs() -> (FlopsCost, RooflineCost) {
 fn stepwise(c: &RooflineCost, s_pad: u32, levels: &[(u32, u64)]) -> f64 {
     let total: u64 = levels.iter().map(|l| l.1).sum();
     let max_n = levels.iter().map(|l| l.0).max().unwrap_or(1);
-    let mut t = c.iteration(&IterationLoad::prefill(total, s_pad as u64)).total;
+    let mut t = c
+        .iteration(&IterationLoad::prefill(total, s_pad as u64))
+        .total;
     for j in 1..max_n {
         let running: u64 = levels.iter().filter(|l| l.0 > j).map(|l| l.1).sum();
         t += c

@@ -203,44 +203,133 @@ impl RooflineCost {
         }
     }
 
+    /// The per-batch constants of the decode closed form.
+    fn coeffs(&self) -> Coeffs {
+        let (a, b) = self.decode_flops_coeffs();
+        let l = self.arch.dims.layers as f64;
+        let (comm_per_token, comm_fixed) = if self.tp <= 1 {
+            (0.0, 0.0)
+        } else {
+            let t = self.tp as f64;
+            let d = self.arch.dims.d_model as f64;
+            (
+                2.0 * l * 2.0 * (t - 1.0) / t * 2.0 * d / self.gpu.link_bandwidth,
+                2.0 * l * 2.0 * (t - 1.0) * self.gpu.link_latency,
+            )
+        };
+        Coeffs {
+            a,
+            b,
+            w: self.weight_read_bytes(),
+            k: self.kv_per_token(),
+            rf: self.flop_rate(),
+            rb: self.byte_rate(),
+            t_0: self.gpu.t_0,
+            comm_per_token,
+            comm_fixed,
+        }
+    }
+
     /// Sum, s, of the decode iterations of `count` sequences at contexts
     /// `c_first ..= c_last` (one token each; 0 if the range is empty), in
     /// closed form: two arithmetic series split at the compute/memory crossover.
     pub fn decode_run_secs(&self, count: u64, c_first: u64, c_last: u64) -> f64 {
+        self.coeffs().decode_run(count, c_first, c_last)
+    }
+
+    /// Seconds from the batch's start to the end of iteration `upto − 1`
+    /// (`upto ≥ 1`): the prefill of every request padded to `s_pad`, then
+    /// decode iterations `1 … upto − 1` over the requests with `n_i > j`.
+    pub fn elapsed_secs(&self, s_pad: u32, levels: &LevelCounts, upto: u32) -> f64 {
+        // Levels sorted by n; on the stack for the usual handful of levels.
+        let mut stack = [(0u32, 0u64); 16];
+        let mut heap = Vec::new();
+        let sorted: &mut [(u32, u64)] = if levels.len() <= stack.len() {
+            let mut k = 0;
+            for &(n, c) in levels.iter().filter(|l| l.1 > 0) {
+                stack[k] = (n.max(1), c);
+                k += 1;
+            }
+            &mut stack[..k]
+        } else {
+            heap.extend(
+                levels
+                    .iter()
+                    .filter(|l| l.1 > 0)
+                    .map(|&(n, c)| (n.max(1), c)),
+            );
+            &mut heap
+        };
+        if sorted.is_empty() {
+            return 0.0;
+        }
+        sorted.sort_unstable();
+        let coeffs = self.coeffs();
+        let total: u64 = sorted.iter().map(|l| l.1).sum();
+        let s = s_pad as u64;
+        let mut secs = self.iteration(&IterationLoad::prefill(total, s)).total;
+        let last = upto.saturating_sub(1) as u64; // last decode iteration counted
+        let mut running = total;
+        let mut from = 1u64; // first decode iteration of the current run
+        for &(n, count) in sorted.iter() {
+            let to = (n as u64 - 1).min(last);
+            if to >= from {
+                secs += coeffs.decode_run(running, s + from, s + to);
+            }
+            from = from.max(n as u64);
+            running -= count;
+            if from > last {
+                break;
+            }
+        }
+        secs
+    }
+}
+
+/// The constants of the decode closed form of one instance (MODEL.md §11):
+/// decode FLOPs per sequence `a + b·c`, bytes `w + r·k·c`, rates, overheads.
+struct Coeffs {
+    a: f64,
+    b: f64,
+    w: f64,
+    k: f64,
+    rf: f64,
+    rb: f64,
+    t_0: f64,
+    comm_per_token: f64,
+    comm_fixed: f64,
+}
+
+impl Coeffs {
+    /// Σ over contexts `c_first ..= c_last` of `max(t_compute, t_memory) + t_0 + t_comm`
+    /// for `count` decoding sequences: two arithmetic series split at the crossover.
+    fn decode_run(&self, count: u64, c_first: u64, c_last: u64) -> f64 {
         if count == 0 || c_last < c_first {
             return 0.0;
         }
         let r = count as f64;
-        let (a, b) = self.decode_flops_coeffs();
-        let (rf, rb) = (self.flop_rate(), self.byte_rate());
         // t_compute(c) = p0 + p1·c, t_memory(c) = q0 + q1·c.
-        let (p0, p1) = (r * a / rf, r * b / rf);
-        let (q0, q1) = (self.weight_read_bytes() / rb, r * self.kv_per_token() / rb);
+        let (p0, p1) = (r * self.a / self.rf, r * self.b / self.rf);
+        let (q0, q1) = (self.w / self.rb, r * self.k / self.rb);
         let compute_wins = |c: u64| p0 + p1 * c as f64 >= q0 + q1 * c as f64;
         let series = |u: f64, v: f64, lo: u64, hi: u64| -> f64 {
-            if hi < lo {
-                return 0.0;
-            }
             let n = (hi - lo + 1) as f64;
             n * u + v * (lo as f64 + hi as f64) * n / 2.0
         };
         // g(c) = t_compute − t_memory is linear: one sign change at most.
-        let increasing = p1 >= q1;
         let crossing = if p1 == q1 {
             f64::INFINITY
         } else {
             (q0 - p0) / (p1 - q1)
         };
-        // `split` = first c of the second part (the part where the other roof wins).
-        let mut split = if crossing.is_finite() {
-            crossing.ceil().clamp(c_first as f64, c_last as f64 + 1.0) as u64
+        // `split` = first c of the second part (where the other roof wins).
+        let (mut split, first_part_compute) = if crossing.is_finite() {
+            (
+                crossing.ceil().clamp(c_first as f64, c_last as f64 + 1.0) as u64,
+                p1 < q1,
+            )
         } else {
-            c_last + 1
-        };
-        let first_part_compute = if crossing.is_finite() {
-            !increasing
-        } else {
-            compute_wins(c_first)
+            (c_last + 1, compute_wins(c_first))
         };
         // Correct the f64 estimate of the crossover against the exact test.
         while split > c_first && compute_wins(split - 1) != first_part_compute {
@@ -254,47 +343,18 @@ impl RooflineCost {
         } else {
             ((q0, q1), (p0, p1))
         };
-        let n = (c_last - c_first + 1) as f64;
         let head = if split > c_first {
             series(first.0, first.1, c_first, split - 1)
         } else {
             0.0
         };
-        head + series(second.0, second.1, split.max(c_first), c_last)
-            + n * (self.gpu.t_0 + self.comm_secs(r))
-    }
-
-    /// Seconds from the batch's start to the end of iteration `upto − 1`
-    /// (`upto ≥ 1`): the prefill of every request padded to `s_pad`, then
-    /// decode iterations `1 … upto − 1` over the requests with `n_i > j`.
-    pub fn elapsed_secs(&self, s_pad: u32, levels: &LevelCounts, upto: u32) -> f64 {
-        let mut sorted: Vec<(u32, u64)> = levels
-            .iter()
-            .filter(|l| l.1 > 0)
-            .map(|&(n, c)| (n.max(1), c))
-            .collect();
-        if sorted.is_empty() {
-            return 0.0;
-        }
-        sorted.sort_unstable();
-        let total: u64 = sorted.iter().map(|l| l.1).sum();
-        let s = s_pad as u64;
-        let mut secs = self.iteration(&IterationLoad::prefill(total, s)).total;
-        let last = upto.saturating_sub(1) as u64; // last decode iteration counted
-        let mut running = total;
-        let mut from = 1u64; // first decode iteration of the current run
-        for &(n, count) in &sorted {
-            let to = (n as u64 - 1).min(last);
-            if to >= from {
-                secs += self.decode_run_secs(running, s + from, s + to);
-            }
-            from = from.max(n as u64);
-            running -= count;
-            if from > last {
-                break;
-            }
-        }
-        secs
+        let tail = if split <= c_last {
+            series(second.0, second.1, split, c_last)
+        } else {
+            0.0
+        };
+        let n = (c_last - c_first + 1) as f64;
+        head + tail + n * (self.t_0 + self.comm_per_token * r + self.comm_fixed)
     }
 }
 

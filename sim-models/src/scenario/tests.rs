@@ -668,3 +668,55 @@ fn messages_are_one_line() {
     let e = Scenario::default().set("name\u{8}", "x").unwrap_err();
     assert!(!e.to_string().chars().any(char::is_control), "{e}");
 }
+
+#[test]
+fn roofline_scenario_builds_the_roofline_on_the_pool_and_on_one_gpu() {
+    use crate::cost::CostSpec;
+    let s = Scenario::from_ron_str(
+        "(gpus: (count: 4, gpu: Some(Preset(\"L4\"))), model: Preset(\"Llama-3.2-3B\"), \
+          quant: Preset(\"FP16\"), cost: Roofline)",
+    )
+    .unwrap();
+    let sys = s.resolve().unwrap();
+    // The named GPU sets c and m: 121 TFLOP/s and 24 GB (L4 preset).
+    assert_eq!((sys.flops_per_gpu, sys.memory_per_gpu), (121e12, 24e9));
+    let CostSpec::Roofline(pooled) = sys.pooled_cost().spec() else {
+        panic!("pooled cost is not the roofline")
+    };
+    assert_eq!(pooled.tp, 4);
+    let CostSpec::Roofline(single) = sys.single_gpu_cost().spec() else {
+        panic!("single-GPU cost is not the roofline")
+    };
+    assert_eq!(single.tp, 1);
+    // The default stays the paper's model.
+    assert!(matches!(
+        Scenario::default().resolve().unwrap().pooled_cost().spec(),
+        CostSpec::Flops(_)
+    ));
+}
+
+#[test]
+fn custom_model_takes_the_roofline_fields() {
+    let s = Scenario::from_ron_str(
+        "(gpus: (count: 1, gpu: Some(Preset(\"L4\"))), accuracy_admission: false, cost: Roofline, \
+          model: Custom(name: \"tiny\", layers: 2, d_model: 64, d_ff: 256, heads: Some(4), \
+          kv_heads: Some(2), vocab: Some(1000), gated: true))",
+    )
+    .unwrap();
+    let sys = s.resolve().unwrap();
+    let a = sys.arch.unwrap();
+    // head_dim defaults to d/n_h = 64/4 = 16.
+    assert_eq!(
+        (a.heads, a.kv_heads, a.head_dim, a.gated, a.tied),
+        (4, 2, 16, true, false)
+    );
+    // kv_heads must divide heads: the error names the field.
+    let bad = Scenario::from_ron_str(
+        "(gpus: (count: 1, gpu: Some(Preset(\"L4\"))), accuracy_admission: false, cost: Roofline, \
+          model: Custom(name: \"tiny\", layers: 2, d_model: 64, d_ff: 256, heads: Some(4), \
+          kv_heads: Some(3), vocab: Some(1000)))",
+    )
+    .unwrap();
+    let e = bad.resolve().unwrap_err().to_string();
+    assert!(e.contains("model.kv_heads"), "{e}");
+}
