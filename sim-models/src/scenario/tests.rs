@@ -715,8 +715,7 @@ fn custom_model_takes_the_roofline_fields() {
         "(gpus: (count: 1, gpu: Some(Preset(\"L4\"))), accuracy_admission: false, cost: Roofline, \
           model: Custom(name: \"tiny\", layers: 2, d_model: 64, d_ff: 256, heads: Some(4), \
           kv_heads: Some(3), vocab: Some(1000)))",
-    )
-    .unwrap();
-    let e = bad.resolve().unwrap_err().to_string();
+    );
+    let e = bad.unwrap_err().to_string();
     assert!(e.contains("model.kv_heads"), "{e}");
 }
