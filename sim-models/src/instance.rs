@@ -530,6 +530,34 @@ mod tests {
     }
 
     #[test]
+    fn roofline_instances_round_trip_and_check_flops() {
+        let mut inst = Instance::from_ron_str(EXAMPLE).unwrap();
+        let roof = RooflineCost {
+            arch: crate::cost::model_preset("Llama-3.2-3B").unwrap().arch(),
+            quant: QuantParams {
+                alpha_w: 1.0,
+                alpha_kv: 1.0,
+                beta: 1.0,
+            },
+            gpu: crate::cost::gpu_preset("L4").unwrap().params,
+            tp: 2,
+        };
+        inst.cost = CostSpec::Roofline(roof).build();
+        let text = inst.to_ron_string();
+        assert!(text.contains("Roofline("), "{text}");
+        let again = Instance::from_ron_str(&text).unwrap();
+        assert_eq!(again, inst);
+        // `flops` must be tp·gpu.flops = 2·121e12.
+        let wrong = text.replace("flops: 242000000000000.0", "flops: 1e12");
+        assert_ne!(wrong, text);
+        let e = Instance::from_ron_str(&wrong).unwrap_err();
+        assert!(
+            matches!(&e, InstanceError::Invalid { field, .. } if field == "flops"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn round_trips_exactly() {
         let mut inst = Instance::from_ron_str(EXAMPLE).unwrap();
         inst.requests[2] = Candidate::new(9, 300, 128, 1_234_567_891, 3.3e-5, 1.7e-7);
