@@ -174,9 +174,9 @@ pub const GPU_PRESETS: [GpuPreset; 7] = [
             link_latency: 2e-6,
             // `edgesim calibrate --hardware a100-80gb --fit-tp 2,4 --fit-model llama2-70b`
             // (Splitwise measurements, data/measured/splitwise_perf_model.csv).
-            eta_f: 0.6794249676204795,
+            eta_f: 0.6794249676204845,
             eta_b: 1.0,
-            t_0: 0.025885955070065324,
+            t_0: 0.025885955070065397,
         },
         fitted: true,
         source: "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/a100/pdf/nvidia-a100-datasheet-us-nvidia-1758950-r4-web.pdf (A100 80GB SXM: fp16 tensor 312 TFLOP/s dense, int8 624 TOPS dense, 80 GB HBM2e, 2039 GB/s, NVLink 600 GB/s)",
@@ -192,9 +192,9 @@ pub const GPU_PRESETS: [GpuPreset; 7] = [
             link_bandwidth: 450e9,
             link_latency: 2e-6,
             // `edgesim calibrate --hardware h100-80gb --fit-tp 2,4 --fit-model llama2-70b`.
-            eta_f: 0.5393134954225918,
+            eta_f: 0.5393134954226004,
             eta_b: 1.0,
-            t_0: 0.017245660529412423,
+            t_0: 0.01724566052941285,
         },
         fitted: true,
         source: "https://resources.nvidia.com/en-us-tensor-core/nvidia-tensor-core-gpu-datasheet (H100 SXM: fp16 tensor 1979 TFLOP/s and int8 3958 TOPS with sparsity, 80 GB HBM3, 3.35 TB/s, NVLink 900 GB/s)",

@@ -159,7 +159,13 @@ fn calibration_reproduces_from_one_command() {
             ("eta_b", shipped.params.eta_b),
             ("t_0", shipped.params.t_0),
         ] {
-            assert_eq!(v["fit"][k].as_f64(), Some(x), "{gpu} {k}: {v}");
+            // To the last few bits (the fit is deterministic; a change in the
+            // roofline's arithmetic order may move the last digit).
+            let got = v["fit"][k].as_f64().unwrap();
+            assert!(
+                (got - x).abs() <= 1e-9 * x.abs(),
+                "{gpu} {k}: {got} vs shipped {x}"
+            );
         }
         // 2 fit groups (TP 2, 4) and 2 held out (llama TP 8, bloom TP 8), two phases each.
         assert_eq!(v["groups"].as_array().unwrap().len(), 8, "{v}");
