@@ -14,7 +14,8 @@ pub struct QuantParams {
     pub beta: f64,
 }
 
-/// A quantization preset: bits, `β` and ΔPPL per model (MODEL.md §6 table).
+/// A quantization method: bits and `β` (MODEL.md §6); its ΔPPL per model is
+/// in [`DELTA_PPL`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct QuantPreset {
     /// Name used in scenario files (`"W8A16"`, `"GPTQ"`, …).
@@ -23,41 +24,163 @@ pub struct QuantPreset {
     pub weight_bits: u32,
     /// Activation (and KV-cache) bits.
     pub activation_bits: u32,
-    /// Compute-time factor `β` (a **[decision]** of MODEL.md §6).
+    /// Compute-time factor `β` of `cost: Flops` (a **[decision]** of MODEL.md §6;
+    /// not used by `cost: Roofline`).
     pub beta: f64,
-    /// ΔPPL per model preset name (MODEL.md §6 table).
-    pub delta_ppl: [(&'static str, f64); 3],
+    /// The unquantized reference: its ΔPPL is 0 on every model by definition.
+    pub reference: bool,
+    /// Where `β` comes from.
+    pub beta_source: &'static str,
 }
 
-/// The presets of MODEL.md §6; W4A16 ΔPPL values are the paper's Table II.
-pub const QUANT_PRESETS: [QuantPreset; 4] = [
+/// One measured (or decided) ΔPPL: `method` on `model`, with its source.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DeltaPpl {
+    /// Quantization preset name.
+    pub method: &'static str,
+    /// Model preset name.
+    pub model: &'static str,
+    /// Perplexity increase over fp16.
+    pub delta_ppl: f64,
+    /// Where the figure comes from.
+    pub source: &'static str,
+}
+
+const TABLE_II: &str = "arXiv 2405.07140 Table II";
+const W8A16_DECISION: &str = "[decision] MODEL.md §6 (the paper gives no W8A16 figure)";
+const LLMQ: &str = "https://github.com/dwithchenna/llm-quantization (WikiText-2, fp16 PPL OPT-13B 10.13, Llama-2-70B 3.32)";
+
+/// The quantization methods (MODEL.md §6, §11).
+pub const QUANT_PRESETS: [QuantPreset; 6] = [
     QuantPreset {
         name: "FP16",
         weight_bits: 16,
         activation_bits: 16,
         beta: 1.0,
-        delta_ppl: [("BLOOM-3B", 0.0), ("BLOOM-7.1B", 0.0), ("OPT-13B", 0.0)],
+        reference: true,
+        beta_source: "the reference",
     },
     QuantPreset {
         name: "W8A16",
         weight_bits: 8,
         activation_bits: 16,
         beta: 0.75,
-        delta_ppl: [("BLOOM-3B", 0.02), ("BLOOM-7.1B", 0.02), ("OPT-13B", 0.01)],
+        reference: false,
+        beta_source: "[decision] MODEL.md §6",
     },
     QuantPreset {
         name: "GPTQ",
         weight_bits: 4,
         activation_bits: 16,
         beta: 0.55,
-        delta_ppl: [("BLOOM-3B", 0.75), ("BLOOM-7.1B", 0.54), ("OPT-13B", 0.20)],
+        reference: false,
+        beta_source: "[decision] MODEL.md §6",
     },
     QuantPreset {
         name: "ZQ-Local",
         weight_bits: 4,
         activation_bits: 16,
         beta: 0.55,
-        delta_ppl: [("BLOOM-3B", 0.92), ("BLOOM-7.1B", 0.59), ("OPT-13B", 0.42)],
+        reference: false,
+        beta_source: "[decision] MODEL.md §6",
+    },
+    QuantPreset {
+        name: "AWQ",
+        weight_bits: 4,
+        activation_bits: 16,
+        beta: 0.55,
+        reference: false,
+        beta_source: "[decision] as GPTQ (W4A16)",
+    },
+    QuantPreset {
+        name: "SmoothQuant",
+        weight_bits: 8,
+        activation_bits: 8,
+        beta: 0.64,
+        reference: false,
+        beta_source:
+            "[decision] 1/1.56, SmoothQuant's end-to-end speed-up (arXiv 2211.10438, abstract)",
+    },
+];
+
+/// ΔPPL per (method, model), one row each (MODEL.md §6, §11). A pair that is
+/// not here is unknown — an error at load when accuracy admission needs it —
+/// except for the reference FP16, which is 0 on every model.
+pub const DELTA_PPL: [DeltaPpl; 12] = [
+    DeltaPpl {
+        method: "W8A16",
+        model: "BLOOM-3B",
+        delta_ppl: 0.02,
+        source: W8A16_DECISION,
+    },
+    DeltaPpl {
+        method: "W8A16",
+        model: "BLOOM-7.1B",
+        delta_ppl: 0.02,
+        source: W8A16_DECISION,
+    },
+    DeltaPpl {
+        method: "W8A16",
+        model: "OPT-13B",
+        delta_ppl: 0.01,
+        source: W8A16_DECISION,
+    },
+    DeltaPpl {
+        method: "GPTQ",
+        model: "BLOOM-3B",
+        delta_ppl: 0.75,
+        source: TABLE_II,
+    },
+    DeltaPpl {
+        method: "GPTQ",
+        model: "BLOOM-7.1B",
+        delta_ppl: 0.54,
+        source: TABLE_II,
+    },
+    DeltaPpl {
+        method: "GPTQ",
+        model: "OPT-13B",
+        delta_ppl: 0.20,
+        source: TABLE_II,
+    },
+    DeltaPpl {
+        method: "ZQ-Local",
+        model: "BLOOM-3B",
+        delta_ppl: 0.92,
+        source: TABLE_II,
+    },
+    DeltaPpl {
+        method: "ZQ-Local",
+        model: "BLOOM-7.1B",
+        delta_ppl: 0.59,
+        source: TABLE_II,
+    },
+    DeltaPpl {
+        method: "ZQ-Local",
+        model: "OPT-13B",
+        delta_ppl: 0.42,
+        source: TABLE_II,
+    },
+    // INT4, group size 128: OPT-13B 10.13 → 10.22; Llama-2-70B 3.32 → 3.41
+    // (the latter also in the AWQ paper, arXiv 2306.00978, Llama-2 table).
+    DeltaPpl {
+        method: "AWQ",
+        model: "OPT-13B",
+        delta_ppl: 0.09,
+        source: LLMQ,
+    },
+    DeltaPpl {
+        method: "AWQ",
+        model: "Llama-2-70B",
+        delta_ppl: 0.09,
+        source: LLMQ,
+    },
+    // W8A8: OPT-13B 10.13 → 10.14.
+    DeltaPpl {
+        method: "SmoothQuant",
+        model: "OPT-13B",
+        delta_ppl: 0.01,
+        source: LLMQ,
     },
 ];
 
@@ -76,12 +199,20 @@ impl QuantPreset {
         }
     }
 
-    /// ΔPPL of this method on the model preset with the given name, if it is one of the three.
+    /// ΔPPL of this method on the model preset with the given name: 0 for the
+    /// reference, else its row of [`DELTA_PPL`], `None` if there is none.
     pub fn delta_ppl_for(&self, model: &str) -> Option<f64> {
-        self.delta_ppl
+        if self.reference {
+            return Some(0.0);
+        }
+        self.delta_ppl_row(model).map(|r| r.delta_ppl)
+    }
+
+    /// The row of [`DELTA_PPL`] for this method on `model`, if any.
+    pub fn delta_ppl_row(&self, model: &str) -> Option<&'static DeltaPpl> {
+        DELTA_PPL
             .iter()
-            .find(|(m, _)| *m == model)
-            .map(|&(_, d)| d)
+            .find(|r| r.method == self.name && r.model == model)
     }
 }
 
@@ -98,12 +229,37 @@ mod tests {
     }
 
     #[test]
-    fn every_delta_ppl_names_a_model_preset() {
-        for q in &QUANT_PRESETS {
-            for (m, _) in q.delta_ppl {
-                assert!(crate::cost::model_preset(m).is_some(), "{}: {m}", q.name);
-            }
+    fn every_delta_ppl_row_names_a_preset_pair_once() {
+        for (i, r) in DELTA_PPL.iter().enumerate() {
+            assert!(crate::cost::model_preset(r.model).is_some(), "{}", r.model);
+            let q = quant_preset(r.method).unwrap();
+            assert!(!q.reference, "{}", r.method);
+            assert!(!r.source.is_empty());
+            assert!(
+                DELTA_PPL[..i]
+                    .iter()
+                    .all(|o| (o.method, o.model) != (r.method, r.model)),
+                "{} on {} twice",
+                r.method,
+                r.model
+            );
         }
+    }
+
+    #[test]
+    fn reference_is_zero_everywhere_and_missing_pairs_are_none() {
+        assert_eq!(
+            quant_preset("FP16").unwrap().delta_ppl_for("Qwen2.5-7B"),
+            Some(0.0)
+        );
+        assert_eq!(
+            quant_preset("AWQ").unwrap().delta_ppl_for("Qwen2.5-7B"),
+            None
+        );
+        assert_eq!(
+            quant_preset("GPTQ").unwrap().delta_ppl_for("Llama-3.1-8B"),
+            None
+        );
     }
 
     #[test]
@@ -116,6 +272,17 @@ mod tests {
             quant_preset("ZQ-Local").unwrap().delta_ppl_for("OPT-13B"),
             Some(0.42)
         );
-        assert_eq!(quant_preset("FP16").unwrap().delta_ppl_for("custom"), None);
+        assert_eq!(quant_preset("W8A16").unwrap().delta_ppl_for("custom"), None);
+        // AWQ: 3.41 − 3.32 and 10.22 − 10.13; SmoothQuant: 10.14 − 10.13.
+        assert_eq!(
+            quant_preset("AWQ").unwrap().delta_ppl_for("Llama-2-70B"),
+            Some(0.09)
+        );
+        assert_eq!(
+            quant_preset("SmoothQuant")
+                .unwrap()
+                .delta_ppl_for("OPT-13B"),
+            Some(0.01)
+        );
     }
 }

@@ -6,6 +6,8 @@
 //! - [`failure`]: bad input (exit status 2) against any other failure;
 //! - [`scenario_file`]: reading a scenario file (or the built-in default),
 //!   its overrides and checks, and building its scheduler;
+//! - [`calibration`]: measured iteration times and the fit of the
+//!   roofline's calibration constants (`edgesim calibrate`);
 //! - [`instance_file`]: reading a standalone scheduling instance and one
 //!   scheduler's answer on it;
 //! - [`sweep_grid`]: the points of a scenario's `sweep` section and the
@@ -34,6 +36,7 @@
 #![deny(missing_docs, clippy::missing_errors_doc)]
 
 pub mod arrival_stats;
+pub mod calibration;
 pub mod chart;
 pub mod failure;
 pub mod files;

@@ -10,6 +10,8 @@
 //! parse, a meaningless value, an unknown flag), 1 for any other failure.
 
 mod bench;
+mod calibrate;
+mod cost;
 mod interrupt;
 mod list;
 mod merge;
@@ -50,8 +52,12 @@ enum Command {
     Solve(solve::SolveArgs),
     /// Re-solve every dumped instance of directories with several schedulers; CSV and node reduction.
     Resolve(resolve::ResolveArgs),
-    /// List the schedulers, model presets and quantization presets.
+    /// List the schedulers, model, GPU and quantization presets.
     List,
+    /// Roofline time (MODEL.md §11) of one iteration or one epoch batch, as JSON.
+    Cost(cost::CostArgs),
+    /// Fit the roofline's η_F, η_B, t_0 for one GPU on measured times; print the fit and its error.
+    Calibrate(calibrate::CalibrateArgs),
     /// Run every point × replication of a scenario's sweep grid; write results.csv.
     Sweep(sweep::SweepArgs),
     /// Combine the directories of a sharded sweep into one (same results.csv as unsharded).
@@ -148,6 +154,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<Done> {
         }
         Command::Workload(a) => print_line(&workload::run(&a)?).map(|_| Done::Ok),
         Command::List => print_line(list::text().trim_end()).map(|_| Done::Ok),
+        Command::Cost(a) => print_line(&cost::run(&a)?).map(|_| Done::Ok),
+        Command::Calibrate(a) => print_line(&calibrate::run(&a)?).map(|_| Done::Ok),
         Command::Plot(a) => {
             let files = plot::run(&a)?;
             // One file: silent, as before; a run's charts: say where they are.

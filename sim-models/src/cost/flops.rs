@@ -35,53 +35,6 @@ pub struct ModelDims {
     pub d_ff: u32,
 }
 
-/// A named model preset (MODEL.md §5 table).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ModelPreset {
-    /// Name used in scenario files (`"BLOOM-3B"`, …).
-    pub name: &'static str,
-    /// Its dimensions.
-    pub dims: ModelDims,
-    /// Attention heads (informational: heads · head dim = `d_m`).
-    pub heads: u32,
-}
-
-/// The paper's three models (Table I), FFN = 4·d_m.
-pub const MODEL_PRESETS: [ModelPreset; 3] = [
-    ModelPreset {
-        name: "BLOOM-3B",
-        dims: ModelDims {
-            layers: 30,
-            d_model: 2560,
-            d_ff: 10240,
-        },
-        heads: 32,
-    },
-    ModelPreset {
-        name: "BLOOM-7.1B",
-        dims: ModelDims {
-            layers: 30,
-            d_model: 4096,
-            d_ff: 16384,
-        },
-        heads: 32,
-    },
-    ModelPreset {
-        name: "OPT-13B",
-        dims: ModelDims {
-            layers: 40,
-            d_model: 5120,
-            d_ff: 20480,
-        },
-        heads: 40,
-    },
-];
-
-/// Looks a model preset up by its name (case-sensitive).
-pub fn model_preset(name: &str) -> Option<&'static ModelPreset> {
-    MODEL_PRESETS.iter().find(|p| p.name == name)
-}
-
 impl ModelDims {
     /// Checks the dimensions against the bounds that keep every FLOP count of
     /// a batch exact in `u128`: with `L ≤ 10⁴`, `d_m ≤ 10⁶`, `d_f ≤ 10⁷` and
@@ -262,6 +215,8 @@ pub fn batch_time_ns(flops: u128, beta: f64, flop_rate: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::cost::MODEL_PRESETS;
 
     const BLOOM3B: ModelDims = MODEL_PRESETS[0].dims;
 

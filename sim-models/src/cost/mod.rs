@@ -13,16 +13,26 @@
 //! - [`flops::FlopsCost`], the paper's model (§5): `t = β·FLOPs/C` with exact
 //!   integer FLOP counts. Its time is additive in per-request FLOPs, which the
 //!   search schedulers exploit through [`CostModel::flops`] (the fast path).
+//! - [`roofline::RooflineCost`], MODEL.md §11: each iteration bound by
+//!   compute or by memory bandwidth, with tensor parallelism over the pool.
+//!
+//! The presets they read are here too: [`models`] (architectures, with
+//! sources) and [`gpus`] (datasheet rates and calibration constants).
 
 pub mod flops;
+pub mod gpus;
+pub mod models;
+pub mod roofline;
 
 use std::fmt::Debug;
 use std::sync::Arc;
 
 pub use flops::{
-    batch_time_ns, flops_to_secs, model_preset, secs_to_ns_saturating, FlopsCost, ModelDims,
-    ModelPreset, MAX_TOKENS, MODEL_PRESETS,
+    batch_time_ns, flops_to_secs, secs_to_ns_saturating, FlopsCost, ModelDims, MAX_TOKENS,
 };
+pub use gpus::{gpu_preset, GpuParams, GpuPreset, GPU_PRESETS};
+pub use models::{model_preset, ModelArch, ModelPreset, MODEL_PRESETS};
+pub use roofline::{IterationLoad, IterationTime, RooflineCost};
 
 /// A batch's requests grouped by output length: `(n, count)` pairs, each `n`
 /// (tokens) at most once, in any order. The time of a batch depends only on
@@ -74,6 +84,8 @@ pub trait CostModel: Debug + Send + Sync {
 pub enum CostSpec {
     /// The paper's FLOP-count model (§5).
     Flops(FlopsCost),
+    /// The roofline (§11).
+    Roofline(RooflineCost),
 }
 
 impl CostSpec {
@@ -81,6 +93,7 @@ impl CostSpec {
     pub fn build(&self) -> Arc<dyn CostModel> {
         match self {
             CostSpec::Flops(f) => Arc::new(*f),
+            CostSpec::Roofline(r) => Arc::new(*r),
         }
     }
 }

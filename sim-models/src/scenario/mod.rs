@@ -40,8 +40,9 @@ mod tests;
 pub use error::ScenarioError;
 pub use schema::MAX_CLASSES;
 pub use schema::{
-    Arrivals, Channel, Dist, Gpus, ModelSpec, Process, QuantSpec, QueuePolicy, Requests, RonText,
-    Scenario, ServiceClass, Slots, SweepAxis, SweepSpec, TraceFormat, TraceSpec, UserAssign, Users,
+    Arrivals, Channel, CostKind, Dist, GpuSpec, Gpus, ModelSpec, Process, QuantSpec, QueuePolicy,
+    Requests, RonText, Scenario, ServiceClass, Slots, SweepAxis, SweepSpec, TraceFormat, TraceSpec,
+    UserAssign, Users,
 };
 pub use size::{RunSize, LARGE_RUN_EVENTS};
 pub use sweep::{SweepPoint, MAX_REPLICATIONS, MAX_SWEEP_POINTS, MAX_SWEEP_RUNS};

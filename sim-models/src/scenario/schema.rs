@@ -40,6 +40,8 @@ pub struct Scenario {
     pub model: ModelSpec,
     /// The quantization method (MODEL.md §6).
     pub quant: QuantSpec,
+    /// The cost model (MODEL.md §5, §11): `Flops` (the paper's) or `Roofline`.
+    pub cost: CostKind,
     /// Whether requests with `ΔPPL > ε_i` are rejected at arrival (MODEL.md §2, (1e)).
     /// `false` ignores accuracy (paper Fig. 6(a)).
     pub accuracy_admission: bool,
@@ -277,6 +279,64 @@ pub struct Gpus {
     pub flops: f64,
     /// Memory of one GPU, bytes, `m` (> 0).
     pub memory: f64,
+    /// The GPU model (MODEL.md §11): when given, its peak fp16 rate and memory
+    /// replace `flops` and `memory` (which must then be left out), and
+    /// `cost: Roofline` reads its bandwidth, interconnect and calibration.
+    pub gpu: Option<GpuSpec>,
+}
+
+/// The cost model of a scenario (MODEL.md §5, §11).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CostKind {
+    /// The paper's: `t = β·FLOPs/(G·c)` (MODEL.md §5).
+    #[default]
+    Flops,
+    /// Memory-bandwidth-aware: a batch runs on the pool as one tensor-parallel
+    /// instance (`T = G`), each iteration bound by compute or memory (MODEL.md §11).
+    /// Needs `gpus.gpu`.
+    Roofline,
+}
+
+/// A GPU model (MODEL.md §11).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum GpuSpec {
+    /// A preset: `"Jetson-TX2"`, `"L4"`, `"A100-80GB-SXM"`, … (`edgesim list`).
+    Preset(String),
+    /// A custom GPU, with the preset fields.
+    Custom {
+        /// Name (for outputs).
+        name: String,
+        /// `F`, peak dense fp16 FLOP/s.
+        flops: f64,
+        /// `F8`, peak dense int8 OP/s.
+        int8_ops: f64,
+        /// `m`, bytes.
+        memory: f64,
+        /// `BW`, bytes/s.
+        bandwidth: f64,
+        /// `BW_link`, bytes/s per direction.
+        link_bandwidth: f64,
+        /// `λ_link`, s.
+        link_latency: f64,
+        /// `η_F ∈ (0, 1]` (default 0.7, not fitted).
+        #[serde(default = "default_eta_f")]
+        eta_f: f64,
+        /// `η_B ∈ (0, 1]` (default 0.8, not fitted).
+        #[serde(default = "default_eta_b")]
+        eta_b: f64,
+        /// `t_0 ≥ 0`, s (default 0).
+        #[serde(default)]
+        t_0: f64,
+    },
+}
+
+fn default_eta_f() -> f64 {
+    crate::cost::gpus::DEFAULT_ETA_F
+}
+
+fn default_eta_b() -> f64 {
+    crate::cost::gpus::DEFAULT_ETA_B
 }
 
 /// The LLM (MODEL.md §5).
@@ -295,6 +355,24 @@ pub enum ModelSpec {
         d_model: u32,
         /// Feed-forward dimension `d_f` (≥ 1; `4·d_m` in the paper's models).
         d_ff: u32,
+        /// Query heads `n_h` (needed by `cost: Roofline` only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        heads: Option<u32>,
+        /// Key/value heads `n_kv` (default `n_h`: no grouped-query attention).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kv_heads: Option<u32>,
+        /// Head size `d_h` (default `d_model/heads`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        head_dim: Option<u32>,
+        /// Gated (SwiGLU) FFN (default `false`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        gated: bool,
+        /// Vocabulary `V` (needed by `cost: Roofline` only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vocab: Option<u32>,
+        /// Tied input/output embeddings (default `false`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        tied: bool,
     },
 }
 
@@ -421,6 +499,7 @@ impl Default for Scenario {
             gpus: Gpus::default(),
             model: ModelSpec::default(),
             quant: QuantSpec::default(),
+            cost: CostKind::default(),
             accuracy_admission: true,
             scheduler: SchedulerSpec::named("dftsp"),
             sweep: None,
@@ -492,6 +571,7 @@ impl Default for Gpus {
             count: 20,
             flops: 1.33e12,
             memory: 32e9,
+            gpu: None,
         }
     }
 }

@@ -1,11 +1,11 @@
 //! The resolved system: a scenario in simulation units, as the model reads it.
 
 use super::error::ScenarioError;
-use super::schema::{Dist, Process, QueuePolicy, Scenario, UserAssign};
+use super::schema::{CostKind, Dist, Process, QueuePolicy, Scenario, UserAssign};
 use super::validate::dbm_to_watts;
 use std::sync::Arc;
 
-use crate::cost::{CostModel, CostSpec, FlopsCost, ModelDims};
+use crate::cost::{CostModel, CostSpec, FlopsCost, GpuParams, ModelArch, ModelDims, RooflineCost};
 use crate::instance::Instance;
 use crate::quant::QuantParams;
 use crate::scheduler::SystemInfo;
@@ -85,6 +85,12 @@ pub struct System {
     pub quant: QuantParams,
     /// ΔPPL of the quantization on the model (`None` if unknown and accuracy is ignored).
     pub delta_ppl: Option<f64>,
+    /// The cost model (MODEL.md §5, §11).
+    pub cost: CostKind,
+    /// The model's architecture, when known (presets; custom models with heads and vocab).
+    pub arch: Option<ModelArch>,
+    /// The GPU model's name and numbers, when `gpus.gpu` names one.
+    pub gpu: Option<(String, GpuParams)>,
     /// Whether accuracy admission (1e) is on.
     pub accuracy_admission: bool,
     /// Largest prompt the scenario can draw (or the trace holds), tokens.
@@ -129,23 +135,34 @@ impl System {
         }
     }
 
-    /// The cost model of the pooled GPUs (MODEL.md §5: `C = G·c`).
+    /// The cost model of the pooled GPUs (MODEL.md §5: `C = G·c`; §11: one
+    /// tensor-parallel instance, `T = G`).
     pub fn pooled_cost(&self) -> Arc<dyn CostModel> {
         self.cost_on(self.gpu_count)
     }
 
-    /// The cost model of one GPU on its own (no batching, MODEL.md §7).
+    /// The cost model of one GPU on its own (no batching, MODEL.md §7; `T = 1`).
     pub fn single_gpu_cost(&self) -> Arc<dyn CostModel> {
         self.cost_on(1)
     }
 
     /// The cost model of `gpus` GPUs serving one batch.
     fn cost_on(&self, gpus: u32) -> Arc<dyn CostModel> {
-        CostSpec::Flops(FlopsCost {
-            model: self.model,
-            quant: self.quant,
-            flop_rate: gpus as f64 * self.flops_per_gpu,
-        })
+        match (self.cost, self.arch, &self.gpu) {
+            (CostKind::Roofline, Some(arch), Some((_, gpu))) => CostSpec::Roofline(RooflineCost {
+                arch,
+                quant: self.quant,
+                gpu: *gpu,
+                tp: gpus,
+            }),
+            // Flops (a Roofline scenario without its architecture or GPU does
+            // not resolve: Scenario::check refuses it).
+            _ => CostSpec::Flops(FlopsCost {
+                model: self.model,
+                quant: self.quant,
+                flop_rate: gpus as f64 * self.flops_per_gpu,
+            }),
+        }
         .build()
     }
 
@@ -246,13 +263,16 @@ impl Scenario {
             t_d_ns: c.t_d_ns,
             queue: self.queue,
             gpu_count: self.gpus.count,
-            flops_per_gpu: self.gpus.flops,
-            memory_per_gpu: self.gpus.memory,
+            flops_per_gpu: c.flops_per_gpu,
+            memory_per_gpu: c.memory_per_gpu,
             model_name: c.model_name,
             model: c.model,
             quant_name: c.quant_name,
             quant: c.quant,
             delta_ppl: c.delta_ppl,
+            cost: c.cost,
+            arch: c.arch,
+            gpu: c.gpu,
             accuracy_admission: self.accuracy_admission,
             max_prompt,
             max_output,

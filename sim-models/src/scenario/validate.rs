@@ -3,9 +3,11 @@
 //! factors). [`Scenario::validate`] also checks every point of the sweep.
 
 use super::error::{invalid, ScenarioError};
-use super::schema::{Dist, ModelSpec, Process, QuantSpec, Scenario, MAX_CLASSES};
+use super::schema::{
+    CostKind, Dist, GpuSpec, ModelSpec, Process, QuantSpec, Scenario, MAX_CLASSES,
+};
 use super::sweep::{SweepPoint, MAX_REPLICATIONS};
-use crate::cost::{self, ModelDims};
+use crate::cost::{self, GpuParams, ModelArch, ModelDims};
 use crate::quant::{self, QuantParams};
 use crate::trace::{Columns, TraceSummary};
 
@@ -58,6 +60,11 @@ pub(super) struct Checked {
     pub trace: Option<TraceSummary>,
     /// The columns of the `Empirical` distributions.
     pub empirical: Columns,
+    pub cost: CostKind,
+    pub arch: Option<ModelArch>,
+    pub gpu: Option<(String, GpuParams)>,
+    pub flops_per_gpu: f64,
+    pub memory_per_gpu: f64,
 }
 
 /// Largest coefficient of variation of `Gamma` gaps (shape `1/cv² ≥ 10⁻⁶`).
@@ -257,6 +264,7 @@ impl ModelSpec {
                 layers,
                 d_model,
                 d_ff,
+                ..
             } => {
                 let dims = ModelDims {
                     layers: *layers,
@@ -270,6 +278,99 @@ impl ModelSpec {
                     name.clone(),
                     dims,
                 ))
+            }
+        }
+    }
+}
+
+impl ModelSpec {
+    /// The architecture the roofline reads (MODEL.md §11): a preset's, or a
+    /// custom model's when it gives `heads` and `vocab`; `None` otherwise.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`] naming `model.<field>` for a value out of range.
+    pub fn resolve_arch(&self) -> Result<Option<ModelArch>, ScenarioError> {
+        let (_, dims) = self.resolve()?;
+        match self {
+            ModelSpec::Preset(name) => Ok(cost::model_preset(name).map(|p| p.arch())),
+            ModelSpec::Custom {
+                heads,
+                kv_heads,
+                head_dim,
+                gated,
+                vocab,
+                tied,
+                ..
+            } => {
+                let (Some(heads), Some(vocab)) = (*heads, *vocab) else {
+                    return Ok(None);
+                };
+                if heads == 0 {
+                    return Err(invalid("model.heads", "must be ≥ 1"));
+                }
+                let arch = ModelArch {
+                    dims,
+                    heads,
+                    kv_heads: kv_heads.unwrap_or(heads),
+                    head_dim: head_dim.unwrap_or(dims.d_model / heads),
+                    gated: *gated,
+                    vocab,
+                    tied: *tied,
+                };
+                arch.check()
+                    .map_err(|(f, m)| invalid(format!("model.{f}"), m))?;
+                Ok(Some(arch))
+            }
+        }
+    }
+}
+
+impl GpuSpec {
+    /// The GPU's name and numbers, or an error naming `gpus.gpu` (unknown
+    /// preset) or `gpus.gpu.<field>` (value out of range).
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`] as above.
+    pub fn resolve(&self) -> Result<(String, GpuParams), ScenarioError> {
+        match self {
+            GpuSpec::Preset(name) => cost::gpu_preset(name)
+                .map(|p| (p.name.to_string(), p.params))
+                .ok_or_else(|| {
+                    let known: Vec<&str> = cost::GPU_PRESETS.iter().map(|p| p.name).collect();
+                    invalid(
+                        "gpus.gpu",
+                        format!(
+                            "unknown preset {name:?}; presets: {}; or Custom(name, flops, int8_ops, memory, bandwidth, link_bandwidth, link_latency)",
+                            known.join(", ")
+                        ),
+                    )
+                }),
+            GpuSpec::Custom {
+                name,
+                flops,
+                int8_ops,
+                memory,
+                bandwidth,
+                link_bandwidth,
+                link_latency,
+                eta_f,
+                eta_b,
+                t_0,
+            } => {
+                let g = GpuParams {
+                    flops: *flops,
+                    int8_ops: *int8_ops,
+                    memory: *memory,
+                    bandwidth: *bandwidth,
+                    link_bandwidth: *link_bandwidth,
+                    link_latency: *link_latency,
+                    eta_f: *eta_f,
+                    eta_b: *eta_b,
+                    t_0: *t_0,
+                };
+                g.check()
+                    .map_err(|(f, m)| invalid(format!("gpus.gpu.{f}"), m))?;
+                Ok((name.clone(), g))
             }
         }
     }
@@ -588,9 +689,28 @@ impl Scenario {
         }
 
         let gpus = count("gpus.count", self.gpus.count, MAX_GPUS)?;
+        let gpu = self.gpus.gpu.as_ref().map(GpuSpec::resolve).transpose()?;
+        let (flops_per_gpu, memory_per_gpu) = match &gpu {
+            None => (self.gpus.flops, self.gpus.memory),
+            Some((name, g)) => {
+                let part1 = super::schema::Gpus::default();
+                for (f, v, d) in [
+                    ("gpus.flops", self.gpus.flops, part1.flops),
+                    ("gpus.memory", self.gpus.memory, part1.memory),
+                ] {
+                    if v != d {
+                        return Err(invalid(
+                            f,
+                            format!("is set by gpus.gpu ({name}); leave it out when naming a GPU"),
+                        ));
+                    }
+                }
+                (g.flops, g.memory)
+            }
+        };
         for (f, v) in [
-            ("gpus.flops", self.gpus.flops),
-            ("gpus.memory", self.gpus.memory),
+            ("gpus.flops", flops_per_gpu),
+            ("gpus.memory", memory_per_gpu),
         ] {
             positive(f, v)?;
             if !(gpus as f64 * v).is_finite() {
@@ -609,13 +729,33 @@ impl Scenario {
                 ),
             ));
         }
-        let pooled = self.gpus.count as f64 * self.gpus.memory;
-        let resident = quant.alpha_w * model.weight_bytes();
+        let arch = self.model.resolve_arch()?;
+        let pooled = self.gpus.count as f64 * memory_per_gpu;
+        let resident = match self.cost {
+            CostKind::Flops => quant.alpha_w * model.weight_bytes(),
+            CostKind::Roofline => {
+                if gpu.is_none() {
+                    return Err(invalid(
+                        "gpus.gpu",
+                        "cost: Roofline needs a GPU model: gpus: (gpu: Some(Preset(\"L4\")), …) or Custom(…)",
+                    ));
+                }
+                let Some(a) = &arch else {
+                    return Err(invalid(
+                        "model",
+                        format!(
+                            "cost: Roofline needs the architecture of {model_name:?}: give Custom(…, heads: …, vocab: …) (and kv_heads, head_dim, gated, tied as they apply)"
+                        ),
+                    ));
+                };
+                quant.alpha_w * 2.0 * a.stored_params()
+            }
+        };
         if resident > pooled {
             return Err(invalid(
-                "gpus.memory",
+                if gpu.is_some() { "gpus.gpu" } else { "gpus.memory" },
                 format!(
-                    "the pooled memory G·m = {pooled} B cannot hold the weights α_w·m1 = {resident} B"
+                    "the pooled memory G·m = {pooled} B cannot hold the weights {resident} B (α_w × fp16 weights)"
                 ),
             ));
         }
@@ -641,6 +781,11 @@ impl Scenario {
             arrival_rate,
             trace,
             empirical,
+            cost: self.cost,
+            arch,
+            gpu,
+            flops_per_gpu,
+            memory_per_gpu,
         })
     }
 

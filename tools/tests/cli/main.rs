@@ -4,6 +4,7 @@
 
 mod classes;
 mod common;
+mod cost;
 mod golden;
 mod outputs;
 mod resolve;

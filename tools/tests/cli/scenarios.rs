@@ -92,7 +92,8 @@ fn shipped_scenarios_validate() {
     let mut files = vec![root.join("scenarios/default.ron")];
     files.extend(ron_files(&root.join("scenarios/paper")));
     files.extend(ron_files(&root.join("scenarios/workloads")));
-    assert!(files.len() >= 12, "{files:?}");
+    files.extend(ron_files(&root.join("scenarios/roofline")));
+    assert!(files.len() >= 16, "{files:?}");
     for f in files {
         let (code, out, err) = edgesim(&["validate", f.to_str().unwrap()]);
         assert_eq!(code, 0, "{}: {err}", f.display());
@@ -114,6 +115,12 @@ fn list_and_bench() {
         "W8A16",
         "GPTQ",
         "ZQ-Local",
+        "Llama-3.1-8B",
+        "Qwen2.5-7B",
+        "Jetson-AGX-Orin-64GB",
+        "H200",
+        "SmoothQuant",
+        "AWQ",
     ] {
         assert!(out.contains(name), "{name}");
     }
