@@ -103,6 +103,9 @@ pub enum SimError {
     /// An instant beyond `u64::MAX` ns.
     #[error("time overflow: {0}")]
     Time(String),
+    /// A broken invariant of continuous serving (a bug), MODEL.md §13.
+    #[error("continuous serving: {0}")]
+    Invariant(String),
     /// The accounting identity of MODEL.md §8 failed (a bug).
     #[error("accounting identity failed: arrived {} ≠ {} accounted ({counts:?})", counts.arrived, counts.accounted())]
     Accounting {
@@ -292,6 +295,10 @@ impl<'a> BaseStation<'a> {
         let job = &mut self.jobs[slot as usize];
         for r in job.requests.iter().filter(|r| r.counted) {
             self.metrics.delivered(t, r.arrival_ns, r.deadline_ns);
+            // Outputs go down together (MODEL.md §4): every token reaches the
+            // user at delivery, so TTFT is the delivery instant and TPOT is 0.
+            self.metrics.ttft(t - r.arrival_ns);
+            self.metrics.tpot(t, t, r.output);
         }
         job.active = false;
         job.requests.clear();

@@ -40,6 +40,8 @@ pub struct Channel {
     gain: Vec<f64>,
     se_up: Vec<f64>,
     se_down: Vec<f64>,
+    // Per user, the coherence block its current gain belongs to (`se_at`), if any.
+    block: Vec<Option<u64>>,
 }
 
 impl Channel {
@@ -62,7 +64,37 @@ impl Channel {
             gain: vec![0.0; u],
             se_up: vec![0.0; u],
             se_down: vec![0.0; u],
+            block: vec![None; u],
         }
+    }
+
+    /// User `u`'s spectral efficiencies `(SE^U, SE^D)`, b/s/Hz, in coherence
+    /// block `block` (the `block`-th draw of the user's gain, MODEL.md §3, §13):
+    /// continuous serving's one question to the channel. With a coherence time
+    /// of `T_C`, block `k` is epoch `k`'s gain, the same the epoch pipeline
+    /// draws. Gains are drawn forward from the user's stream, one per block
+    /// (skipped blocks drawn and discarded), so for one user `block` must not
+    /// decrease between calls; an earlier block returns the current gain.
+    /// Not to be mixed with [`Channel::draw_epoch`] in one run.
+    pub fn se_at(&mut self, u: usize, block: u64) -> (f64, f64) {
+        let from = match self.block[u] {
+            Some(b) if b >= block => return (self.se_up[u], self.se_down[u]),
+            Some(b) => b + 1,
+            None => 0,
+        };
+        let g = match self.fixed_gain {
+            Some(g) => g,
+            None => {
+                let mut x: f64 = 0.0;
+                for _ in from..=block {
+                    x = Exp1.sample(&mut self.streams[u]);
+                }
+                self.path_loss * x
+            }
+        };
+        self.set_gain(u, g);
+        self.block[u] = Some(block);
+        (self.se_up[u], self.se_down[u])
     }
 
     /// The same channel with every user's gain fixed at `gain` in every epoch
@@ -129,6 +161,22 @@ mod tests {
         // Zero gain: no rate at all.
         ch.set_gain(0, 0.0);
         assert!(ch.rho_up(0, 1).is_infinite());
+    }
+
+    #[test]
+    fn se_at_block_k_is_epoch_ks_draw() {
+        let sys = Scenario::default().resolve().unwrap();
+        let mut by_epoch = Channel::new(&sys, &RngStreams::new(5));
+        let mut by_block = Channel::new(&sys, &RngStreams::new(5));
+        let mut epochs = Vec::new();
+        for _ in 0..6 {
+            by_epoch.draw_epoch();
+            epochs.push((by_epoch.se_up[3], by_epoch.se_down[3]));
+        }
+        // Blocks 0, 2 (1 skipped), 2 again, 5: the epoch pipeline's draws 0, 2, 2, 5.
+        for k in [0u64, 2, 2, 5] {
+            assert_eq!(by_block.se_at(3, k), epochs[k as usize]);
+        }
     }
 
     #[test]

@@ -82,6 +82,9 @@ pub fn run_with<'a>(
     scheduler: &mut dyn Scheduler,
     opts: RunOptions<'_>,
 ) -> Result<RunOutput, SimError> {
+    if sys.serving.is_some() {
+        return crate::continuous::run(name, sys, arrivals, channel, opts);
+    }
     let RunOptions {
         on_instance,
         on_epoch,
@@ -155,6 +158,8 @@ pub fn run_with<'a>(
         uplink_utilisation: per_epoch(m.rho_up_sum),
         downlink_utilisation: per_epoch(m.rho_down_sum),
         nodes_total: m.nodes_total,
+        iterations: 0,
+        kv_block_utilisation: None,
         events_processed: summary.counters.processed,
         hist: std::mem::take(&mut m.hist),
         epoch_records: std::mem::take(&mut m.records),

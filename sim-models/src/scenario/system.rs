@@ -2,6 +2,7 @@
 
 use super::error::ScenarioError;
 use super::schema::{Dist, QueuePolicy, Scenario};
+use super::serving::ContinuousSystem;
 use super::validate::dbm_to_watts;
 use std::sync::Arc;
 
@@ -78,6 +79,8 @@ pub struct System {
     pub max_prompt: u32,
     /// Longest output level `N_K`, tokens.
     pub max_output: u32,
+    /// Continuous serving (MODEL.md §13); `None` = the epoch pipeline (§4).
+    pub serving: Option<ContinuousSystem>,
 }
 
 impl System {
@@ -101,6 +104,14 @@ impl System {
     /// The cost model of one GPU on its own (no batching, MODEL.md §7).
     pub fn single_gpu_cost(&self) -> Arc<dyn CostModel> {
         self.cost_on(1)
+    }
+
+    /// The cost model of one instance of `t` GPUs serving one model
+    /// (continuous serving, MODEL.md §13: tensor parallel over `T` GPUs).
+    /// Under `cost: Flops` this is the FLOP rate `C = T·c`, exactly the pooled
+    /// model's rule (`pooled_cost` is `instance_cost(G)`).
+    pub fn instance_cost(&self, t: u32) -> Arc<dyn CostModel> {
+        self.cost_on(t)
     }
 
     /// The cost model of `gpus` GPUs serving one batch.
@@ -172,6 +183,7 @@ impl Scenario {
             accuracy_admission: self.accuracy_admission,
             max_prompt: self.requests.prompt.max_value() as u32,
             max_output: self.requests.output_levels.max_value() as u32,
+            serving: c.serving,
         })
     }
 

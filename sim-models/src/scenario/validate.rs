@@ -3,7 +3,8 @@
 //! factors). [`Scenario::validate`] also checks every point of the sweep.
 
 use super::error::{invalid, ScenarioError};
-use super::schema::{Dist, ModelSpec, QuantSpec, Scenario};
+use super::schema::{Dist, ModelSpec, QuantSpec, Scenario, Serving};
+use super::serving::ContinuousSystem;
 use super::sweep::{SweepPoint, MAX_REPLICATIONS};
 use crate::cost::{self, ModelDims};
 use crate::quant::{self, QuantParams};
@@ -51,6 +52,7 @@ pub(super) struct Checked {
     pub quant_name: String,
     pub quant: QuantParams,
     pub delta_ppl: Option<f64>,
+    pub serving: Option<ContinuousSystem>,
 }
 
 /// dBm (or dBm/Hz) to W (or W/Hz): `10^((x − 30)/10)`.
@@ -491,6 +493,20 @@ impl Scenario {
             ));
         }
 
+        let serving = match &self.serving {
+            Serving::Epochs => None,
+            Serving::Continuous(c) => {
+                // The cost model of one instance of T GPUs (System::instance_cost).
+                let t = c.tensor_parallel.max(1);
+                let cost = crate::cost::FlopsCost {
+                    model,
+                    quant,
+                    flop_rate: t as f64 * self.gpus.flops,
+                };
+                Some(c.resolve(self.gpus.count, self.gpus.memory, &cost, t_c_ns)?)
+            }
+        };
+
         if self.scheduler.name.trim().is_empty() {
             return Err(invalid("scheduler.name", "must name a scheduler"));
         }
@@ -509,6 +525,7 @@ impl Scenario {
             quant_name,
             quant,
             delta_ppl,
+            serving,
         })
     }
 }
