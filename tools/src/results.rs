@@ -117,6 +117,42 @@ pub const METRICS: &[Metric] = &[
         name: "plan_violations",
         of: |s| s.plan_violations as f64,
     },
+    Metric {
+        name: "ttft_p50_hdr_s",
+        of: |s| opt(s.ttft_s.as_ref().map(|q| q.p50_hdr)),
+    },
+    Metric {
+        name: "ttft_p90_hdr_s",
+        of: |s| opt(s.ttft_s.as_ref().map(|q| q.p90_hdr)),
+    },
+    Metric {
+        name: "ttft_p99_hdr_s",
+        of: |s| opt(s.ttft_s.as_ref().map(|q| q.p99_hdr)),
+    },
+    Metric {
+        name: "tpot_p50_hdr_s",
+        of: |s| opt(s.tpot_s.as_ref().map(|q| q.p50_hdr)),
+    },
+    Metric {
+        name: "tpot_p90_hdr_s",
+        of: |s| opt(s.tpot_s.as_ref().map(|q| q.p90_hdr)),
+    },
+    Metric {
+        name: "tpot_p99_hdr_s",
+        of: |s| opt(s.tpot_s.as_ref().map(|q| q.p99_hdr)),
+    },
+    Metric {
+        name: "rejected_capacity",
+        of: |s| s.rejected_capacity as f64,
+    },
+    Metric {
+        name: "preemptions",
+        of: |s| s.preemptions as f64,
+    },
+    Metric {
+        name: "kv_block_utilisation",
+        of: |s| opt(s.kv_block_utilisation),
+    },
 ];
 
 /// Pooled-latency columns.
