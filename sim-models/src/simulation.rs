@@ -83,7 +83,8 @@ pub fn run_with<'a>(
     opts: RunOptions<'_>,
 ) -> Result<RunOutput, SimError> {
     if sys.serving.is_some() {
-        return crate::continuous::run(name, sys, arrivals, channel, opts);
+        let RunOptions { progress, stop, .. } = opts;
+        return crate::continuous::run(name, sys, arrivals, channel, progress, stop);
     }
     let RunOptions {
         on_instance,

@@ -343,8 +343,14 @@ mod tests {
         link.push(b, 1000, 1.0);
         let out = run_to(&mut link, 10 * S);
         assert_eq!(out.len(), 2);
-        assert!(out.contains(&Reached::Drained { flow: a, at_ns: 5 * S / 2 }));
-        assert!(out.contains(&Reached::Drained { flow: b, at_ns: 5 * S / 2 }));
+        assert!(out.contains(&Reached::Drained {
+            flow: a,
+            at_ns: 5 * S / 2
+        }));
+        assert!(out.contains(&Reached::Drained {
+            flow: b,
+            at_ns: 5 * S / 2
+        }));
     }
 
     #[test]
@@ -361,7 +367,10 @@ mod tests {
             out,
             [
                 Reached::Drained { flow: a, at_ns: S },
-                Reached::Drained { flow: b, at_ns: 5 * S / 2 }
+                Reached::Drained {
+                    flow: b,
+                    at_ns: 5 * S / 2
+                }
             ]
         );
         assert_eq!(link.active(), 0);
@@ -382,7 +391,13 @@ mod tests {
         assert_eq!(link.next_ns(), None);
         assert!(run_to(&mut link, 2 * S).is_empty());
         link.rebase(|_| 2.0);
-        assert_eq!(run_to(&mut link, 9 * S), [Reached::Drained { flow: a, at_ns: 3 * S }]);
+        assert_eq!(
+            run_to(&mut link, 9 * S),
+            [Reached::Drained {
+                flow: a,
+                at_ns: 3 * S
+            }]
+        );
     }
 
     #[test]
@@ -396,8 +411,14 @@ mod tests {
         assert_eq!(
             run_to(&mut link, S),
             [
-                Reached::Mark { flow: a, at_ns: 160_000_000 },
-                Reached::Drained { flow: a, at_ns: 160_000_000 }
+                Reached::Mark {
+                    flow: a,
+                    at_ns: 160_000_000
+                },
+                Reached::Drained {
+                    flow: a,
+                    at_ns: 160_000_000
+                }
             ]
         );
         link.push(a, 16, 1.0);
@@ -405,7 +426,10 @@ mod tests {
         link.push(a, 16, 1.0);
         assert_eq!(
             run_to(&mut link, 2 * S),
-            [Reached::Drained { flow: a, at_ns: 1_320_000_000 }]
+            [Reached::Drained {
+                flow: a,
+                at_ns: 1_320_000_000
+            }]
         );
         link.close(a);
         assert_eq!(link.open_flows(), 0);

@@ -22,18 +22,18 @@ pub mod router;
 pub mod scheduler;
 mod station;
 
-#[cfg(test)]
-mod tests;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
-use sim_core::{Engine, Limits, NoProgress, SimTime, StopReason};
+use sim_core::{Engine, Limits, NoProgress, ProgressObserver, SimTime, StopReason};
 
 pub use station::Event;
 
 use crate::arrivals::ArrivalSource;
+use crate::base_station::SimError;
 use crate::channel::Channel;
 use crate::metrics::RunOutput;
 use crate::scenario::{System, WaitingOrder};
-use crate::simulation::{RunOptions, SimError};
 use station::Station;
 
 /// The name a continuous run reports as its scheduler: `continuous-fcfs` or `continuous-edf`.
@@ -45,9 +45,9 @@ pub fn scheduler_name(order: WaitingOrder) -> &'static str {
 }
 
 /// Runs a resolved system whose `serving` is continuous, with the given
-/// arrival source and channel, to its horizon (MODEL.md §13). The epoch
-/// callbacks of `opts` are not called (there are no epochs); the progress
-/// observer and the stop flag work as in the epoch pipeline.
+/// arrival source and channel, to its horizon (MODEL.md §13), with an
+/// optional progress observer and stop flag as in the epoch pipeline
+/// (`simulation::run_with` calls it; there are no epochs, so no epoch callbacks).
 ///
 /// # Errors
 /// [`SimError::Invariant`] if `sys.serving` is `None`; an instant beyond
@@ -57,12 +57,12 @@ pub fn run<'a>(
     sys: System,
     arrivals: Box<dyn ArrivalSource + 'a>,
     channel: Channel,
-    opts: RunOptions<'_>,
+    progress: Option<&mut dyn ProgressObserver>,
+    stop: Option<Arc<AtomicBool>>,
 ) -> Result<RunOutput, SimError> {
     let Some(cfg) = sys.serving else {
         return Err(SimError::Invariant("the scenario serves in epochs".into()));
     };
-    let RunOptions { progress, stop, .. } = opts;
     let horizon_ns = sys.horizon_ns;
     let warmup_ns = sys.warmup_ns;
     let gpu_count = sys.gpu_count;
@@ -103,9 +103,7 @@ pub fn run<'a>(
     let busy: u64 = gpu_busy_ns.iter().sum();
     let peak_blocks = model.instances.iter().map(|i| i.peak_blocks).max();
     let kv_peak_bytes = model.cost.weight_bytes()
-        + peak_blocks.unwrap_or(0) as f64
-            * cfg.block_size as f64
-            * model.cost.kv_bytes_per_token();
+        + peak_blocks.unwrap_or(0) as f64 * cfg.block_size as f64 * model.cost.kv_bytes_per_token();
     let pool_block_ns = cfg.num_blocks as f64 * cfg.instances as f64 * window_ns as f64;
     let m = &mut model.metrics;
     Ok(RunOutput {

@@ -27,12 +27,12 @@ use super::kv_blocks::BlockPool;
 use super::router::least_outstanding;
 use super::scheduler::{self, Emitted, Limits, StepReport};
 use crate::arrivals::ArrivalSource;
+use crate::base_station::SimError;
 use crate::channel::Channel;
 use crate::cost::CostModel;
 use crate::metrics::Metrics;
 use crate::request::Request;
 use crate::scenario::{ContinuousSystem, Delivery, Links, System};
-use crate::simulation::SimError;
 
 /// The events of continuous serving.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -331,7 +331,10 @@ impl<'a> Station<'a> {
         inst.busy = true;
         self.iter_start[i] = (now_ns, inst.blocks.used());
         let Some(end) = now_ns.checked_add(t) else {
-            return self.fail(SimError::Time(format!("iteration at {now_ns} ns + {t} ns")), ctx);
+            return self.fail(
+                SimError::Time(format!("iteration at {now_ns} ns + {t} ns")),
+                ctx,
+            );
         };
         self.schedule(end, Event::Iteration { instance: i as u32 }, ctx);
     }
@@ -383,7 +386,10 @@ impl<'a> Station<'a> {
                     self.metrics.tpot(first, now_ns, r.output);
                 }
             } else if streamed || e.finished {
-                let se = self.channel.se_at(r.user as usize, now_ns / self.cfg.coherence_ns).1;
+                let se = self
+                    .channel
+                    .se_at(r.user as usize, now_ns / self.cfg.coherence_ns)
+                    .1;
                 let seq = self.instances[i].seq_mut(e.slot);
                 let flow = match seq.down {
                     Some(f) => f,

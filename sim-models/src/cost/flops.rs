@@ -382,7 +382,10 @@ mod tests {
         let levels = crate::cost::level_counts(outputs);
         let batch = cost.batch_time_ns(s, &levels);
         let diff = sum.abs_diff(batch);
-        assert!(2 * diff <= iterations, "{sum} vs {batch}: {diff} ns over {iterations} iterations");
+        assert!(
+            2 * diff <= iterations,
+            "{sum} vs {batch}: {diff} ns over {iterations} iterations"
+        );
         assert_eq!(cost.iteration_ns(&[], 0), 0);
     }
 

@@ -55,16 +55,21 @@ impl Continuous {
         t_c_ns: u64,
     ) -> Result<ContinuousSystem, ScenarioError> {
         let t = self.tensor_parallel;
-        if t == 0 || gpus % t != 0 {
+        if t == 0 || !gpus.is_multiple_of(t) {
             return Err(invalid(
                 "serving.tensor_parallel",
-                format!("must divide the GPU count G = {gpus} (the pool holds G/T instances), got {t}"),
+                format!(
+                    "must divide the GPU count G = {gpus} (the pool holds G/T instances), got {t}"
+                ),
             ));
         }
         for (f, v) in [
             ("serving.block_size", self.block_size),
             ("serving.max_num_seqs", self.max_num_seqs),
-            ("serving.max_num_batched_tokens", self.max_num_batched_tokens),
+            (
+                "serving.max_num_batched_tokens",
+                self.max_num_batched_tokens,
+            ),
         ] {
             if v == 0 || v > MAX_TOKENS {
                 return Err(invalid(f, format!("must be in [1, {MAX_TOKENS}], got {v}")));
@@ -90,7 +95,7 @@ impl Continuous {
                 let free = u * t as f64 * memory_per_gpu - instance_cost.weight_bytes();
                 let per_block = self.block_size as f64 * instance_cost.kv_bytes_per_token();
                 let blocks = (free / per_block).floor();
-                if !(blocks >= 1.0) {
+                if blocks.is_nan() || blocks < 1.0 {
                     return Err(invalid(
                         "serving.memory_utilisation",
                         format!(

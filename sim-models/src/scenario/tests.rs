@@ -311,12 +311,23 @@ fn continuous_serving_fields_are_settable_and_checked() {
     // ⌊(0.9·32e9 − 0.5·4 718 592 000) / (16·1.0·307 200)⌋ = ⌊26 440 704 000 / 4 915 200⌋ = 5379.
     let sys = s.resolve().unwrap();
     let c = sys.serving.unwrap();
-    assert_eq!((c.instances, c.num_blocks, c.coherence_ns), (20, 5379, 1_500_000_000));
+    assert_eq!(
+        (c.instances, c.num_blocks, c.coherence_ns),
+        (20, 5379, 1_500_000_000)
+    );
     for (path, v, msg) in [
-        ("serving.tensor_parallel", "3", "must divide the GPU count G = 20"),
+        (
+            "serving.tensor_parallel",
+            "3",
+            "must divide the GPU count G = 20",
+        ),
         ("serving.block_size", "0", "must be in [1,"),
         ("serving.memory_utilisation", "1.5", "must be in (0, 1]"),
-        ("serving.memory_utilisation", "0.05", "less than one KV block"),
+        (
+            "serving.memory_utilisation",
+            "0.05",
+            "less than one KV block",
+        ),
         ("serving.num_blocks", "0", "must be in [1,"),
         ("serving.coherence_time", "0.0", "≥ 1 ns"),
     ] {

@@ -1,4 +1,5 @@
-//! Hand-built timelines of continuous serving (MODEL.md §13).
+//! Continuous serving (MODEL.md §13; docs/continuous.md): hand-built timelines and
+//! conservation on random scenarios.
 //!
 //! The model is TINY (L = 2, d_m = 4, d_f = 16) at fp16 with β = 1 on one GPU
 //! of C = 10⁹ FLOP/s, so an iteration's time in ns is its FLOP count:
@@ -8,19 +9,19 @@
 use proptest::prelude::*;
 use sim_core::RngStreams;
 
-use super::instance::{Instance, Seq};
-use super::kv_blocks::BlockPool;
-use super::scheduler::{complete, schedule, shape, Emitted, Limits, StepReport};
-use crate::arrivals::{Scripted, ScriptedArrival};
-use crate::channel::Channel;
-use crate::cost::CostModel;
-use crate::metrics::RunOutput;
-use crate::request::{Attributes, Request};
-use crate::scenario::{
+use sim_models::arrivals::{Scripted, ScriptedArrival};
+use sim_models::channel::Channel;
+use sim_models::continuous::instance::{Instance, Seq};
+use sim_models::continuous::kv_blocks::BlockPool;
+use sim_models::continuous::scheduler::{complete, schedule, shape, Emitted, Limits, StepReport};
+use sim_models::cost::CostModel;
+use sim_models::metrics::RunOutput;
+use sim_models::request::{Attributes, Request};
+use sim_models::scenario::{
     Continuous, Delivery, Gpus, Links, ModelSpec, QuantSpec, Scenario, Serving, System,
     WaitingOrder,
 };
-use crate::simulation::{run_with, RunOptions};
+use sim_models::simulation::{run_with, RunOptions};
 
 const S: u64 = 1_000_000_000;
 
@@ -52,7 +53,7 @@ fn tiny(serving: Continuous) -> Scenario {
             flops: 1e9,
             memory: 1e6,
         },
-        users: crate::scenario::Users {
+        users: sim_models::scenario::Users {
             count: 2,
             ..Default::default()
         },
@@ -97,14 +98,14 @@ fn run_script(sys: System, arrivals: &[ScriptedArrival], gain: Option<f64>) -> R
 /// The epoch scheduler slot of `run_with`; continuous serving never calls it.
 struct NeverScheduler;
 
-impl crate::scheduler::Scheduler for NeverScheduler {
+impl sim_models::scheduler::Scheduler for NeverScheduler {
     fn name(&self) -> &str {
         "never"
     }
     fn schedule(
         &mut self,
-        _: &crate::scheduler::EpochView<'_>,
-    ) -> Result<crate::scheduler::Plan, crate::scheduler::SchedulerError> {
+        _: &sim_models::scheduler::EpochView<'_>,
+    ) -> Result<sim_models::scheduler::Plan, sim_models::scheduler::SchedulerError> {
         unreachable!("continuous serving has no epochs")
     }
 }
@@ -138,7 +139,10 @@ fn chunked_prefill_and_a_decode_joining_mid_flight() {
     assert_eq!(out.scheduler, "continuous-fcfs");
     assert_eq!(out.iterations, 4);
     let c = out.counts;
-    assert_eq!((c.arrived, c.on_time, c.preemptions, c.pending, c.in_flight), (2, 2, 0, 0, 0));
+    assert_eq!(
+        (c.arrived, c.on_time, c.preemptions, c.pending, c.in_flight),
+        (2, 2, 0, 0, 0)
+    );
     // TTFT on an ideal link: A 12 960 ns, B 12 960 − 1000 = 11 960 ns.
     assert!(one(&out.hist.ttft, 12_960) && one(&out.hist.ttft, 11_960));
     // Latency: A 16 128 ns; B 14 976 − 1000 = 13 976 ns.
@@ -166,7 +170,12 @@ impl Bench {
         self.rep.clear();
         schedule(&mut self.inst, self.now, &self.lim, &mut self.rep);
         assert_eq!(self.inst.batch, batch, "batch at {} ns", self.now);
-        assert_eq!(self.inst.blocks.used(), used_blocks, "blocks at {} ns", self.now);
+        assert_eq!(
+            self.inst.blocks.used(),
+            used_blocks,
+            "blocks at {} ns",
+            self.now
+        );
         let held: u64 = self.inst.seqs().map(|s| s.blocks).sum();
         assert_eq!(held, used_blocks);
         let mut sh = Vec::new();
@@ -214,7 +223,14 @@ fn a_preemption_and_its_recompute_block_by_block() {
     let a = b.inst.join(Seq::new(req(0, 8, 4), 0));
     // [0, 8192]: A's prompt in one chunk, (8, 8): 2 blocks, 768·8 + 32·64 = 8192; first token.
     let e = b.step(&[(a, 8)], 2, ns(8, 8));
-    assert_eq!(e, [Emitted { slot: a, first: true, finished: false }]);
+    assert_eq!(
+        e,
+        [Emitted {
+            slot: a,
+            first: true,
+            finished: false
+        }]
+    );
     let bb = b.inst.join(Seq::new(req(1, 4, 4), 0));
     // [8192, 12832]: A decodes (1, 9): 9 tokens → 3 blocks; B's prompt (4, 4): 1 block → 4 used.
     // 1056 + 3584 = 4640. Both emit.
@@ -231,15 +247,36 @@ fn a_preemption_and_its_recompute_block_by_block() {
     // [13920, 15040]: A (1, 11), its 4th = last token; B (recompute of 4 + 1 = 5 tokens, 2 blocks)
     // does not fit the 1 free block. 768 + 352 = 1120.
     let e = b.step(&[(a, 1)], 3, ns(1, 11));
-    assert_eq!(e, [Emitted { slot: a, first: false, finished: true }]);
+    assert_eq!(
+        e,
+        [Emitted {
+            slot: a,
+            first: false,
+            finished: true
+        }]
+    );
     assert_eq!(b.now, 15_040);
     // [15040, 19680]: B recomputes (5, 5): 2 blocks, 3840 + 800 = 4640; its 2nd token (not "first").
     let e = b.step(&[(bb, 5)], 2, ns(5, 5));
-    assert_eq!(e, [Emitted { slot: bb, first: false, finished: false }]);
+    assert_eq!(
+        e,
+        [Emitted {
+            slot: bb,
+            first: false,
+            finished: false
+        }]
+    );
     // [19680, 20640]: (1, 6), 960; [20640, 21632]: (1, 7), 992, its 4th = last token.
     b.step(&[(bb, 1)], 2, ns(1, 6));
     let e = b.step(&[(bb, 1)], 2, ns(1, 7));
-    assert_eq!(e, [Emitted { slot: bb, first: false, finished: true }]);
+    assert_eq!(
+        e,
+        [Emitted {
+            slot: bb,
+            first: false,
+            finished: true
+        }]
+    );
     assert_eq!(b.now, 21_632);
     assert_eq!((b.inst.blocks.used(), b.inst.outstanding()), (0, 0));
 }
@@ -285,14 +322,18 @@ fn expired_waiting_requests_are_dropped() {
         let mut b = arrival(1000, 1, 3, 2);
         b.attrs.latency_ns = tau;
         let out = run_script(sys, &[arrival(0, 0, 3, 2), b], None);
-        assert_eq!((out.counts.on_time, out.counts.expired), (on_time, expired), "τ = {tau}");
+        assert_eq!(
+            (out.counts.on_time, out.counts.expired),
+            (on_time, expired),
+            "τ = {tau}"
+        );
     }
 }
 
 /// A gain that makes `p·g/σ² = 3` at `p = 20 dBm`, `B = 1000 Hz`, `N0 = −174 dBm/Hz`: SE = 2.
 fn gain_for_se_2() -> f64 {
-    let noise = crate::scenario::dbm_to_watts(-174.0) * 1000.0;
-    3.0 * noise / crate::scenario::dbm_to_watts(20.0)
+    let noise = sim_models::scenario::dbm_to_watts(-174.0) * 1000.0;
+    3.0 * noise / sim_models::scenario::dbm_to_watts(20.0)
 }
 
 #[test]
@@ -324,7 +365,10 @@ fn processor_sharing_uploads_finish_at_hand_computed_instants() {
     assert!(h.equivalent(h.min(), 808_118_400), "{}", h.min());
     assert!(h.equivalent(h.max(), 1_208_396_800), "{}", h.max());
     // One token each: the latency is the TTFT.
-    assert!(out.hist.latency.equivalent(out.hist.latency.max(), 1_208_396_800));
+    assert!(out
+        .hist
+        .latency
+        .equivalent(out.hist.latency.max(), 1_208_396_800));
 }
 
 #[test]
@@ -337,7 +381,12 @@ fn streamed_tokens_reach_the_user_one_by_one_at_end_they_come_whole() {
     // 40.003 584)/2 = 8 ms.
     // AtEnd: 48 bits from 32.005 472 ms: 24 ms, delivered at 56.005 472 ms = TTFT, TPOT 0.
     for (delivery, ttft, latency, tpot) in [
-        (Delivery::Streamed, 40_003_584u64, 56_003_584u64, 8_000_000u64),
+        (
+            Delivery::Streamed,
+            40_003_584u64,
+            56_003_584u64,
+            8_000_000u64,
+        ),
         (Delivery::AtEnd, 56_005_472, 56_005_472, 0),
     ] {
         let mut sc = tiny(Continuous {
@@ -354,9 +403,21 @@ fn streamed_tokens_reach_the_user_one_by_one_at_end_they_come_whole() {
             Some(gain_for_se_2()),
         );
         assert_eq!(out.counts.on_time, 1, "{delivery:?}");
-        assert!(one(&out.hist.ttft, ttft), "{delivery:?}: {}", out.hist.ttft.max());
-        assert!(one(&out.hist.latency, latency), "{delivery:?}: {}", out.hist.latency.max());
-        assert!(one(&out.hist.tpot, tpot), "{delivery:?}: {}", out.hist.tpot.max());
+        assert!(
+            one(&out.hist.ttft, ttft),
+            "{delivery:?}: {}",
+            out.hist.ttft.max()
+        );
+        assert!(
+            one(&out.hist.latency, latency),
+            "{delivery:?}: {}",
+            out.hist.latency.max()
+        );
+        assert!(
+            one(&out.hist.tpot, tpot),
+            "{delivery:?}: {}",
+            out.hist.tpot.max()
+        );
     }
 }
 
@@ -364,7 +425,13 @@ fn random_continuous() -> impl Strategy<Value = Scenario> {
     (
         (0.0f64..400.0, 2.0f64..10.0, 1u32..6, any::<u64>()),
         (1u32..4, 0u32..3, 1u64..300, 1u32..64, 8u32..600),
-        (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), 0.3f64..3.0),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            0.3f64..3.0,
+        ),
     )
         .prop_map(
             |(
@@ -382,7 +449,7 @@ fn random_continuous() -> impl Strategy<Value = Scenario> {
                 sc.arrivals.rate = rate;
                 sc.users.count = users;
                 sc.gpus.count = gpus * t;
-                sc.requests.latency = crate::scenario::Dist::Uniform {
+                sc.requests.latency = sim_models::scenario::Dist::Uniform {
                     lo: 0.2,
                     hi: 0.2 + latency_hi,
                 };
@@ -427,7 +494,7 @@ proptest! {
         let Serving::Continuous(cfg) = &sc.serving else { unreachable!() };
         let (blocks, block_size) = (cfg.num_blocks.unwrap(), cfg.block_size);
         let mut never = NeverScheduler;
-        let out = crate::simulation::run(&sc, &mut never, RunOptions::default())
+        let out = sim_models::simulation::run(&sc, &mut never, RunOptions::default())
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         let c = out.counts;
         prop_assert!(c.identity_holds());
