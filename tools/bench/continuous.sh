@@ -15,6 +15,7 @@ HORIZONS=${HORIZONS:-"600 3600"}
 RATE=${RATE:-250}
 SEED=${SEED:-1}
 WORK=${WORK:-$(mktemp -d)}
+mkdir -p "$WORK"
 BIN=$ROOT/target/release/edgesim
 cargo build --release -p tools --quiet
 for H in $HORIZONS; do

@@ -66,6 +66,7 @@ pub fn run<'a>(
     let horizon_ns = sys.horizon_ns;
     let warmup_ns = sys.warmup_ns;
     let gpu_count = sys.gpu_count;
+    let t_c_ns = sys.t_c_ns;
     let t = cfg.tensor_parallel as usize;
     let mut model = Station::new(sys, cfg, arrivals, channel);
     let mut engine = Engine::with_capacity(model.arrivals.streams() as usize + 64);
@@ -116,7 +117,8 @@ pub fn run<'a>(
         counts,
         arrived_total: m.arrived_total,
         throughput_rps,
-        throughput_per_epoch: 0.0,
+        // The paper's unit, for comparisons with the epoch pipeline: on time per T_C.
+        throughput_per_epoch: throughput_rps * t_c_ns as f64 / 1e9,
         epochs: 0,
         measured_epochs: 0,
         mean_batch_size: 0.0,
