@@ -481,9 +481,19 @@ impl<'a> Station<'a> {
         if self.radio() {
             self.advance_down(end_ns.max(self.down.now_ns()));
         }
+        let w = self.sys.warmup_ns;
         for i in 0..self.instances.len() {
             if self.instances[i].busy {
                 self.book(i, end_ns);
+            } else {
+                // The idle tail, at 0 blocks in use.
+                let from = self.instances[i].last_end_ns.max(w);
+                if end_ns > from {
+                    self.metrics
+                        .hist
+                        .kv_blocks
+                        .saturating_record_n(0, (end_ns - from) / 1000);
+                }
             }
         }
         let mut pending = self.up.payloads().filter(|r| r.counted).count() as u64;
