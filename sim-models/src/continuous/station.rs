@@ -78,7 +78,8 @@ pub(crate) struct Station<'a> {
     pub channel: Channel,
     pub up: FluidLink<Request>,
     pub down: FluidLink<Down>,
-    up_key: Option<EventKey>,
+    /// The uplink's pending completion event and its instant.
+    up_key: Option<(EventKey, u64)>,
     coherence_pending: bool,
     pub instances: Vec<Instance>,
     /// Per instance, its current iteration's start and blocks in use.
@@ -235,11 +236,14 @@ impl<'a> Station<'a> {
     /// Reschedules the uplink's next completion and, if a link is sending,
     /// the next coherence boundary.
     fn after_link_change(&mut self, now_ns: u64, ctx: &mut Context<'_, Event>) {
-        if let Some(k) = self.up_key.take() {
-            ctx.cancel(k);
-        }
-        if let Some(at) = self.up.next_ns() {
-            self.up_key = self.schedule(at, Event::Uplink, ctx);
+        let next = self.up.next_ns();
+        if self.up_key.map(|(_, at)| at) != next {
+            if let Some((k, _)) = self.up_key.take() {
+                ctx.cancel(k);
+            }
+            if let Some(at) = next {
+                self.up_key = self.schedule(at, Event::Uplink, ctx).map(|k| (k, at));
+            }
         }
         if !self.coherence_pending && (self.up.active() > 0 || self.down.active() > 0) {
             let next = (self.block(now_ns) + 1).saturating_mul(self.cfg.coherence_ns);
