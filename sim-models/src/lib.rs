@@ -19,6 +19,8 @@
 //! - [`base_station`]: the base station as a `sim-core` model, its events and state (§1);
 //! - [`epoch`]: the epoch pipeline's named steps (§4);
 //! - [`metrics`]: counts, histograms, per-epoch records and their accumulator (§8);
+//! - [`continuous`]: continuous, iteration-level serving (`serving: Continuous`, §13),
+//!   beside the epoch pipeline;
 //! - [`simulation`]: [`simulation::run`], the entry point for a whole run.
 //!
 //! This crate owns no scheduling policy (see `sim-schedulers`) and no command line.
@@ -29,6 +31,7 @@
 pub mod arrivals;
 pub mod base_station;
 pub mod channel;
+pub mod continuous;
 pub mod cost;
 pub mod epoch;
 pub mod feasibility;

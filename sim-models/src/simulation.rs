@@ -91,6 +91,10 @@ pub fn run_with<'a>(
     scheduler: &mut dyn Scheduler,
     opts: RunOptions<'_>,
 ) -> Result<RunOutput, SimError> {
+    if sys.serving.is_some() {
+        let RunOptions { progress, stop, .. } = opts;
+        return crate::continuous::run(name, sys, arrivals, channel, progress, stop);
+    }
     let RunOptions {
         on_instance,
         on_epoch,
@@ -192,6 +196,8 @@ pub fn run_with<'a>(
         uplink_utilisation: per_epoch(m.rho_up_sum),
         downlink_utilisation: per_epoch(m.rho_down_sum),
         nodes_total: m.nodes_total,
+        iterations: 0,
+        kv_block_utilisation: None,
         events_processed: summary.counters.processed,
         hist: std::mem::take(&mut m.hist),
         epoch_records: std::mem::take(&mut m.records),

@@ -98,6 +98,9 @@ impl CostModel for HiddenFlops {
     fn finish_ns(&self, s_pad: u32, levels: &LevelCounts, n: u32) -> u64 {
         self.0.finish_ns(s_pad, levels, n)
     }
+    fn iteration_ns(&self, seqs: &[(u32, u32)], emitting: u32) -> u64 {
+        self.0.iteration_ns(seqs, emitting)
+    }
     /// The wrapped model's: an instance written out re-reads as the paper's model.
     fn spec(&self) -> CostSpec {
         CostSpec::Flops(self.0)
@@ -226,6 +229,15 @@ impl CostModel for ToyRoofline {
     }
     fn finish_ns(&self, s_pad: u32, levels: &LevelCounts, n: u32) -> u64 {
         secs_to_ns_saturating(self.iterations(s_pad, levels, Some(n.max(1) - 1)))
+    }
+    /// `max(a·Σq, b + c·Σc) + t0`, the shape of the iterations above.
+    fn iteration_ns(&self, seqs: &[(u32, u32)], _emitting: u32) -> u64 {
+        if seqs.is_empty() {
+            return 0;
+        }
+        let q: f64 = seqs.iter().map(|&(q, _)| q as f64).sum();
+        let c: f64 = seqs.iter().map(|&(_, c)| c as f64).sum();
+        secs_to_ns_saturating((self.a * q).max(self.b + self.c * c) + self.t0)
     }
     /// The base model's: instance files cannot name this test model, so an
     /// instance written out (a failing test's dump) re-reads as its base.

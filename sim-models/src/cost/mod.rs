@@ -68,6 +68,26 @@ pub trait CostModel: Debug + Send + Sync {
     /// finishes, i.e. the end of iteration `n − 1`, §5 iteration level.
     fn finish_ns(&self, s_pad: u32, levels: &LevelCounts, n: u32) -> u64;
 
+    /// Time in ns of one *iteration* — one forward pass of the instance this
+    /// model describes — of arbitrary shape (MODEL.md §11 "one iteration",
+    /// §13): `seqs[j] = (q_j, c_j)` where sequence `j` contributes `q_j ≥ 1`
+    /// new tokens (a prefill chunk, or 1 when decoding) and holds `c_j ≥ q_j`
+    /// tokens of context after the pass; `emitting` of them emit a token at
+    /// its end (those whose prefill completes, and every decode).
+    ///
+    /// The hardware is the one this model was built for: for continuous
+    /// serving, one instance of `T` tensor-parallel GPUs
+    /// (`System::instance_cost(T)`), so any communication between the `T` GPUs
+    /// belongs in the figure. The exact figure is rounded once to the nearest
+    /// ns; the empty iteration takes 0 ns. Non-decreasing when a token is added
+    /// to `q_j` or `c_j`, or a sequence is added. The order of `seqs` does not
+    /// matter. Consistency with the batch methods: the epoch-shaped schedule —
+    /// one iteration with `(s', s')` per request (all emitting), then for
+    /// `j = 1, 2, …` one with `(1, s' + j)` per request with `n_i > j` — sums
+    /// to [`CostModel::batch_time_ns`] within the per-iteration rounding
+    /// (½ ns per iteration).
+    fn iteration_ns(&self, seqs: &[(u32, u32)], emitting: u32) -> u64;
+
     /// The fast path: `Some` when time is `β·FLOPs/C` with FLOPs additive over
     /// the requests of a batch (the paper's model), so that a search may sum
     /// integer FLOPs instead of asking for a time per batch.

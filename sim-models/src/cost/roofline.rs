@@ -373,6 +373,28 @@ impl CostModel for RooflineCost {
         self.kv_per_token()
     }
 
+    /// One iteration of any shape (MODEL.md §11): the load's `Σq`,
+    /// `Σ(q·c − q(q−1)/2)`, `Σc` and `e` through [`RooflineCost::iteration`],
+    /// rounded once to the ns; the empty iteration takes 0 ns.
+    fn iteration_ns(&self, seqs: &[(u32, u32)], emitting: u32) -> u64 {
+        if seqs.is_empty() {
+            return 0;
+        }
+        let mut load = IterationLoad {
+            tokens: 0.0,
+            attention: 0.0,
+            context: 0.0,
+            emitted: emitting as f64,
+        };
+        for &(q, c) in seqs {
+            let (q, c) = (q as f64, c as f64);
+            load.tokens += q;
+            load.attention += q * c - q * (q - 1.0) / 2.0;
+            load.context += c;
+        }
+        secs_to_ns_saturating(self.iteration(&load).total)
+    }
+
     fn batch_time_ns(&self, s_pad: u32, levels: &LevelCounts) -> u64 {
         let longest = levels
             .iter()

@@ -45,8 +45,11 @@ pub struct Scenario {
     /// Whether requests with `ΔPPL > ε_i` are rejected at arrival (MODEL.md §2, (1e)).
     /// `false` ignores accuracy (paper Fig. 6(a)).
     pub accuracy_admission: bool,
-    /// The scheduler and its options (MODEL.md §7).
+    /// The scheduler and its options (MODEL.md §7); used by `serving: Epochs` only.
     pub scheduler: SchedulerSpec,
+    /// How the GPUs serve requests: the epoch pipeline (MODEL.md §4, the
+    /// default) or continuous, iteration-level serving (MODEL.md §13).
+    pub serving: Serving,
     /// A parameter sweep, read by `edgesim sweep`; ignored by a single run.
     pub sweep: Option<SweepSpec>,
 }
@@ -267,6 +270,106 @@ pub enum QueuePolicy {
     /// They are dropped and counted as `expired` (paper-literal: only the
     /// previous epoch's arrivals compete).
     DropUnscheduled,
+}
+
+/// How the GPUs serve requests (MODEL.md §4, §13).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum Serving {
+    /// The paper's epoch pipeline: one batch per epoch, outputs sent down
+    /// together (MODEL.md §4) **[default]**.
+    #[default]
+    Epochs,
+    /// Iteration-level serving as vLLM does it (MODEL.md §13).
+    Continuous(Continuous),
+}
+
+/// Continuous serving's settings (MODEL.md §13; docs/continuous.md).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Continuous {
+    /// Order of the waiting queue: `Fcfs` (by upload completion) or `Edf` (by deadline).
+    pub policy: WaitingOrder,
+    /// GPUs per instance `T` (tensor parallel); the pool holds `G/T` instances (`T` divides `G`).
+    pub tensor_parallel: u32,
+    /// Tokens per KV block (vLLM's `block_size`, default 16).
+    pub block_size: u32,
+    /// KV blocks per instance; `None` derives them from `memory_utilisation`.
+    pub num_blocks: Option<u64>,
+    /// Share `u` of an instance's memory vLLM may use (weights + KV cache), in (0, 1].
+    pub memory_utilisation: f64,
+    /// Most requests running on an instance at once (vLLM's `max_num_seqs`).
+    pub max_num_seqs: u32,
+    /// Token budget of one iteration (vLLM's `max_num_batched_tokens`).
+    pub max_num_batched_tokens: u32,
+    /// Whether a waiting request whose deadline has passed is dropped (`expired`).
+    pub drop_expired: bool,
+    /// How outputs go down: token by token (`Streamed`) or whole at the end (`AtEnd`).
+    pub delivery: Delivery,
+    /// The links: the scenario's radio (`Radio`) or instantaneous (`Ideal`, a wired client).
+    pub channel: Links,
+    /// Coherence time, s: spectral efficiencies are redrawn at its multiples; `None` = `T_C`.
+    pub coherence_time: Option<f64>,
+}
+
+/// Order of an instance's waiting queue (MODEL.md §13).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WaitingOrder {
+    /// First come, first served: by upload completion (ties: request id).
+    #[default]
+    Fcfs,
+    /// Earliest deadline first (ties: request id).
+    Edf,
+}
+
+/// How a request's output goes down (MODEL.md §13).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Delivery {
+    /// Each token is queued on the downlink as it is produced.
+    #[default]
+    Streamed,
+    /// The whole output is sent when the request finishes (the paper's assumption).
+    AtEnd,
+}
+
+/// The links of continuous serving (MODEL.md §13).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Links {
+    /// Processor-sharing uplink and downlink over the scenario's channel (MODEL.md §3).
+    #[default]
+    Radio,
+    /// Instantaneous links: a wired data-centre client.
+    Ideal,
+}
+
+/// vLLM's default `max_num_seqs`, `SchedulerConfig.DEFAULT_MAX_NUM_SEQS = 128`
+/// (vllm/config/scheduler.py, <https://docs.vllm.ai/en/stable/api/vllm/config/scheduler/>).
+pub const VLLM_MAX_NUM_SEQS: u32 = 128;
+/// vLLM's default `max_num_batched_tokens`, `SchedulerConfig.DEFAULT_MAX_NUM_BATCHED_TOKENS = 2048`
+/// (same source; MODEL.md §13).
+pub const VLLM_MAX_NUM_BATCHED_TOKENS: u32 = 2048;
+/// vLLM's default `block_size`, 16 tokens (vllm/config/cache.py `CacheConfig.block_size`,
+/// <https://docs.vllm.ai/en/stable/api/vllm/config/cache/>; MODEL.md §13).
+pub const VLLM_BLOCK_SIZE: u32 = 16;
+/// vLLM's default `gpu_memory_utilization`, 0.9 (<https://docs.vllm.ai/en/stable/configuration/optimization/>;
+/// MODEL.md §13).
+pub const VLLM_MEMORY_UTILISATION: f64 = 0.9;
+
+impl Default for Continuous {
+    fn default() -> Self {
+        Continuous {
+            policy: WaitingOrder::default(),
+            tensor_parallel: 1,
+            block_size: VLLM_BLOCK_SIZE,
+            num_blocks: None,
+            memory_utilisation: VLLM_MEMORY_UTILISATION,
+            max_num_seqs: VLLM_MAX_NUM_SEQS,
+            max_num_batched_tokens: VLLM_MAX_NUM_BATCHED_TOKENS,
+            drop_expired: true,
+            delivery: Delivery::default(),
+            channel: Links::default(),
+            coherence_time: None,
+        }
+    }
 }
 
 /// The GPU pool (MODEL.md §5).
@@ -502,6 +605,7 @@ impl Default for Scenario {
             cost: CostKind::default(),
             accuracy_admission: true,
             scheduler: SchedulerSpec::named("dftsp"),
+            serving: Serving::default(),
             sweep: None,
         }
     }

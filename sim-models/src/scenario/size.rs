@@ -71,9 +71,10 @@ impl System {
         }
         // A request is delivered no sooner than T_U + (compute > 0) + T_D after
         // the epoch that schedules it, which is at or after its arrival.
+        // (Epoch pipeline only: continuous serving has no slots, §13.)
         let tau_max_ns = (self.latency.max_value() * 1e9).round();
         let floor_ns = self.t_u_ns + self.t_d_ns;
-        if tau_max_ns <= floor_ns as f64 {
+        if self.serving.is_none() && tau_max_ns <= floor_ns as f64 {
             warnings.push(format!(
                 "no request can be on time: every latency τ ≤ T_U + T_D = {} s",
                 floor_ns as f64 / 1e9

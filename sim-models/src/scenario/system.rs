@@ -2,6 +2,7 @@
 
 use super::error::ScenarioError;
 use super::schema::{CostKind, Dist, Process, QueuePolicy, Scenario, UserAssign};
+use super::serving::ContinuousSystem;
 use super::validate::dbm_to_watts;
 use std::sync::Arc;
 
@@ -102,6 +103,8 @@ pub struct System {
     /// from `prompt`, `output`, `latency`, `accuracy` and nothing is
     /// reported per class).
     pub classes: Vec<ClassSpec>,
+    /// Continuous serving (MODEL.md §13); `None` = the epoch pipeline (§4).
+    pub serving: Option<ContinuousSystem>,
 }
 
 /// A service class in simulation form: its share and its four
@@ -144,6 +147,14 @@ impl System {
     /// The cost model of one GPU on its own (no batching, MODEL.md §7; `T = 1`).
     pub fn single_gpu_cost(&self) -> Arc<dyn CostModel> {
         self.cost_on(1)
+    }
+
+    /// The cost model of one instance of `t` GPUs serving one model
+    /// (continuous serving, MODEL.md §13: tensor parallel over `T` GPUs).
+    /// Under `cost: Flops` this is the FLOP rate `C = T·c`, exactly the pooled
+    /// model's rule (`pooled_cost` is `instance_cost(G)`).
+    pub fn instance_cost(&self, t: u32) -> Arc<dyn CostModel> {
+        self.cost_on(t)
     }
 
     /// The cost model of `gpus` GPUs serving one batch.
@@ -277,6 +288,7 @@ impl Scenario {
             max_prompt,
             max_output,
             classes,
+            serving: c.serving,
         })
     }
 

@@ -420,6 +420,7 @@ fn every_field_path_is_settable() {
         ("scheduler.z_start", "All"),
         ("scheduler.deadline_aware", "false"),
         ("sweep", "Some((grid: [(path: \"seed\", values: [1, 2])]))"),
+        ("serving", "Continuous(())"),
     ];
     let paths = base.field_paths();
     for p in &paths {
@@ -437,6 +438,59 @@ fn every_field_path_is_settable() {
         s.set(path, v).unwrap_or_else(|e| panic!("{e}"));
         assert_ne!(s, base, "{path} changed nothing");
         s.validate().unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+}
+
+#[test]
+fn continuous_serving_fields_are_settable_and_checked() {
+    let mut s = Scenario::default();
+    s.set("serving", "Continuous(())").unwrap();
+    for (path, v) in [
+        ("serving.policy", "Edf"),
+        ("serving.tensor_parallel", "2"),
+        ("serving.block_size", "32"),
+        ("serving.num_blocks", "1000"),
+        ("serving.memory_utilisation", "0.5"),
+        ("serving.max_num_seqs", "8"),
+        ("serving.max_num_batched_tokens", "512"),
+        ("serving.drop_expired", "false"),
+        ("serving.delivery", "AtEnd"),
+        ("serving.channel", "Ideal"),
+        ("serving.coherence_time", "0.01"),
+    ] {
+        let mut t = s.clone();
+        t.set(path, v).unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(t, s, "{path} changed nothing");
+        t.validate().unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+    // Derived blocks (MODEL.md §13), BLOOM-3B W8A16 on one 32 GB GPU, u = 0.9, 16-token blocks:
+    // ⌊(0.9·32e9 − 0.5·4 718 592 000) / (16·1.0·307 200)⌋ = ⌊26 440 704 000 / 4 915 200⌋ = 5379.
+    let sys = s.resolve().unwrap();
+    let c = sys.serving.unwrap();
+    assert_eq!(
+        (c.instances, c.num_blocks, c.coherence_ns),
+        (20, 5379, 1_500_000_000)
+    );
+    for (path, v, msg) in [
+        (
+            "serving.tensor_parallel",
+            "3",
+            "must divide the GPU count G = 20",
+        ),
+        ("serving.block_size", "0", "must be in [1,"),
+        ("serving.memory_utilisation", "1.5", "must be in (0, 1]"),
+        (
+            "serving.memory_utilisation",
+            "0.05",
+            "less than one KV block",
+        ),
+        ("serving.num_blocks", "0", "must be in [1,"),
+        ("serving.coherence_time", "0.0", "≥ 1 ns"),
+    ] {
+        let mut t = s.clone();
+        t.set(path, v).unwrap();
+        let e = t.validate().unwrap_err().to_string();
+        assert!(e.contains(path) && e.contains(msg), "{path}: {e}");
     }
 }
 

@@ -4,8 +4,9 @@
 
 use super::error::{invalid, ScenarioError};
 use super::schema::{
-    CostKind, Dist, GpuSpec, ModelSpec, Process, QuantSpec, Scenario, MAX_CLASSES,
+    CostKind, Dist, GpuSpec, ModelSpec, Process, QuantSpec, Scenario, Serving, MAX_CLASSES,
 };
+use super::serving::ContinuousSystem;
 use super::sweep::{SweepPoint, MAX_REPLICATIONS};
 use crate::cost::{self, GpuParams, ModelArch, ModelDims};
 use crate::quant::{self, QuantParams};
@@ -65,6 +66,7 @@ pub(super) struct Checked {
     pub gpu: Option<(String, GpuParams)>,
     pub flops_per_gpu: f64,
     pub memory_per_gpu: f64,
+    pub serving: Option<ContinuousSystem>,
 }
 
 /// Largest coefficient of variation of `Gamma` gaps (shape `1/cv² ≥ 10⁻⁶`).
@@ -760,6 +762,20 @@ impl Scenario {
             ));
         }
 
+        let serving = match &self.serving {
+            Serving::Epochs => None,
+            Serving::Continuous(c) => {
+                // The cost model of one instance of T GPUs (System::instance_cost).
+                let t = c.tensor_parallel.max(1);
+                let cost = crate::cost::FlopsCost {
+                    model,
+                    quant,
+                    flop_rate: t as f64 * self.gpus.flops,
+                };
+                Some(c.resolve(self.gpus.count, self.gpus.memory, &cost, t_c_ns)?)
+            }
+        };
+
         if self.scheduler.name.trim().is_empty() {
             return Err(invalid("scheduler.name", "must name a scheduler"));
         }
@@ -786,6 +802,7 @@ impl Scenario {
             gpu,
             flops_per_gpu,
             memory_per_gpu,
+            serving,
         })
     }
 

@@ -93,7 +93,8 @@ fn shipped_scenarios_validate() {
     files.extend(ron_files(&root.join("scenarios/paper")));
     files.extend(ron_files(&root.join("scenarios/workloads")));
     files.extend(ron_files(&root.join("scenarios/roofline")));
-    assert!(files.len() >= 16, "{files:?}");
+    files.extend(ron_files(&root.join("scenarios/continuous")));
+    assert!(files.len() >= 19, "{files:?}");
     for f in files {
         let (code, out, err) = edgesim(&["validate", f.to_str().unwrap()]);
         assert_eq!(code, 0, "{}: {err}", f.display());
