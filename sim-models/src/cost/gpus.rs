@@ -94,7 +94,19 @@ pub struct GpuPreset {
 }
 
 /// The GPU presets (MODEL.md §11). Rates are dense (no structured sparsity).
+/// No NVIDIA datasheet itself could be retrieved here; the comment above each
+/// preset names the retrieved copies its numbers were checked against
+/// (docs/cost-model.md, "GPU presets").
 pub const GPU_PRESETS: [GpuPreset; 7] = [
+    // NVIDIA's page and datasheet were not retrieved. Checked against
+    // huggingface.co/hardware/jetson-tx2 (8 GB, 1.33 TFLOPS) and, by
+    // independent arithmetic, deviceQuery in gist r7vme/d9a3f297 (2 SMs × 128
+    // = 256 CUDA cores, 128-bit memory bus) with tegrastats in gist
+    // TerryTsao/fa30ba54 (GPU 1300 MHz, memory EMC 1866 MHz):
+    // 256 · 1.3 GHz · 2 (FMA) · 2 (fp16×2) = 1.33 TFLOP/s and
+    // 16 B · 1866 MHz · 2 (DDR) = 59.7 GB/s. (hardwareluxx.de's launch news
+    // says 58.4 GB/s; the arithmetic, and MODEL.md §11's figure for the
+    // paper's TX2, give 59.7.)
     GpuPreset {
         name: "Jetson-TX2",
         params: GpuParams {
@@ -112,6 +124,12 @@ pub const GPU_PRESETS: [GpuPreset; 7] = [
         source: "https://developer.nvidia.com/embedded/jetson-tx2 (Jetson TX2 module: 256-core Pascal GPU, 8 GB 128-bit LPDDR4 at 59.7 GB/s, 10/100/1000 Ethernet); 1.33 TFLOP/s fp16 as in the paper (arXiv 2405.07140 §IV)",
         notes: "Pascal has no int8 tensor cores: F8 = F. Several TX2s serve one model over 1 Gb Ethernet (125 MB/s); its 50 µs latency is an assumed default. eta_f, eta_b, t_0: defaults, not fitted (no measurements).",
     },
+    // The technical brief PDF was not retrieved. Checked against a summary of
+    // it (mzph.cn/web/30785.shtml: 16 SMs, 2048 CUDA cores, 64 tensor cores,
+    // 170 sparse INT8 TOPS) and copies of the Jetson module table ("64GB
+    // 256-bit LPDDR5 204.8GB/s"). The fp16 42.5 is derived, not printed by a
+    // retrieved source: Ampere tensor cores run fp16 at half the int8 rate
+    // (A100: 312 vs 624), so 85/2; unverified as a datasheet figure.
     GpuPreset {
         name: "Jetson-AGX-Orin-64GB",
         params: GpuParams {
@@ -129,6 +147,11 @@ pub const GPU_PRESETS: [GpuPreset; 7] = [
         source: "https://www.nvidia.com/content/dam/en-zz/Solutions/gtcf21/jetson-orin/nvidia-jetson-agx-orin-technical-brief.pdf (GPU: 170 sparse INT8 TOPS; 64 GB LPDDR5, 204.8 GB/s; 10 GbE)",
         notes: "Dense int8 = 170/2 = 85 TOPS; dense fp16 = 85/2 = 42.5 TFLOP/s (Ampere tensor cores run fp16 at half the int8 rate); the DLAs are not counted. Link: 10 Gb Ethernet (1.25 GB/s), 20 µs latency assumed. eta_f, eta_b, t_0: defaults, not fitted.",
     },
+    // The Ada whitepaper PDF was not retrieved. Checked against
+    // waredb.com/processor/nvidia-geforce-rtx-4090 (fp16 tensor 165.15 dense
+    // / 330.30 sparse, int8 660.60 dense, 24 GB, 1008 GB/s) and
+    // holynerdvana.blogspot.com (1008 GB/s, "FP16 with sparsity 661" = the
+    // fp16-accumulate sparse figure, 4 × 165.2).
     GpuPreset {
         name: "RTX-4090",
         params: GpuParams {
@@ -146,6 +169,11 @@ pub const GPU_PRESETS: [GpuPreset; 7] = [
         source: "https://images.nvidia.com/aem-dam/Solutions/geforce/ada/nvidia-ada-gpu-architecture.pdf (Appendix A, RTX 4090: fp16 tensor with fp32 accumulate 165.2 dense TFLOP/s, int8 tensor 660.6 dense TOPS, 24 GB GDDR6X, 1008 GB/s)",
         notes: "fp16 with fp32 accumulate (what inference GEMMs use; fp16 accumulate is 330.3). No NVLink: PCIe 4.0 x16, 32 GB/s per direction, 10 µs latency assumed. eta_f, eta_b, t_0: defaults, not fitted.",
     },
+    // The product brief PDF was not retrieved. Checked against
+    // store.sourcecode.com (L4: "INT8 Tensor Core 485 TOPS | Sparsity",
+    // 24 GB, 300 GB/s, PCIe 4.0 x16) and fpsbench.com (24 GB GDDR6, 300.1
+    // GB/s, PCIe 4.0 x16). fp16 242 sparse is not printed by a retrieved
+    // source; it is int8/2 as on every Ada part (RTX 4090: 330.3 vs 660.6).
     GpuPreset {
         name: "L4",
         params: GpuParams {
@@ -163,6 +191,10 @@ pub const GPU_PRESETS: [GpuPreset; 7] = [
         source: "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/l4/PB-11316-001_v01.pdf (L4 product brief: fp16 tensor 242 TFLOP/s and int8 485 TOPS with sparsity; 24 GB GDDR6, 300 GB/s; PCIe Gen4 x16 64 GB/s)",
         notes: "Dense = half the sparsity figures: 121 TFLOP/s, 242.5 TOPS. Link: PCIe Gen4 x16, 64 GB/s both ways = 32 GB/s per direction; 10 µs latency assumed. eta_f, eta_b, t_0: defaults, not fitted.",
     },
+    // The datasheet PDF was not retrieved. Checked against
+    // glennklockwood.com/garden/processors/A100 (citing that datasheet:
+    // fp16 312 matrix / 624 sparse, int8 624 / 1248 sparse, 80 GB HBM2e,
+    // 2.039 TB/s, NVLink 300+300 GB/s) and thundercompute.com (2,039 GB/s).
     GpuPreset {
         name: "A100-80GB-SXM",
         params: GpuParams {
@@ -182,6 +214,12 @@ pub const GPU_PRESETS: [GpuPreset; 7] = [
         source: "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/a100/pdf/nvidia-a100-datasheet-us-nvidia-1758950-r4-web.pdf (A100 80GB SXM: fp16 tensor 312 TFLOP/s dense, int8 624 TOPS dense, 80 GB HBM2e, 2039 GB/s, NVLink 600 GB/s)",
         notes: "NVLink 600 GB/s is both directions: 300 GB/s per direction; 2 µs latency assumed. eta_f, eta_b, t_0 fitted on Splitwise's Llama-2-70B TP 2 and 4 rows (docs/cost-model.md).",
     },
+    // The datasheet was not retrieved. Checked against
+    // glennklockwood.com/garden/processors/h100 (80 GB HBM3, 3.35 TB/s,
+    // 900 GB/s NVLink, fp16 989.4 matrix / 1978.9 sparse, int8 3957.8
+    // sparse), codesota.com/hardware/h100 (989 dense fp16 "from the NVIDIA
+    // datasheet", 3,350 GB/s) and NVIDIA/nccl issue 1264 (NVLink4 450 GB/s
+    // per direction).
     GpuPreset {
         name: "H100-SXM",
         params: GpuParams {
@@ -200,6 +238,10 @@ pub const GPU_PRESETS: [GpuPreset; 7] = [
         source: "https://resources.nvidia.com/en-us-tensor-core/nvidia-tensor-core-gpu-datasheet (H100 SXM: fp16 tensor 1979 TFLOP/s and int8 3958 TOPS with sparsity, 80 GB HBM3, 3.35 TB/s, NVLink 900 GB/s)",
         notes: "Dense = half the sparsity figures: 989.5 TFLOP/s, 1979 TOPS. NVLink 900 GB/s both ways = 450 GB/s per direction; 2 µs latency assumed. eta_f, eta_b, t_0 fitted on Splitwise's Llama-2-70B TP 2 and 4 rows on h100-80gb (docs/cost-model.md).",
     },
+    // The product page was not retrieved. Checked against aiwiki.ai/wiki/
+    // nvidia_h200 and gentic.news (141 GB HBM3e, 4.8 TB/s, same GH100
+    // compute as H100), MLCommons inference v4.1 NVIDIA system file
+    // H200-SXM-141GBx8 ("141 GB", "18x 4th Gen NVLink, 900GB/s").
     GpuPreset {
         name: "H200",
         params: GpuParams {

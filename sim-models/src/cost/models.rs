@@ -153,6 +153,13 @@ const fn dims(layers: u32, d_model: u32, d_ff: u32) -> ModelDims {
 /// sources: `num_hidden_layers`/`n_layer`, `hidden_size`, `num_attention_heads`/`n_head`,
 /// `num_key_value_heads`, `intermediate_size`/`ffn_dim`, `vocab_size`, `tie_word_embeddings`.
 pub const MODEL_PRESETS: [ModelPreset; 10] = [
+    // The HF config.json was not retrieved. Checked against BigScience's own
+    // training script github.com/bigscience-workshop/bigscience
+    // train/tr11-176B-ml/smaller_models/tr11c-2B5-ml.slurm (the run published
+    // as bloom-3b): NLAYERS=30, NHIDDEN=2560, NHEADS=32 (d_h = 2560/32 = 80),
+    // --pad-vocab-size-to 250880, no --ffn-hidden-size (Megatron's default
+    // 4·d = 10240, not gated). Tied: transformers' BloomForCausalLM ("weights
+    // tied to the input embeddings", _tied_weights_keys = ["lm_head.weight"]).
     ModelPreset {
         name: "BLOOM-3B",
         dims: dims(30, 2560, 10240),
@@ -164,6 +171,11 @@ pub const MODEL_PRESETS: [ModelPreset; 10] = [
         tied: true,
         source: "https://huggingface.co/bigscience/bloom-3b/blob/main/config.json",
     },
+    // The HF config.json was not retrieved. Checked against
+    // bigscience-workshop/bigscience train/tr11-176B-ml/smaller_models/
+    // tr11f-6B3-ml.slurm (the run published as bloom-7b1): NLAYERS=30,
+    // NHIDDEN=4096, NHEADS=32 (d_h = 128), vocabulary padded to 250880, FFN
+    // Megatron's default 4·d = 16384. Tied as BLOOM-3B.
     ModelPreset {
         name: "BLOOM-7.1B",
         dims: dims(30, 4096, 16384),
@@ -175,6 +187,13 @@ pub const MODEL_PRESETS: [ModelPreset; 10] = [
         tied: true,
         source: "https://huggingface.co/bigscience/bloom-7b1/blob/main/config.json",
     },
+    // The HF config.json was not retrieved. Checked against Meta's
+    // facebookresearch/metaseq metaseq/launcher/opt_job_constants.py
+    // ("13b": Size(40 layers, 5120, 40 heads, d_head 128), ffn_size = 4·5120
+    // = 20480) and a copy of facebook/opt-13b's config.json in EasyDeL 0.0.8
+    // (PyPI) configs.py (ffn_dim 20480, hidden_size 5120, 40 heads, 40 layers,
+    // vocab_size 50272). Tied: transformers' OPTForCausalLM ("the lm_head
+    // weight is automatically tied to the embed tokens weight").
     ModelPreset {
         name: "OPT-13B",
         dims: dims(40, 5120, 20480),
@@ -186,6 +205,10 @@ pub const MODEL_PRESETS: [ModelPreset; 10] = [
         tied: true,
         source: "https://huggingface.co/facebook/opt-13b/blob/main/config.json",
     },
+    // Verified against a verbatim copy of the config.json:
+    // github.com/citsjtu2020/LLM-Prof sglang/Model_Config.md ("Llama-3.1-8B":
+    // 32 layers, 4096, 32 heads, 8 KV heads, 14336, silu, 128256, tie false;
+    // no head_dim key, so d_h = 4096/32 = 128).
     ModelPreset {
         name: "Llama-3.1-8B",
         dims: dims(32, 4096, 14336),
@@ -197,6 +220,9 @@ pub const MODEL_PRESETS: [ModelPreset; 10] = [
         tied: false,
         source: "https://huggingface.co/meta-llama/Llama-3.1-8B/blob/main/config.json",
     },
+    // Verified against a verbatim copy of the config.json: citsjtu2020/LLM-Prof
+    // sglang/Model_Config.md ("Llama-3.2-3B": 28, 3072, 24 heads, 8 KV,
+    // head_dim 128, 8192, 128256, tie true).
     ModelPreset {
         name: "Llama-3.2-3B",
         dims: dims(28, 3072, 8192),
@@ -208,6 +234,11 @@ pub const MODEL_PRESETS: [ModelPreset; 10] = [
         tied: true,
         source: "https://huggingface.co/meta-llama/Llama-3.2-3B/blob/main/config.json",
     },
+    // Verified against a copy of the Llama-3.2-1B-Instruct config.json (same
+    // architecture as the base model): github.com/kevinstephano/
+    // thunder_model_blocks hf_llama/llama_config.py (16 layers, 2048, 32
+    // heads, 8 KV, head_dim 64, 8192, 128256, tie true); silvaxxx1/MyLLM_101
+    // models/LLAMA/Llama3.2/Llama_configs.py agrees.
     ModelPreset {
         name: "Llama-3.2-1B",
         dims: dims(16, 2048, 8192),
@@ -219,6 +250,9 @@ pub const MODEL_PRESETS: [ModelPreset; 10] = [
         tied: true,
         source: "https://huggingface.co/meta-llama/Llama-3.2-1B/blob/main/config.json",
     },
+    // Verified against a verbatim copy of the config.json: citsjtu2020/LLM-Prof
+    // sglang/Model_Config.md ("Qwen2.5-7B": 28, 3584, 28 heads, 4 KV, 18944,
+    // 152064, tie false; d_h = 3584/28 = 128).
     ModelPreset {
         name: "Qwen2.5-7B",
         dims: dims(28, 3584, 18944),
@@ -230,6 +264,9 @@ pub const MODEL_PRESETS: [ModelPreset; 10] = [
         tied: false,
         source: "https://huggingface.co/Qwen/Qwen2.5-7B/blob/main/config.json",
     },
+    // Verified against a verbatim copy of the v0.3 config.json:
+    // github.com/mlc-ai/mlc-llm python/mlc_llm/model/model_preset.py
+    // ("mistral_7b_v03": 32, 4096, 32 heads, 8 KV, 14336, 32768, tie false).
     ModelPreset {
         name: "Mistral-7B",
         dims: dims(32, 4096, 14336),
@@ -241,6 +278,9 @@ pub const MODEL_PRESETS: [ModelPreset; 10] = [
         tied: false,
         source: "https://huggingface.co/mistralai/Mistral-7B-v0.3/blob/main/config.json",
     },
+    // Verified against a verbatim copy of the config.json: mlc-ai/mlc-llm
+    // python/mlc_llm/model/model_preset.py ("llama2_70b": 80, 8192, 64 heads,
+    // 8 KV, 28672, 32000, tie false).
     ModelPreset {
         name: "Llama-2-70B",
         dims: dims(80, 8192, 28672),
@@ -252,6 +292,10 @@ pub const MODEL_PRESETS: [ModelPreset; 10] = [
         tied: false,
         source: "https://huggingface.co/meta-llama/Llama-2-70b-hf/blob/main/config.json",
     },
+    // The HF config.json was not retrieved. Checked against
+    // bigscience-workshop/bigscience train/tr11-176B-ml/tr11-176B-ml.slurm
+    // (NHIDDEN=14336, NLAYERS=70, NHEADS=112, d_h = 128, vocabulary padded
+    // to 250880, FFN Megatron's default 4·d = 57344). Tied as BLOOM-3B.
     ModelPreset {
         name: "BLOOM-176B",
         dims: dims(70, 14336, 57344),
