@@ -13,6 +13,8 @@
 //! - [`request`]: users as Poisson sources and the requests they send (§2);
 //! - [`arrivals`]: the arrival seam — Poisson users, scripted arrivals (§2);
 //! - [`channel`]: block Rayleigh fading and the bandwidth fractions `ρU`, `ρD` (§3);
+//! - [`radio`]: the link-budget channel — 3GPP path loss, shadowing, fading,
+//!   CQI — giving a user's spectral efficiency per coherence block (§14);
 //! - [`kv_cache`] and [`gpu_pool`]: GPU memory over time and GPU state (§5);
 //! - [`base_station`]: the base station as a `sim-core` model, its events and state (§1);
 //! - [`epoch`]: the epoch pipeline's named steps (§4);
@@ -36,6 +38,7 @@ pub mod iteration;
 pub mod kv_cache;
 pub mod metrics;
 pub mod quant;
+pub mod radio;
 mod range;
 pub mod request;
 pub mod scenario;
