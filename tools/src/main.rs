@@ -11,6 +11,7 @@
 
 mod bench;
 mod interrupt;
+mod link;
 mod list;
 mod merge;
 mod plot;
@@ -51,6 +52,8 @@ enum Command {
     Resolve(resolve::ResolveArgs),
     /// List the schedulers, model presets and quantization presets.
     List,
+    /// Print the link budget (path loss, SNR, SE, send time) at given distances (MODEL.md §14).
+    Link(link::LinkArgs),
     /// Run every point × replication of a scenario's sweep grid; write results.csv.
     Sweep(sweep::SweepArgs),
     /// Combine the directories of a sharded sweep into one (same results.csv as unsharded).
@@ -139,6 +142,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Done> {
             Ok(Done::Ok)
         }
         Command::List => print_line(list::text().trim_end()).map(|_| Done::Ok),
+        Command::Link(a) => print_line(&link::run(&a)?).map(|_| Done::Ok),
         Command::Plot(a) => plot::run(&a).map(|_| Done::Ok),
         Command::Bench { target } => {
             print_line(&bench::run(&target)?.to_string()).map(|_| Done::Ok)

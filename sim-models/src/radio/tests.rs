@@ -2,7 +2,7 @@
 //! fading, placement, and the scenario's `LinkBudget(..)` with its checks.
 
 use super::*;
-use crate::scenario::Scenario;
+use crate::Scenario;
 
 /// A scenario's link budget, with `users` users, built from RON text for `channel.model`.
 fn scenario(model: &str, users: u32) -> Scenario {

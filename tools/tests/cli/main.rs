@@ -4,6 +4,7 @@
 
 mod common;
 mod golden;
+mod link;
 mod outputs;
 mod resolve;
 mod run;
