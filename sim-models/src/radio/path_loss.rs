@@ -240,6 +240,40 @@ mod tests {
     }
 
     #[test]
+    fn los_path_loss_is_continuous_at_the_breakpoint_and_grows_with_distance() {
+        // At d_2D = d'_BP, PL2 − PL1 = (40 − 22)·log10(d_3D) − 9·log10(d'_BP² + Δh²)
+        // = 9·log10(d_3D²/(d'_BP² + Δh²)) = 0 for UMa (and 19·log10(d_3D) − 9.5·log10(d_3D²)
+        // = 0 for UMi): the two pieces meet.
+        for (env, fc) in [
+            (Environment::UMa, 3.5),
+            (Environment::UMi, 3.5),
+            (Environment::UMi, 28.0),
+        ] {
+            let h_bs = env.default_bs_height();
+            let d_bp = breakpoint_m(h_bs, 1.5, fc);
+            let below = env.path_loss_db(true, d_bp, h_bs, 1.5, fc);
+            let above = env.path_loss_db(true, d_bp * (1.0 + 1e-12), h_bs, 1.5, fc);
+            assert!(
+                (above - below).abs() < 1e-6,
+                "{env:?} {fc} GHz: {below} vs {above}"
+            );
+            let mut d = 10.0;
+            let mut last = f64::NEG_INFINITY;
+            while d <= 5000.0 {
+                for los in [true, false] {
+                    let pl = env.path_loss_db(los, d, h_bs, 1.5, fc);
+                    assert!(pl.is_finite());
+                    if los {
+                        assert!(pl > last, "{env:?} at {d} m");
+                        last = pl;
+                    }
+                }
+                d *= 1.05;
+            }
+        }
+    }
+
+    #[test]
     fn nlos_never_below_los() {
         for env in [Environment::UMa, Environment::UMi] {
             let mut d = 10.0;

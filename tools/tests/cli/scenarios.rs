@@ -91,7 +91,8 @@ fn shipped_scenarios_validate() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = vec![root.join("scenarios/default.ron")];
     files.extend(ron_files(&root.join("scenarios/paper")));
-    assert!(files.len() >= 7, "{files:?}");
+    files.extend(ron_files(&root.join("scenarios/radio")));
+    assert!(files.len() >= 9, "{files:?}");
     for f in files {
         let (code, out, err) = edgesim(&["validate", f.to_str().unwrap()]);
         assert_eq!(code, 0, "{}: {err}", f.display());
