@@ -11,6 +11,8 @@
 //! - `fading`: `|h|²` per coherence block;
 //! - `spectral`: SINR → spectral efficiency, the CQI table;
 //! - `spec`: the scenario's `LinkBudget(..)` and its checks;
+//! - `measures`: the radio's measures of a run (SE of served requests,
+//!   blocked uploads), for the pipeline to feed;
 //! - here: [`LinkBudget`], the model of a run, and [`LinkBudget::budget_at`],
 //!   the link budget at one distance (`edgesim link`).
 //!
@@ -26,12 +28,14 @@
 //! uplink and downlink of a block (as MODEL.md §3 uses one gain for both).
 
 mod fading;
+mod measures;
 mod path_loss;
 mod placement;
 mod spec;
 mod spectral;
 
 pub use fading::Fading;
+pub use measures::{RadioSummary, RadioTally, SeSummary, SE_QUANTILES};
 pub use path_loss::{
     breakpoint_m, distance_3d, Environment, H_E, MAX_D2D, MAX_FC_GHZ, MAX_UT_HEIGHT,
     MAX_UT_HEIGHT_UMA, MIN_D2D, MIN_FC_GHZ, MIN_UT_HEIGHT, SPEED_OF_LIGHT,
