@@ -9,12 +9,12 @@
 //! - [`instance`]: one epoch's scheduling problem, and its file format (§10);
 //! - [`feasibility`]: the one check of (1a)–(1d), (1g) used by the base station and the tests;
 //! - [`scheduler`]: the interface schedulers implement (§7);
+//! - [`radio`]: the link-budget channel — 3GPP path loss, shadowing, fading,
+//!   CQI — giving a user's spectral efficiency per coherence block (§14);
 //! - [`scenario`]: scenario files (RON), their range checks and overrides;
 //! - [`request`]: users as Poisson sources and the requests they send (§2);
 //! - [`arrivals`]: the arrival seam — Poisson users, scripted arrivals (§2);
 //! - [`channel`]: block Rayleigh fading and the bandwidth fractions `ρU`, `ρD` (§3);
-//! - [`radio`]: the link-budget channel — 3GPP path loss, shadowing, fading,
-//!   CQI — giving a user's spectral efficiency per coherence block (§14);
 //! - [`kv_cache`] and [`gpu_pool`]: GPU memory over time and GPU state (§5);
 //! - [`base_station`]: the base station as a `sim-core` model, its events and state (§1);
 //! - [`epoch`]: the epoch pipeline's named steps (§4);
