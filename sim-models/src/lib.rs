@@ -9,6 +9,8 @@
 //! - [`instance`]: one epoch's scheduling problem, and its file format (§10);
 //! - [`feasibility`]: the one check of (1a)–(1d), (1g) used by the base station and the tests;
 //! - [`scheduler`]: the interface schedulers implement (§7);
+//! - [`radio`]: the link-budget channel — 3GPP path loss, shadowing, fading,
+//!   CQI — giving a user's spectral efficiency per coherence block (§14);
 //! - [`scenario`]: scenario files (RON), their range checks and overrides;
 //! - [`request`]: users as Poisson sources and the requests they send, by service class (§2, §12);
 //! - [`arrivals`]: the arrival seam — Poisson users, scripted arrivals (§2);
@@ -41,6 +43,7 @@ pub mod iteration;
 pub mod kv_cache;
 pub mod metrics;
 pub mod quant;
+pub mod radio;
 mod range;
 pub mod request;
 pub mod scenario;

@@ -13,6 +13,7 @@ mod bench;
 mod calibrate;
 mod cost;
 mod interrupt;
+mod link;
 mod list;
 mod merge;
 mod plot;
@@ -58,6 +59,8 @@ enum Command {
     Cost(cost::CostArgs),
     /// Fit the roofline's η_F, η_B, t_0 for one GPU on measured times; print the fit and its error.
     Calibrate(calibrate::CalibrateArgs),
+    /// Print the link budget (path loss, SNR, SE, send time) at given distances (MODEL.md §14).
+    Link(link::LinkArgs),
     /// Run every point × replication of a scenario's sweep grid; write results.csv.
     Sweep(sweep::SweepArgs),
     /// Combine the directories of a sharded sweep into one (same results.csv as unsharded).
@@ -154,6 +157,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Done> {
         }
         Command::Workload(a) => print_line(&workload::run(&a)?).map(|_| Done::Ok),
         Command::List => print_line(list::text().trim_end()).map(|_| Done::Ok),
+        Command::Link(a) => print_line(&link::run(&a)?).map(|_| Done::Ok),
         Command::Cost(a) => print_line(&cost::run(&a)?).map(|_| Done::Ok),
         Command::Calibrate(a) => print_line(&calibrate::run(&a)?).map(|_| Done::Ok),
         Command::Plot(a) => {

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::radio::ChannelModel;
 use crate::scheduler::SchedulerSpec;
 pub use crate::trace::{TraceFormat, TraceSpec};
 
@@ -247,6 +248,10 @@ pub struct Channel {
     pub noise_dbm_per_hz: f64,
     /// Bits per token on the air (≥ 1).
     pub token_bits: u32,
+    /// What gives each user's spectral efficiency: `Paper`, the paper's
+    /// channel (MODEL.md §3, the default), or `LinkBudget(..)`, the 3GPP link
+    /// budget (MODEL.md §14, docs/radio.md).
+    pub model: ChannelModel,
 }
 
 /// Slot lengths of the epoch pipeline (MODEL.md §4, paper Fig. 2).
@@ -655,6 +660,7 @@ impl Default for Channel {
             bs_power_dbm: 43.0,
             noise_dbm_per_hz: -174.0,
             token_bits: 16,
+            model: ChannelModel::Paper,
         }
     }
 }

@@ -9,8 +9,10 @@ use std::sync::Arc;
 use crate::cost::{CostModel, CostSpec, FlopsCost, GpuParams, ModelArch, ModelDims, RooflineCost};
 use crate::instance::Instance;
 use crate::quant::QuantParams;
+use crate::radio::{ChannelModel, LinkBudget, LinkParams};
 use crate::scheduler::SystemInfo;
 use crate::trace::{Columns, TraceSummary};
+use sim_core::RngStreams;
 
 /// Everything of a scenario converted to simulation units (integer ns, watts,
 /// model dimensions, quantization factors), built by [`Scenario::resolve`].
@@ -105,6 +107,12 @@ pub struct System {
     pub classes: Vec<ClassSpec>,
     /// Continuous serving (MODEL.md §13); `None` = the epoch pipeline (§4).
     pub serving: Option<ContinuousSystem>,
+    /// The channel model (MODEL.md §3 or §14).
+    pub channel_model: ChannelModel,
+    /// The link budget's coherence time, ns (`T_C` unless the scenario sets one).
+    pub coherence_ns: u64,
+    /// `N0`, W/Hz.
+    pub noise_w_hz: f64,
 }
 
 /// A service class in simulation form: its share and its four
@@ -186,6 +194,27 @@ impl System {
             memory_per_gpu: self.memory_per_gpu,
             max_prompt: self.max_prompt,
             max_output: self.max_output,
+        }
+    }
+
+    /// The link-budget channel of this system (MODEL.md §14), its users
+    /// placed from `streams`; `None` under the paper's channel.
+    pub fn link_budget(&self, streams: &RngStreams) -> Option<LinkBudget> {
+        match &self.channel_model {
+            ChannelModel::Paper => None,
+            ChannelModel::LinkBudget(spec) => Some(LinkBudget::new(
+                spec,
+                &LinkParams {
+                    users: self.users,
+                    ue_power_w: self.tx_power_w,
+                    bs_power_w: self.bs_power_w,
+                    noise_w_hz: self.noise_w_hz,
+                    bandwidth_up: self.bandwidth_up,
+                    bandwidth_down: self.bandwidth_down,
+                    coherence_ns: self.coherence_ns,
+                },
+                streams,
+            )),
         }
     }
 
@@ -289,6 +318,9 @@ impl Scenario {
             max_output,
             classes,
             serving: c.serving,
+            channel_model: self.channel.model.clone(),
+            coherence_ns: c.coherence_ns,
+            noise_w_hz,
         })
     }
 

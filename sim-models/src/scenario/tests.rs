@@ -401,6 +401,7 @@ fn every_field_path_is_settable() {
         ("channel.bs_power_dbm", "40"),
         ("channel.noise_dbm_per_hz", "-170"),
         ("channel.token_bits", "32"),
+        ("channel.model", "LinkBudget(environment: UMi)"),
         ("slots", "(t_c: 1.0)"),
         ("slots.t_u", "0.1"),
         ("slots.t_c", "1.0"),

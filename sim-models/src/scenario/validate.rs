@@ -10,6 +10,7 @@ use super::serving::ContinuousSystem;
 use super::sweep::{SweepPoint, MAX_REPLICATIONS};
 use crate::cost::{self, GpuParams, ModelArch, ModelDims};
 use crate::quant::{self, QuantParams};
+use crate::radio::ChannelModel;
 use crate::trace::{Columns, TraceSummary};
 
 pub use crate::cost::MAX_TOKENS;
@@ -50,6 +51,8 @@ pub(super) struct Checked {
     pub t_d_ns: u64,
     /// `N0`, W/Hz.
     pub noise_w_hz: f64,
+    /// The link budget's coherence time, ns (`T_C` for the paper's channel).
+    pub coherence_ns: u64,
     pub model_name: String,
     pub model: ModelDims,
     pub quant_name: String,
@@ -662,6 +665,17 @@ impl Scenario {
         }
 
         let t_c_ns = seconds("slots.t_c", self.slots.t_c, false)?;
+        let coherence_ns = match &self.channel.model {
+            ChannelModel::Paper => t_c_ns,
+            ChannelModel::LinkBudget(lb) => {
+                lb.validate()
+                    .map_err(|e| invalid(format!("channel.model.{}", e.field), e.message))?;
+                match lb.coherence_time {
+                    Some(t) => seconds("channel.model.coherence_time", t, false)?,
+                    None => t_c_ns,
+                }
+            }
+        };
         let t_u_ns = seconds("slots.t_u", self.slots.t_u, false)?;
         let t_d_ns = seconds("slots.t_d", self.slots.t_d, false)?;
         for (f, v, ns) in [
@@ -789,6 +803,7 @@ impl Scenario {
             t_c_ns,
             t_d_ns,
             noise_w_hz,
+            coherence_ns,
             model_name,
             model,
             quant_name,

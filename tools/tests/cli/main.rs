@@ -6,6 +6,7 @@ mod classes;
 mod common;
 mod cost;
 mod golden;
+mod link;
 mod outputs;
 mod resolve;
 mod run;

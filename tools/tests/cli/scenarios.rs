@@ -94,7 +94,8 @@ fn shipped_scenarios_validate() {
     files.extend(ron_files(&root.join("scenarios/workloads")));
     files.extend(ron_files(&root.join("scenarios/roofline")));
     files.extend(ron_files(&root.join("scenarios/continuous")));
-    assert!(files.len() >= 19, "{files:?}");
+    files.extend(ron_files(&root.join("scenarios/radio")));
+    assert!(files.len() >= 21, "{files:?}");
     for f in files {
         let (code, out, err) = edgesim(&["validate", f.to_str().unwrap()]);
         assert_eq!(code, 0, "{}: {err}", f.display());
