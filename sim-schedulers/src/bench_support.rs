@@ -436,4 +436,31 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn tx2_roofline_scales_time_and_matches_flops_on_the_worst_request() {
+        // `edgesim cost --model BLOOM-3B --gpu Jetson-TX2 --quant W8A16 --tp 20
+        // --epoch 512 --outputs 1x512` gives t_batch = 65.009 s; the paper's
+        // model gives 0.75·0.18903 = 0.14177 s (docs/model.md §5 by hand:
+        // L/C·(8s·d² + 4s²·d + 4s·d·d_f) + L/C·511·(8d² + 4(512 + 256)d + 4d·d_f),
+        // L = 30, d = 2560, d_f = 10240, C = 20·1.33e12): 65.009/0.14177 ≈ 458.5.
+        let k = tx2_roofline_speedup(20);
+        assert!((k - 458.5).abs() < 0.1, "{k}");
+        // Every rate × k and latency ÷ k: each time is the preset's ÷ k (to the
+        // ns rounding of both sides).
+        let slow = tx2_roofline(20, 1.0);
+        let fast = tx2_roofline(20, k);
+        for levels in [vec![(128u32, 1u64)], vec![(128, 3), (256, 2), (512, 4)]] {
+            for s in [128u32, 512] {
+                let a = slow.batch_time_ns(s, &levels) as f64 / k;
+                let b = fast.batch_time_ns(s, &levels) as f64;
+                assert!((a - b).abs() <= 1.0, "{levels:?} s {s}: {a} vs {b}");
+            }
+        }
+        // The worst request: both models agree (to the ns).
+        let one = [(512u32, 1u64)];
+        let f = paper_flops(20).batch_time_ns(512, &one) as i64;
+        assert!((fast.batch_time_ns(512, &one) as i64 - f).abs() <= 1);
+        assert_eq!(fast.tp, 20);
+    }
 }
