@@ -6,7 +6,9 @@
 //! when it fires, and schedules the stream's next instant. Implementations,
 //! one file section each:
 //! - [`PoissonUsers`]: every user a Poisson source of rate `λ/U` (§2, the default);
-//! - [`Scripted`]: arrivals given in advance (tests, replay of a fixed list).
+//! - [`Scripted`]: arrivals given in advance (tests, replay of a fixed list);
+//! - the gamma renewal, rate-profile and trace-replay sources of MODEL.md §12
+//!   are in `crate::workload`, whose `source` builds a scenario's source.
 
 use std::collections::VecDeque;
 
@@ -37,6 +39,12 @@ pub trait ArrivalSource: Send {
     /// The arrival of stream `s` due at `now_ns` (the instant last returned for
     /// `s`), and the instant of that stream's next arrival, if any (`≥ now_ns`).
     fn arrive(&mut self, s: u32, now_ns: u64) -> (Arrival, Option<u64>);
+
+    /// Why the source stopped before its end (a replayed file that became
+    /// unreadable), once; the run then fails with it.
+    fn failure(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// Every user a Poisson source at rate `λ/U` (docs/model.md §2).
@@ -163,7 +171,7 @@ impl ArrivalSource for PoissonUsers {
             0
         };
         let attrs = Self::with(&self.families, &mut self.live, user, s, ATTRIBUTES, |r| {
-            profile.draw(class, r)
+            profile.draw(class, r, None)
         });
         (Arrival { user: s, attrs }, self.next_arrival_ns(s))
     }

@@ -106,9 +106,15 @@ pub enum SimError {
         /// The overflow.
         error: crate::kv_cache::KvOverflow,
     },
+    /// The arrival source failed (a replayed trace that cannot be read).
+    #[error("arrivals: {0}")]
+    Arrivals(String),
     /// An instant beyond `u64::MAX` ns.
     #[error("time overflow: {0}")]
     Time(String),
+    /// A broken invariant of continuous serving (a bug), MODEL.md §13.
+    #[error("continuous serving: {0}")]
+    Invariant(String),
     /// The accounting identity of MODEL.md §8 failed (a bug).
     #[error("accounting identity failed: arrived {} ≠ {} accounted ({counts:?})", counts.arrived, counts.accounted())]
     Accounting {
@@ -350,6 +356,10 @@ impl<'a> BaseStation<'a> {
             let outcome = self
                 .metrics
                 .delivered(t, r.arrival_ns, r.deadline_ns, r.class);
+            // Outputs go down together (MODEL.md §4): every token reaches the
+            // user at delivery, so TTFT is the delivery instant and TPOT is 0.
+            self.metrics.ttft(t - r.arrival_ns, r.class);
+            self.metrics.tpot(t, t, r.output, r.class);
             self.log(r, outcome, Some(epoch), Some(first), Some(t));
         }
         requests.clear();

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
 
-use crate::cost::{CostModel, CostSpec, FlopsCost, ModelDims, MAX_TOKENS};
+use crate::cost::{
+    CostModel, CostSpec, FlopsCost, GpuParams, ModelArch, ModelDims, RooflineCost, MAX_TOKENS,
+};
 use crate::quant::QuantParams;
 use crate::range::MAX_SECONDS;
 
@@ -204,13 +206,30 @@ impl Instance {
 
     /// Writes this instance in the RON format of MODEL.md §10 (seconds from `t_k`).
     pub fn to_ron_string(&self) -> String {
-        let CostSpec::Flops(f) = self.cost.spec();
+        let (cost, flops, model, quant) = match self.cost.spec() {
+            CostSpec::Flops(f) => (CostName::Flops, f.flop_rate, f.model, f.quant),
+            CostSpec::Roofline(r) => (
+                CostName::Roofline(RooflineFile {
+                    heads: r.arch.heads,
+                    kv_heads: r.arch.kv_heads,
+                    head_dim: r.arch.head_dim,
+                    gated: r.arch.gated,
+                    vocab: r.arch.vocab,
+                    tied: r.arch.tied,
+                    tp: r.tp,
+                    gpu: r.gpu,
+                }),
+                r.tp as f64 * r.gpu.flops,
+                r.arch.dims,
+                r.quant,
+            ),
+        };
         let file = InstanceFile {
-            cost: CostName::Flops,
-            flops: f.flop_rate,
+            cost,
+            flops,
             memory: self.memory,
-            model: f.model,
-            quant: f.quant,
+            model,
+            quant,
             t_u: ns_to_secs(self.t_u_ns as i64),
             t_c: ns_to_secs(self.t_c_ns as i64),
             t_d: ns_to_secs(self.t_d_ns as i64),
@@ -287,11 +306,36 @@ pub struct InstanceFile {
 }
 
 /// The cost model an instance file names.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub enum CostName {
     /// The paper's FLOP-count model (MODEL.md §5), with the file's `flops`, `model`, `quant`.
     #[default]
     Flops,
+    /// The roofline (MODEL.md §11): the file's `model` (`L`, `d`, `d_ff`) and
+    /// `quant` (`α_w`, `α_kv`), plus these; `flops` must be `tp·gpu.flops`.
+    Roofline(RooflineFile),
+}
+
+/// What `cost: Roofline(…)` adds to an instance file (MODEL.md §11).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RooflineFile {
+    /// Query heads `n_h`.
+    pub heads: u32,
+    /// Key/value heads `n_kv`.
+    pub kv_heads: u32,
+    /// Head size `d_h`.
+    pub head_dim: u32,
+    /// Gated (SwiGLU) FFN.
+    pub gated: bool,
+    /// Vocabulary `V`.
+    pub vocab: u32,
+    /// Tied embeddings.
+    pub tied: bool,
+    /// Tensor-parallel degree `T` (the pooled GPUs).
+    pub tp: u32,
+    /// One GPU.
+    pub gpu: GpuParams,
 }
 
 /// One request in an instance file.
@@ -416,6 +460,48 @@ impl InstanceFile {
                 quant: self.quant,
                 flop_rate: self.flops,
             }),
+            CostName::Roofline(r) => {
+                let arch = ModelArch {
+                    dims: self.model,
+                    heads: r.heads,
+                    kv_heads: r.kv_heads,
+                    head_dim: r.head_dim,
+                    gated: r.gated,
+                    vocab: r.vocab,
+                    tied: r.tied,
+                };
+                arch.check()
+                    .map_err(|(field, m)| invalid(format!("cost.{field}"), m))?;
+                r.gpu
+                    .check()
+                    .map_err(|(field, m)| invalid(format!("cost.gpu.{field}"), m))?;
+                if !(1..=crate::cost::roofline::MAX_TP).contains(&r.tp) {
+                    return Err(invalid(
+                        "cost.tp",
+                        format!(
+                            "must be in [1, {}], got {}",
+                            crate::cost::roofline::MAX_TP,
+                            r.tp
+                        ),
+                    ));
+                }
+                let pooled = r.tp as f64 * r.gpu.flops;
+                if (self.flops - pooled).abs() > 1e-9 * pooled {
+                    return Err(invalid(
+                        "flops",
+                        format!(
+                            "must be the pooled peak tp·gpu.flops = {pooled:e} under cost: Roofline, got {:e}",
+                            self.flops
+                        ),
+                    ));
+                }
+                CostSpec::Roofline(RooflineCost {
+                    arch,
+                    quant: self.quant,
+                    gpu: r.gpu,
+                    tp: r.tp,
+                })
+            }
         };
         Ok(Instance {
             cost: cost.build(),
@@ -441,6 +527,34 @@ mod tests {
         assert_eq!(inst.t_u_ns, 250_000_000);
         assert_eq!(inst.requests[1].budget_ns, 580_000_000);
         assert_eq!(inst.flops_cost().unwrap().model.d_model, 2560);
+    }
+
+    #[test]
+    fn roofline_instances_round_trip_and_check_flops() {
+        let mut inst = Instance::from_ron_str(EXAMPLE).unwrap();
+        let roof = RooflineCost {
+            arch: crate::cost::model_preset("Llama-3.2-3B").unwrap().arch(),
+            quant: QuantParams {
+                alpha_w: 1.0,
+                alpha_kv: 1.0,
+                beta: 1.0,
+            },
+            gpu: crate::cost::gpu_preset("L4").unwrap().params,
+            tp: 2,
+        };
+        inst.cost = CostSpec::Roofline(roof).build();
+        let text = inst.to_ron_string();
+        assert!(text.contains("Roofline("), "{text}");
+        let again = Instance::from_ron_str(&text).unwrap();
+        assert_eq!(again, inst);
+        // `flops` must be tp·gpu.flops = 2·121e12.
+        let wrong = text.replace("flops: 242000000000000.0", "flops: 1e12");
+        assert_ne!(wrong, text);
+        let e = Instance::from_ron_str(&wrong).unwrap_err();
+        assert!(
+            matches!(&e, InstanceError::Invalid { field, .. } if field == "flops"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -44,12 +44,20 @@ pub struct Counts {
     /// Jobs the base station refused because they violated a capacity
     /// constraint (whole run, warm-up included: any violation is a scheduler bug).
     pub plan_violations: u64,
+    /// Rejected at upload because they need more KV blocks than an instance
+    /// has (continuous serving, MODEL.md §13; 0 in the epoch pipeline).
+    pub rejected_capacity: u64,
+    /// Preemptions of cohort requests (continuous serving, MODEL.md §13; a
+    /// request may be preempted several times; not an outcome).
+    pub preemptions: u64,
 }
 
 impl Counts {
-    /// `rejected_accuracy + expired + on_time + late + pending + in_flight`, which must equal `arrived`.
+    /// `rejected_accuracy + rejected_capacity + expired + on_time + late + pending + in_flight`,
+    /// which must equal `arrived`.
     pub fn accounted(&self) -> u64 {
         self.rejected_accuracy
+            + self.rejected_capacity
             + self.expired
             + self.on_time
             + self.late
@@ -80,6 +88,17 @@ pub struct Histograms {
     pub batch_size: Histogram<u64>,
     /// Scheduler wall time per call (`t_k ≥ W`), ns. Host-dependent.
     pub solve_ns: Histogram<u64>,
+    /// Time to first token at the user (MODEL.md §13): arrival to the instant
+    /// the first output token has reached the user, ns. In the epoch pipeline
+    /// and with `delivery: AtEnd` the output arrives whole, so this is the delivery instant.
+    pub ttft: Histogram<u64>,
+    /// Time per output token at the user, `(last − first)/(n_i − 1)` for
+    /// delivered requests with `n_i > 1`, ns (0 when the output arrives whole).
+    pub tpot: Histogram<u64>,
+    /// KV-block utilisation over time (continuous serving): blocks in use as
+    /// per-mille of the pool, each value weighted by the µs an instance spent
+    /// at it within `[W, end]` (idle time at 0).
+    pub kv_blocks: Histogram<u64>,
 }
 
 impl Default for Histograms {
@@ -93,6 +112,9 @@ impl Default for Histograms {
             lateness: h(),
             batch_size: h(),
             solve_ns: h(),
+            ttft: h(),
+            tpot: h(),
+            kv_blocks: h(),
         }
     }
 }
@@ -179,6 +201,11 @@ pub struct RunOutput {
     pub downlink_utilisation: f64,
     /// Search nodes over all epochs.
     pub nodes_total: u64,
+    /// Instance iterations run (continuous serving; 0 in the epoch pipeline).
+    pub iterations: u64,
+    /// Time-weighted mean share of KV blocks in use over `[W, end]` and every
+    /// instance (continuous serving; `None` in the epoch pipeline).
+    pub kv_block_utilisation: Option<f64>,
     /// Events the engine processed.
     pub events_processed: u64,
     /// The histograms.
@@ -423,6 +450,37 @@ impl Metrics {
         record(&mut self.hist.first_token, ns);
         if let Some(c) = self.class(class) {
             record(&mut c.hist.first_token, ns);
+        }
+    }
+
+    /// A cohort request of class `class` was rejected at upload: it needs
+    /// more KV blocks than an instance has (MODEL.md §13).
+    pub fn rejected_capacity(&mut self, class: u16) {
+        self.counts.rejected_capacity += 1;
+        if let Some(c) = self.class(class) {
+            c.counts.rejected_capacity += 1;
+        }
+    }
+
+    /// A cohort request of class `class` had its first output token at the
+    /// user `ns` after its arrival (TTFT).
+    pub fn ttft(&mut self, ns: u64, class: u16) {
+        record(&mut self.hist.ttft, ns);
+        if let Some(c) = self.class(class) {
+            record(&mut c.hist.ttft, ns);
+        }
+    }
+
+    /// A delivered cohort request of class `class` with `n` output tokens got
+    /// its first token at the user at `first_ns` and its last at `last_ns`:
+    /// TPOT `(last − first)/(n − 1)`, rounded down to the ns, if `n > 1`.
+    pub fn tpot(&mut self, first_ns: u64, last_ns: u64, n: u32, class: u16) {
+        if n > 1 {
+            let v = (last_ns - first_ns) / (n as u64 - 1);
+            record(&mut self.hist.tpot, v);
+            if let Some(c) = self.class(class) {
+                record(&mut c.hist.tpot, v);
+            }
         }
     }
 

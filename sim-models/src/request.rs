@@ -12,6 +12,8 @@
 //! integer ns, each gap rounded once to the nearest ns; `τ_i` is rounded to
 //! the nearest ns, so the deadline `D_i = a_i + τ_i` is an exact instant.
 
+use std::sync::Arc;
+
 use rand::distr::weighted::WeightedIndex;
 use rand::distr::Uniform;
 use rand::{Rng, RngExt};
@@ -70,6 +72,9 @@ pub enum Sampler {
     IntRange(Uniform<u32>),
     /// A constant (draws nothing).
     Fixed(f64),
+    /// One of the values of a file's column, each row equally likely
+    /// (`Dist::Empirical`, read once by `Scenario::resolve`).
+    Empirical(Arc<[f64]>),
 }
 
 impl Sampler {
@@ -78,7 +83,9 @@ impl Sampler {
     /// integer draws for a `Uniform` range.
     ///
     /// # Panics
-    /// On a distribution that validation refuses (a bug in the caller).
+    /// On a distribution that validation refuses, or an `Empirical` one,
+    /// whose column only a resolved system holds: use [`Sampler::in_system`]
+    /// (a bug in the caller).
     pub fn new(dist: &Dist, integer: bool) -> Sampler {
         match dist {
             Dist::Choice { values, weights } if weights.is_empty() => {
@@ -98,6 +105,25 @@ impl Sampler {
                 Sampler::Range(Uniform::new_inclusive(*lo, *hi).expect("validated: lo ≤ hi"))
             }
             Dist::Fixed(v) => Sampler::Fixed(*v),
+            Dist::Empirical { .. } => {
+                panic!("an Empirical distribution needs its column: Sampler::in_system")
+            }
+        }
+    }
+
+    /// A sampler for `dist` of the resolved system `sys`, whose columns
+    /// `Empirical` distributions read (see [`Sampler::new`]).
+    ///
+    /// # Panics
+    /// On a distribution that validation refuses (a bug in the caller).
+    pub fn in_system(dist: &Dist, integer: bool, sys: &System) -> Sampler {
+        match dist {
+            Dist::Empirical { path, column } => Sampler::Empirical(
+                sys.empirical
+                    .column(path, column)
+                    .expect("Scenario::resolve reads every Empirical column"),
+            ),
+            other => Sampler::new(other, integer),
         }
     }
 
@@ -109,6 +135,7 @@ impl Sampler {
             Sampler::Range(u) => u.sample(rng),
             Sampler::IntRange(u) => u.sample(rng) as f64,
             Sampler::Fixed(v) => *v,
+            Sampler::Empirical(v) => v[rng.random_range(0..v.len())],
         }
     }
 }
@@ -136,12 +163,14 @@ struct ClassSamplers {
 }
 
 impl ClassSamplers {
-    fn new(prompt: &Dist, output: &Dist, latency: &Dist, accuracy: &Dist) -> ClassSamplers {
+    /// The samplers of `[prompt, output, latency, accuracy]` (`Empirical`
+    /// columns from `sys`).
+    fn new([prompt, output, latency, accuracy]: [&Dist; 4], sys: &System) -> ClassSamplers {
         ClassSamplers {
-            prompt: Sampler::new(prompt, true),
-            output: Sampler::new(output, true),
-            latency: Sampler::new(latency, false),
-            accuracy: Sampler::new(accuracy, false),
+            prompt: Sampler::in_system(prompt, true, sys),
+            output: Sampler::in_system(output, true, sys),
+            latency: Sampler::in_system(latency, false, sys),
+            accuracy: Sampler::in_system(accuracy, false, sys),
         }
     }
 }
@@ -165,10 +194,8 @@ impl Profile {
         if sys.classes.is_empty() {
             return Profile {
                 classes: vec![ClassSamplers::new(
-                    &sys.prompt,
-                    &sys.output,
-                    &sys.latency,
-                    &sys.accuracy,
+                    [&sys.prompt, &sys.output, &sys.latency, &sys.accuracy],
+                    sys,
                 )],
                 pick: None,
             };
@@ -176,7 +203,7 @@ impl Profile {
         let classes = sys
             .classes
             .iter()
-            .map(|c| ClassSamplers::new(&c.prompt, &c.output, &c.latency, &c.accuracy))
+            .map(|c| ClassSamplers::new([&c.prompt, &c.output, &c.latency, &c.accuracy], sys))
             .collect();
         let pick = (sys.classes.len() > 1).then(|| {
             WeightedIndex::new(sys.classes.iter().map(|c| c.share))
@@ -202,10 +229,21 @@ impl Profile {
     /// user's `user/requests` stream), always in the order `s, n, τ, ε`
     /// (`ε` is drawn even when accuracy is ignored, so both variants see
     /// the same requests).
-    pub fn draw<R: Rng + ?Sized>(&self, class: u16, rng: &mut R) -> Attributes {
+    ///
+    /// With `lengths = Some((s, n))` (a replayed trace's, MODEL.md §12) `s`
+    /// and `n` are those and only `τ, ε` are drawn. The one place where a
+    /// request's attributes are made.
+    pub fn draw<R: Rng + ?Sized>(
+        &self,
+        class: u16,
+        rng: &mut R,
+        lengths: Option<(u32, u32)>,
+    ) -> Attributes {
         let p = &self.classes[class as usize];
-        let prompt = p.prompt.draw(rng) as u32;
-        let output = p.output.draw(rng) as u32;
+        let (prompt, output) = match lengths {
+            Some(given) => given,
+            None => (p.prompt.draw(rng) as u32, p.output.draw(rng) as u32),
+        };
         let latency_ns = secs_to_ns_saturating(p.latency.draw(rng));
         let tolerance = p.accuracy.draw(rng);
         Attributes {
@@ -252,7 +290,7 @@ impl User {
     /// ignored, so both variants see the same requests).
     pub fn draw(&mut self, p: &Profile) -> Attributes {
         let class = p.draw_class(&mut self.class);
-        p.draw(class, &mut self.attributes)
+        p.draw(class, &mut self.attributes, None)
     }
 }
 

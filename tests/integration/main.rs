@@ -2,5 +2,6 @@
 //! model and the schedulers together).
 
 mod common;
+mod continuous;
 mod paper_runs;
 mod schedulers;

@@ -48,6 +48,13 @@ pub const COUNT: Unit = Unit {
     divisor: 1.0,
 };
 
+/// Per-mille of an instance's KV blocks in use (continuous serving), each
+/// value counted once per µs spent at it.
+pub const PER_MILLE_BLOCKS: Unit = Unit {
+    name: "per-mille of KV blocks in use (counts are µs)",
+    divisor: 1.0,
+};
+
 /// One of the run's histograms (MODEL.md §8) and how it is exported.
 pub struct Kind {
     /// File stem: `latency` → `latency.hlog`, `latency.hgrm`.
@@ -67,7 +74,7 @@ pub struct Kind {
 }
 
 /// Every histogram a run exports, in file order.
-pub const KINDS: [Kind; 7] = [
+pub const KINDS: [Kind; 10] = [
     Kind {
         name: "latency",
         hlog_file: "latency.hlog",
@@ -130,6 +137,33 @@ pub const KINDS: [Kind; 7] = [
         unit: MILLISECONDS,
         host_dependent: true,
         get: |h| &h.solve_ns,
+    },
+    Kind {
+        name: "ttft",
+        hlog_file: "ttft.hlog",
+        hgrm_file: "ttft.hgrm",
+        title: "time to first token at the user (arrival - first token received; the delivery instant when outputs go down whole)",
+        unit: MILLISECONDS,
+        host_dependent: false,
+        get: |h| &h.ttft,
+    },
+    Kind {
+        name: "tpot",
+        hlog_file: "tpot.hlog",
+        hgrm_file: "tpot.hgrm",
+        title: "time per output token at the user, (last - first)/(n - 1), delivered requests with n > 1",
+        unit: MILLISECONDS,
+        host_dependent: false,
+        get: |h| &h.tpot,
+    },
+    Kind {
+        name: "kv_blocks",
+        hlog_file: "kv_blocks.hlog",
+        hgrm_file: "kv_blocks.hgrm",
+        title: "KV-block utilisation over time, per instance (continuous serving; empty in the epoch pipeline)",
+        unit: PER_MILLE_BLOCKS,
+        host_dependent: false,
+        get: |h| &h.kv_blocks,
     },
 ];
 

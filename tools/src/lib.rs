@@ -6,10 +6,14 @@
 //! - [`failure`]: bad input (exit status 2) against any other failure;
 //! - [`scenario_file`]: reading a scenario file (or the built-in default),
 //!   its overrides and checks, and building its scheduler;
+//! - [`calibration`]: measured iteration times and the fit of the
+//!   roofline's calibration constants (`edgesim calibrate`);
 //! - [`instance_file`]: reading a standalone scheduling instance and one
 //!   scheduler's answer on it;
 //! - [`sweep_grid`]: the points of a scenario's `sweep` section and the
 //!   shards that split them;
+//! - [`arrival_stats`]: a workload's rate over time, inter-arrival CV and
+//!   length quantiles, for `workload`;
 //! - [`summary`]: what one run measured (`summary.json`);
 //! - [`histograms`]: HdrHistogram export (`.hgrm` as Java prints it,
 //!   `.hlog` interval logs) and reading `.hlog` back;
@@ -31,6 +35,8 @@
 //! does not print, parse arguments or handle signals: that is the binary.
 #![deny(missing_docs, clippy::missing_errors_doc)]
 
+pub mod arrival_stats;
+pub mod calibration;
 pub mod chart;
 pub mod failure;
 pub mod files;

@@ -10,7 +10,10 @@
 //! parse, a meaningless value, an unknown flag), 1 for any other failure.
 
 mod bench;
+mod calibrate;
+mod cost;
 mod interrupt;
+mod link;
 mod list;
 mod merge;
 mod plot;
@@ -20,6 +23,7 @@ mod run;
 mod solve;
 mod sweep;
 mod validate;
+mod workload;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -49,14 +53,22 @@ enum Command {
     Solve(solve::SolveArgs),
     /// Re-solve every dumped instance of directories with several schedulers; CSV and node reduction.
     Resolve(resolve::ResolveArgs),
-    /// List the schedulers, model presets and quantization presets.
+    /// List the schedulers, model, GPU and quantization presets.
     List,
+    /// Roofline time (MODEL.md §11) of one iteration or one epoch batch, as JSON.
+    Cost(cost::CostArgs),
+    /// Fit the roofline's η_F, η_B, t_0 for one GPU on measured times; print the fit and its error.
+    Calibrate(calibrate::CalibrateArgs),
+    /// Print the link budget (path loss, SNR, SE, send time) at given distances (MODEL.md §14).
+    Link(link::LinkArgs),
     /// Run every point × replication of a scenario's sweep grid; write results.csv.
     Sweep(sweep::SweepArgs),
     /// Combine the directories of a sharded sweep into one (same results.csv as unsharded).
     Merge(merge::MergeArgs),
     /// Draw a chart (SVG, PNG) of CSV columns with error bars, or a run directory's CDFs and course over time.
     Plot(plot::PlotArgs),
+    /// What a trace or a scenario's arrival process sends: rate over time, inter-arrival CV, length quantiles.
+    Workload(workload::WorkloadArgs),
     /// Micro-benchmarks.
     Bench {
         #[command(subcommand)]
@@ -143,7 +155,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<Done> {
             }
             Ok(Done::Ok)
         }
+        Command::Workload(a) => print_line(&workload::run(&a)?).map(|_| Done::Ok),
         Command::List => print_line(list::text().trim_end()).map(|_| Done::Ok),
+        Command::Link(a) => print_line(&link::run(&a)?).map(|_| Done::Ok),
+        Command::Cost(a) => print_line(&cost::run(&a)?).map(|_| Done::Ok),
+        Command::Calibrate(a) => print_line(&calibrate::run(&a)?).map(|_| Done::Ok),
         Command::Plot(a) => {
             let files = plot::run(&a)?;
             // One file: silent, as before; a run's charts: say where they are.

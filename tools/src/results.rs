@@ -87,19 +87,19 @@ pub const METRICS: &[Metric] = &[
         of: |s| opt(s.waiting_s.as_ref().map(|q| q.mean_hdr)),
     },
     Metric {
-        name: "ttft_mean_hdr_s",
+        name: "first_token_mean_hdr_s",
         of: |s| opt(s.first_token_s.as_ref().map(|q| q.mean_hdr)),
     },
     Metric {
-        name: "ttft_p50_hdr_s",
+        name: "first_token_p50_hdr_s",
         of: |s| opt(s.first_token_s.as_ref().map(|q| q.p50_hdr)),
     },
     Metric {
-        name: "ttft_p90_hdr_s",
+        name: "first_token_p90_hdr_s",
         of: |s| opt(s.first_token_s.as_ref().map(|q| q.p90_hdr)),
     },
     Metric {
-        name: "ttft_p99_hdr_s",
+        name: "first_token_p99_hdr_s",
         of: |s| opt(s.first_token_s.as_ref().map(|q| q.p99_hdr)),
     },
     Metric {
@@ -150,6 +150,42 @@ pub const METRICS: &[Metric] = &[
         name: "plan_violations",
         of: |s| s.plan_violations as f64,
     },
+    Metric {
+        name: "ttft_p50_hdr_s",
+        of: |s| opt(s.ttft_s.as_ref().map(|q| q.p50_hdr)),
+    },
+    Metric {
+        name: "ttft_p90_hdr_s",
+        of: |s| opt(s.ttft_s.as_ref().map(|q| q.p90_hdr)),
+    },
+    Metric {
+        name: "ttft_p99_hdr_s",
+        of: |s| opt(s.ttft_s.as_ref().map(|q| q.p99_hdr)),
+    },
+    Metric {
+        name: "tpot_p50_hdr_s",
+        of: |s| opt(s.tpot_s.as_ref().map(|q| q.p50_hdr)),
+    },
+    Metric {
+        name: "tpot_p90_hdr_s",
+        of: |s| opt(s.tpot_s.as_ref().map(|q| q.p90_hdr)),
+    },
+    Metric {
+        name: "tpot_p99_hdr_s",
+        of: |s| opt(s.tpot_s.as_ref().map(|q| q.p99_hdr)),
+    },
+    Metric {
+        name: "rejected_capacity",
+        of: |s| s.rejected_capacity as f64,
+    },
+    Metric {
+        name: "preemptions",
+        of: |s| s.preemptions as f64,
+    },
+    Metric {
+        name: "kv_block_utilisation",
+        of: |s| opt(s.kv_block_utilisation),
+    },
 ];
 
 /// A metric of one class in one replication.
@@ -196,19 +232,19 @@ pub const CLASS_METRICS: &[ClassMetric] = &[
         of: |c| opt(c.waiting_s.as_ref().map(|q| q.mean_hdr)),
     },
     ClassMetric {
-        name: "ttft_mean_hdr_s",
+        name: "first_token_mean_hdr_s",
         of: |c| opt(c.first_token_s.as_ref().map(|q| q.mean_hdr)),
     },
     ClassMetric {
-        name: "ttft_p50_hdr_s",
+        name: "first_token_p50_hdr_s",
         of: |c| opt(c.first_token_s.as_ref().map(|q| q.p50_hdr)),
     },
     ClassMetric {
-        name: "ttft_p90_hdr_s",
+        name: "first_token_p90_hdr_s",
         of: |c| opt(c.first_token_s.as_ref().map(|q| q.p90_hdr)),
     },
     ClassMetric {
-        name: "ttft_p99_hdr_s",
+        name: "first_token_p99_hdr_s",
         of: |c| opt(c.first_token_s.as_ref().map(|q| q.p99_hdr)),
     },
     ClassMetric {

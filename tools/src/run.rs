@@ -76,6 +76,27 @@ fn simulate(scenario: &Scenario, origin: &str, dir: &Path, a: &RunArgs) -> anyho
     let sys = scenario
         .resolve()
         .map_err(|e| load::scenario_error(origin, e))?;
+    if sys.serving.is_some() {
+        // Continuous serving has no epochs and no per-request hook yet: say so
+        // rather than write an empty or one-interval file.
+        for (on, flag) in [
+            (a.request_log, "--request-log"),
+            (a.dump_instances, "--dump-instances"),
+            (a.hlog_interval.is_some(), "--hlog-interval"),
+        ] {
+            if on {
+                return Err(tools::failure::bad_input(format!(
+                    "{flag}: not available with serving: Continuous (epoch pipeline only)"
+                )));
+            }
+        }
+    }
+    if let Some(t) = sys.trace.as_ref().filter(|t| t.skipped > 0) {
+        eprintln!(
+            "{origin}: warning: {} malformed trace rows skipped (skip_malformed)",
+            t.skipped
+        );
+    }
     let horizon_ns = sys.horizon_ns;
     let snapshots = a
         .hlog_interval

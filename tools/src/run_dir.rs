@@ -301,7 +301,11 @@ pub fn write_outputs(
     for c in &out.classes {
         let cdir = class_dir(dir, &c.name);
         std::fs::create_dir_all(&cdir).with_context(|| format!("creating {}", cdir.display()))?;
-        for k in KINDS.iter().filter(|k| !k.host_dependent) {
+        // Request measures only: solve time is the host's, KV blocks the instances'.
+        for k in KINDS
+            .iter()
+            .filter(|k| !k.host_dependent && k.name != "kv_blocks")
+        {
             let title = format!("{}, class {}", k.title, c.name);
             // Per-class logs hold one interval (the snapshots keep totals only).
             let span = (out.warmup_ns, out.end_ns);

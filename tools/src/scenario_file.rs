@@ -71,6 +71,11 @@ pub fn scenario(
         None => Scenario::parse_ron_str(DEFAULT_SCENARIO_RON),
     };
     let mut s = parsed.map_err(|e| scenario_error(&origin, e))?;
+    // Data files named in a scenario file are relative to it (docs/scenario.md);
+    // those of `--set` are relative to the working directory.
+    if let Some(dir) = path.and_then(|p| p.parent()) {
+        s.rebase_paths(dir);
+    }
     for a in sets {
         s.apply_assignment(a)
             .map_err(|e| scenario_error(&origin, e))?;

@@ -95,6 +95,32 @@ pub struct Summary {
     pub waiting_s: Option<Quantiles>,
     /// First-token time (end of the initial stage − arrival), s (`null`: none).
     pub first_token_s: Option<Quantiles>,
+    /// Time to first token at the user, s (`null`: none). In the epoch
+    /// pipeline (and with `delivery: AtEnd`) outputs go down whole, so this
+    /// is the delivery instant − arrival (MODEL.md §13).
+    #[serde(default)]
+    pub ttft_s: Option<Quantiles>,
+    /// Time per output token at the user, `(last − first)/(n − 1)`, s, over
+    /// delivered requests with `n > 1` (`null`: none; 0 when outputs go down whole).
+    #[serde(default)]
+    pub tpot_s: Option<Quantiles>,
+    /// Rejected at upload for KV capacity (continuous serving), count.
+    #[serde(default)]
+    pub rejected_capacity: u64,
+    /// Preemptions of cohort requests (continuous serving), count.
+    #[serde(default)]
+    pub preemptions: u64,
+    /// On-time cohort requests per second of `[W, end]` — goodput, the same
+    /// number as `throughput_rps` under the serving literature's name.
+    #[serde(default)]
+    pub goodput_rps: Option<f64>,
+    /// Instance iterations run (continuous serving; 0 in the epoch pipeline), count.
+    #[serde(default)]
+    pub iterations: u64,
+    /// Time-weighted mean share of KV blocks in use over `[W, end]` and every
+    /// instance (continuous serving; `null` in the epoch pipeline).
+    #[serde(default)]
+    pub kv_block_utilisation: Option<f64>,
     /// Mean requests started per measured epoch, empty epochs included
     /// (`null`: no measured epoch).
     pub mean_batch_size: Option<f64>,
@@ -156,6 +182,13 @@ impl Summary {
             latency_s: Quantiles::of_ns(&out.hist.latency),
             waiting_s: Quantiles::of_ns(&out.hist.waiting),
             first_token_s: Quantiles::of_ns(&out.hist.first_token),
+            ttft_s: Quantiles::of_ns(&out.hist.ttft),
+            tpot_s: Quantiles::of_ns(&out.hist.tpot),
+            rejected_capacity: c.rejected_capacity,
+            preemptions: c.preemptions,
+            goodput_rps: when(measured_time, out.throughput_rps),
+            iterations: out.iterations,
+            kv_block_utilisation: out.kv_block_utilisation,
             mean_batch_size: when(measured_epochs, out.mean_batch_size),
             kv_peak_bytes: out.kv_peak_bytes,
             epochs: out.epochs,
@@ -198,11 +231,32 @@ impl Summary {
             ),
             None => format!("latency {NOT} (no request delivered)"),
         };
+        // Continuous serving (MODEL.md §13): its own line, absent in the epoch pipeline.
+        let continuous = if self.iterations > 0 {
+            let q = |x: &Option<Quantiles>| {
+                x.as_ref().map_or_else(
+                    || NOT.to_string(),
+                    |q| format!("p50 {:.4} s, p99 {:.4} s", q.p50_hdr, q.p99_hdr),
+                )
+            };
+            format!(
+                "\n{} iterations; preemptions {}, rejected (capacity) {}; KV blocks in use {}; TTFT {}; TPOT {}",
+                self.iterations,
+                self.preemptions,
+                self.rejected_capacity,
+                self.kv_block_utilisation
+                    .map_or_else(|| NOT.to_string(), |u| format!("{:.1} %", 100.0 * u)),
+                q(&self.ttft_s),
+                q(&self.tpot_s),
+            )
+        } else {
+            String::new()
+        };
         format!(
             "{} ({}), seed {}: {:.0} s simulated (warm-up {:.0} s){}{}\n\
              arrived {}: on time {}, late {}, expired {}, rejected (accuracy) {}, pending {}, in flight {}; plan violations {}\n\
              {throughput}; mean batch {batch}; KV peak {:.3} GB\n\
-             {latency}",
+             {latency}{continuous}",
             self.scenario,
             self.scheduler,
             self.seed,

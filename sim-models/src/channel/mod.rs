@@ -135,6 +135,17 @@ impl Channel {
         })
     }
 
+    /// User `u`'s spectral efficiencies `(SE^U, SE^D)`, b/s/Hz, in coherence
+    /// block `block` (MODEL.md §3, §13): continuous serving's one question to
+    /// the channel. With a coherence time of `T_C`, block `k` is epoch `k`'s
+    /// gain, the one the epoch pipeline draws ([`ChannelModel::gain`] is a pure
+    /// function of the seed, the user and the block, so blocks may be asked
+    /// in any order).
+    pub fn se_at(&self, u: u32, block: u64) -> (f64, f64) {
+        let gain = self.fixed_gain.unwrap_or_else(|| self.model.gain(u, block));
+        self.model.spectral_efficiency(gain)
+    }
+
     /// `ρU = s·bits/(T_U·B^U·SE^U)` for a prompt of `prompt` tokens on `link` (MODEL.md §3).
     pub fn rho_up(&self, link: &Link, prompt: u32) -> f64 {
         (prompt as f64 * self.token_bits as f64) / (self.up_capacity * link.se_up)
@@ -148,6 +159,23 @@ impl Channel {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn se_at_block_k_is_epoch_ks_link() {
+        let sys = crate::scenario::Scenario::default().resolve().unwrap();
+        let mut by_epoch = Channel::new(&sys, &RngStreams::new(5));
+        let by_block = Channel::new(&sys, &RngStreams::new(5));
+        let mut epochs = Vec::new();
+        for k in 0..6 {
+            by_epoch.begin_epoch(k);
+            let l = by_epoch.link(3);
+            epochs.push((l.se_up, l.se_down));
+        }
+        // Any order, repeats included: block k is epoch k's link.
+        for k in [5u64, 0, 2, 2, 1] {
+            assert_eq!(by_block.se_at(3, k), epochs[k as usize]);
+        }
+    }
+
     use super::*;
     use crate::scenario::Scenario;
 

@@ -35,53 +35,6 @@ pub struct ModelDims {
     pub d_ff: u32,
 }
 
-/// A named model preset (MODEL.md §5 table).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ModelPreset {
-    /// Name used in scenario files (`"BLOOM-3B"`, …).
-    pub name: &'static str,
-    /// Its dimensions.
-    pub dims: ModelDims,
-    /// Attention heads (informational: heads · head dim = `d_m`).
-    pub heads: u32,
-}
-
-/// The paper's three models (Table I), FFN = 4·d_m.
-pub const MODEL_PRESETS: [ModelPreset; 3] = [
-    ModelPreset {
-        name: "BLOOM-3B",
-        dims: ModelDims {
-            layers: 30,
-            d_model: 2560,
-            d_ff: 10240,
-        },
-        heads: 32,
-    },
-    ModelPreset {
-        name: "BLOOM-7.1B",
-        dims: ModelDims {
-            layers: 30,
-            d_model: 4096,
-            d_ff: 16384,
-        },
-        heads: 32,
-    },
-    ModelPreset {
-        name: "OPT-13B",
-        dims: ModelDims {
-            layers: 40,
-            d_model: 5120,
-            d_ff: 20480,
-        },
-        heads: 40,
-    },
-];
-
-/// Looks a model preset up by its name (case-sensitive).
-pub fn model_preset(name: &str) -> Option<&'static ModelPreset> {
-    MODEL_PRESETS.iter().find(|p| p.name == name)
-}
-
 impl ModelDims {
     /// Checks the dimensions against the bounds that keep every FLOP count of
     /// a batch exact in `u128`: with `L ≤ 10⁴`, `d_m ≤ 10⁶`, `d_f ≤ 10⁷` and
@@ -151,6 +104,18 @@ impl ModelDims {
         let (l, d, f) = self.wide();
         let (s, n) = (s_pad as u128, n as u128);
         l * (n - 1) * (8 * d * d + 4 * s * d + 2 * n * d + 4 * d * f)
+    }
+
+    /// FLOPs of one sequence in one iteration of any shape: `q` new tokens with
+    /// `c` tokens of context after the pass,
+    /// `L·(q·(8·d_m² + 4·d_m·d_f) + 4·q·c·d_m)` — §5's initial stage is
+    /// `q = c = s'`, its decode iteration `j` is `q = 1`, `c = s' + j`; each new
+    /// token attends to the whole context after the pass, as §5 charges a
+    /// full prefill `4·s'²·d_m` (MODEL.md §5, §13).
+    pub fn iteration_flops(&self, q: u32, c: u32) -> u128 {
+        let (l, d, f) = self.wide();
+        let (q, c) = (q as u128, c as u128);
+        l * (q * (8 * d * d + 4 * d * f) + 4 * q * c * d)
     }
 
     /// All FLOPs one request contributes to a batch padded to `s_pad`:
@@ -227,6 +192,15 @@ impl CostModel for FlopsCost {
         self.time_ns(flops)
     }
 
+    /// `round(β·Σ_j iteration_flops(q_j, c_j)/C)` (MODEL.md §13 under
+    /// `cost: Flops`); `emitting` costs nothing here (§5 has no LM-head term).
+    fn iteration_ns(&self, seqs: &[(u32, u32)], _emitting: u32) -> u64 {
+        let flops = seqs.iter().fold(0u128, |acc, &(q, c)| {
+            acc.saturating_add(self.model.iteration_flops(q, c))
+        });
+        self.time_ns(flops)
+    }
+
     fn flops(&self) -> Option<&FlopsCost> {
         Some(self)
     }
@@ -280,6 +254,8 @@ pub fn batch_time_ns(flops: u128, beta: f64, flop_rate: f64) -> u64 {
 mod tests {
     use super::*;
 
+    use crate::cost::MODEL_PRESETS;
+
     const BLOOM3B: ModelDims = MODEL_PRESETS[0].dims;
 
     #[test]
@@ -325,6 +301,64 @@ mod tests {
             let sum: u128 = (1..n).map(|j| BLOOM3B.decode_iteration_flops(300, j)).sum();
             assert_eq!(sum, BLOOM3B.decode_flops(300, n), "n = {n}");
         }
+    }
+
+    #[test]
+    fn iteration_flops_generalise_the_stages() {
+        // q = c = s' is the initial stage; q = 1, c = s' + j is decode iteration j (§5).
+        for s in [1u32, 7, 512] {
+            assert_eq!(BLOOM3B.iteration_flops(s, s), BLOOM3B.initial_flops(s));
+            for j in [1u32, 5, 300] {
+                assert_eq!(
+                    BLOOM3B.iteration_flops(1, s + j),
+                    BLOOM3B.decode_iteration_flops(s, j)
+                );
+            }
+        }
+        // By hand, L = 2, d = 4, d_f = 16, q = 3, c = 5: 2·(3·(128 + 256) + 4·3·5·4) = 2·(1152 + 240) = 2784.
+        let tiny = ModelDims {
+            layers: 2,
+            d_model: 4,
+            d_ff: 16,
+        };
+        assert_eq!(tiny.iteration_flops(3, 5), 2784);
+    }
+
+    #[test]
+    fn epoch_shaped_iterations_sum_to_the_batch_time() {
+        // BLOOM-3B, W8A16 (β = 0.75), pooled C = 20·1.33e12; a batch padded to s' = 512
+        // with outputs {128, 256, 256, 512}: the iterations of MODEL.md §5, each timed by
+        // iteration_ns and rounded on its own, sum to batch_time_ns within ½ ns per iteration.
+        let cost = FlopsCost {
+            model: BLOOM3B,
+            quant: QuantParams {
+                alpha_w: 0.5,
+                alpha_kv: 1.0,
+                beta: 0.75,
+            },
+            flop_rate: 20.0 * 1.33e12,
+        };
+        let outputs = [128u32, 256, 256, 512];
+        let s = 512u32;
+        let mut sum = cost.iteration_ns(&[(s, s); 4], 4);
+        let mut iterations = 1u64;
+        for j in 1..512u32 {
+            let seqs: Vec<(u32, u32)> = outputs
+                .iter()
+                .filter(|&&n| n > j)
+                .map(|_| (1, s + j))
+                .collect();
+            sum += cost.iteration_ns(&seqs, seqs.len() as u32);
+            iterations += 1;
+        }
+        let levels = crate::cost::level_counts(outputs);
+        let batch = cost.batch_time_ns(s, &levels);
+        let diff = sum.abs_diff(batch);
+        assert!(
+            2 * diff <= iterations,
+            "{sum} vs {batch}: {diff} ns over {iterations} iterations"
+        );
+        assert_eq!(cost.iteration_ns(&[], 0), 0);
     }
 
     #[test]

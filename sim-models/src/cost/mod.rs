@@ -13,16 +13,26 @@
 //! - [`flops::FlopsCost`], the paper's model (§5): `t = β·FLOPs/C` with exact
 //!   integer FLOP counts. Its time is additive in per-request FLOPs, which the
 //!   search schedulers exploit through [`CostModel::flops`] (the fast path).
+//! - [`roofline::RooflineCost`], MODEL.md §11: each iteration bound by
+//!   compute or by memory bandwidth, with tensor parallelism over the pool.
+//!
+//! The presets they read are here too: [`models`] (architectures, with
+//! sources) and [`gpus`] (datasheet rates and calibration constants).
 
 pub mod flops;
+pub mod gpus;
+pub mod models;
+pub mod roofline;
 
 use std::fmt::Debug;
 use std::sync::Arc;
 
 pub use flops::{
-    batch_time_ns, flops_to_secs, model_preset, secs_to_ns_saturating, FlopsCost, ModelDims,
-    ModelPreset, MAX_TOKENS, MODEL_PRESETS,
+    batch_time_ns, flops_to_secs, secs_to_ns_saturating, FlopsCost, ModelDims, MAX_TOKENS,
 };
+pub use gpus::{gpu_preset, GpuParams, GpuPreset, GPU_PRESETS};
+pub use models::{model_preset, ModelArch, ModelPreset, MODEL_PRESETS};
+pub use roofline::{IterationLoad, IterationTime, RooflineCost};
 
 /// A batch's requests grouped by output length: `(n, count)` pairs, each `n`
 /// (tokens) at most once, in any order. The time of a batch depends only on
@@ -58,6 +68,26 @@ pub trait CostModel: Debug + Send + Sync {
     /// finishes, i.e. the end of iteration `n − 1`, §5 iteration level.
     fn finish_ns(&self, s_pad: u32, levels: &LevelCounts, n: u32) -> u64;
 
+    /// Time in ns of one *iteration* — one forward pass of the instance this
+    /// model describes — of arbitrary shape (MODEL.md §11 "one iteration",
+    /// §13): `seqs[j] = (q_j, c_j)` where sequence `j` contributes `q_j ≥ 1`
+    /// new tokens (a prefill chunk, or 1 when decoding) and holds `c_j ≥ q_j`
+    /// tokens of context after the pass; `emitting` of them emit a token at
+    /// its end (those whose prefill completes, and every decode).
+    ///
+    /// The hardware is the one this model was built for: for continuous
+    /// serving, one instance of `T` tensor-parallel GPUs
+    /// (`System::instance_cost(T)`), so any communication between the `T` GPUs
+    /// belongs in the figure. The exact figure is rounded once to the nearest
+    /// ns; the empty iteration takes 0 ns. Non-decreasing when a token is added
+    /// to `q_j` or `c_j`, or a sequence is added. The order of `seqs` does not
+    /// matter. Consistency with the batch methods: the epoch-shaped schedule —
+    /// one iteration with `(s', s')` per request (all emitting), then for
+    /// `j = 1, 2, …` one with `(1, s' + j)` per request with `n_i > j` — sums
+    /// to [`CostModel::batch_time_ns`] within the per-iteration rounding
+    /// (½ ns per iteration).
+    fn iteration_ns(&self, seqs: &[(u32, u32)], emitting: u32) -> u64;
+
     /// The fast path: `Some` when time is `β·FLOPs/C` with FLOPs additive over
     /// the requests of a batch (the paper's model), so that a search may sum
     /// integer FLOPs instead of asking for a time per batch.
@@ -74,6 +104,8 @@ pub trait CostModel: Debug + Send + Sync {
 pub enum CostSpec {
     /// The paper's FLOP-count model (§5).
     Flops(FlopsCost),
+    /// The roofline (§11).
+    Roofline(RooflineCost),
 }
 
 impl CostSpec {
@@ -81,6 +113,7 @@ impl CostSpec {
     pub fn build(&self) -> Arc<dyn CostModel> {
         match self {
             CostSpec::Flops(f) => Arc::new(*f),
+            CostSpec::Roofline(r) => Arc::new(*r),
         }
     }
 }

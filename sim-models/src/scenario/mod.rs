@@ -19,6 +19,7 @@
 //! - `sweep`: the sweep grid expanded into points ([`SweepSpec::expand`]);
 //! - `validate`: range checks and unit conversion of every field, and of
 //!   every sweep point ([`Scenario::validate`], [`Scenario::sweep_points`]);
+//! - `serving`: continuous serving's settings resolved ([`ContinuousSystem`]);
 //! - `system`: the resolved [`System`] ([`Scenario::resolve`]);
 //! - `size`: how big a run is, and warnings ([`Scenario::size`]);
 //! - `read`: reading and writing the text ([`Scenario::from_ron_str`]).
@@ -27,6 +28,7 @@ mod error;
 mod overrides;
 mod read;
 mod schema;
+mod serving;
 mod size;
 mod sweep;
 mod system;
@@ -40,9 +42,12 @@ mod tests;
 pub use error::ScenarioError;
 pub use schema::MAX_CLASSES;
 pub use schema::{
-    Arrivals, Channel, Dist, Gpus, ModelSpec, QuantSpec, QueuePolicy, Requests, RonText, Scenario,
-    ServiceClass, Slots, SweepAxis, SweepSpec, Users,
+    Arrivals, Channel, Continuous, CostKind, Delivery, Dist, GpuSpec, Gpus, Links, ModelSpec,
+    Process, QuantSpec, QueuePolicy, Requests, RonText, Scenario, ServiceClass, Serving, Slots,
+    SweepAxis, SweepSpec, TraceFormat, TraceSpec, UserAssign, Users, WaitingOrder, VLLM_BLOCK_SIZE,
+    VLLM_MAX_NUM_BATCHED_TOKENS, VLLM_MAX_NUM_SEQS, VLLM_MEMORY_UTILISATION,
 };
+pub use serving::{ContinuousSystem, MAX_BLOCKS};
 pub use size::{RunSize, LARGE_RUN_EVENTS};
 pub use sweep::{SweepPoint, MAX_REPLICATIONS, MAX_SWEEP_POINTS, MAX_SWEEP_RUNS};
 pub use system::{ClassSpec, System};

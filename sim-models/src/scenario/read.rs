@@ -55,6 +55,25 @@ impl Scenario {
         Ok(s)
     }
 
+    /// Makes the relative data-file paths of the scenario (a replayed
+    /// trace's, `Empirical` distributions') relative to `dir` — the scenario
+    /// file's directory — by joining them to it; absolute paths are kept.
+    pub fn rebase_paths(&mut self, dir: &std::path::Path) {
+        let rebase = |p: &mut String| {
+            if !std::path::Path::new(p.as_str()).is_absolute() && !dir.as_os_str().is_empty() {
+                *p = dir.join(p.as_str()).to_string_lossy().into_owned();
+            }
+        };
+        if let super::schema::Process::Trace(t) = &mut self.arrivals.process {
+            rebase(&mut t.path);
+        }
+        for d in [&mut self.requests.prompt, &mut self.requests.output_levels] {
+            if let super::schema::Dist::Empirical { path, .. } = d {
+                rebase(path);
+            }
+        }
+    }
+
     /// Writes the scenario as RON that [`Scenario::from_ron_str`] reads back to the same value.
     pub fn to_ron_string(&self) -> String {
         let cfg = ron::ser::PrettyConfig::new().struct_names(false);

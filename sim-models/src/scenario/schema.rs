@@ -5,7 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::radio::ChannelModel;
 use crate::scheduler::SchedulerSpec;
+pub use crate::trace::{TraceFormat, TraceSpec};
 
 /// A complete simulation scenario. Every field is optional in the file; the
 /// default is the paper's setting (MODEL.md §2–6).
@@ -39,11 +41,16 @@ pub struct Scenario {
     pub model: ModelSpec,
     /// The quantization method (MODEL.md §6).
     pub quant: QuantSpec,
+    /// The cost model (MODEL.md §5, §11): `Flops` (the paper's) or `Roofline`.
+    pub cost: CostKind,
     /// Whether requests with `ΔPPL > ε_i` are rejected at arrival (MODEL.md §2, (1e)).
     /// `false` ignores accuracy (paper Fig. 6(a)).
     pub accuracy_admission: bool,
-    /// The scheduler and its options (MODEL.md §7).
+    /// The scheduler and its options (MODEL.md §7); used by `serving: Epochs` only.
     pub scheduler: SchedulerSpec,
+    /// How the GPUs serve requests: the epoch pipeline (MODEL.md §4, the
+    /// default) or continuous, iteration-level serving (MODEL.md §13).
+    pub serving: Serving,
     /// A parameter sweep, read by `edgesim sweep`; ignored by a single run.
     pub sweep: Option<SweepSpec>,
 }
@@ -60,12 +67,54 @@ pub struct Users {
     pub path_loss: f64,
 }
 
-/// The arrival process (MODEL.md §2).
+/// The arrival process (MODEL.md §2, §12).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Arrivals {
-    /// Total Poisson arrival rate `λ`, requests/s (≥ 0); each user arrives at `λ/U`.
+    /// Total arrival rate `λ`, requests/s (≥ 0), of `Poisson` (each user
+    /// arrives at `λ/U`) and `Gamma`; not read by `Profile` and `Trace`,
+    /// which carry their own rates.
     pub rate: f64,
+    /// The process: `Poisson` (the default, MODEL.md §2), `Gamma`,
+    /// `Profile` or `Trace` (MODEL.md §12).
+    pub process: Process,
+    /// How a request of an aggregate process (`Gamma`, `Profile`, `Trace`)
+    /// gets its user; `Poisson` users are each their own source.
+    pub assign: UserAssign,
+}
+
+/// An arrival process (MODEL.md §12).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Process {
+    /// Every user a Poisson source at `λ/U` (MODEL.md §2).
+    #[default]
+    Poisson,
+    /// One renewal process of total rate `λ` whose gaps are gamma
+    /// distributed with mean `1/λ` and coefficient of variation `cv`
+    /// (`cv = 1`: exponential gaps; `cv > 1`: bursty).
+    Gamma {
+        /// Coefficient of variation of the gaps, std/mean (> 0).
+        cv: f64,
+    },
+    /// A non-homogeneous Poisson process whose rate is piecewise constant:
+    /// `segments` in order, then again from the first, until the horizon.
+    Profile {
+        /// `(duration s > 0, rate requests/s ≥ 0)` pairs; at least one, some rate > 0.
+        segments: Vec<(f64, f64)>,
+    },
+    /// Replay of a trace file (docs/workloads.md).
+    Trace(TraceSpec),
+}
+
+/// How requests of an aggregate arrival process are given to users.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserAssign {
+    /// Uniformly at random, from the stream `arrivals/users`.
+    #[default]
+    Random,
+    /// Request `j` (in arrival order, from 0) to user `j mod U`.
+    RoundRobin,
 }
 
 /// Distributions of the request attributes (MODEL.md §2).
@@ -173,6 +222,16 @@ pub enum Dist {
     },
     /// Always this value.
     Fixed(f64),
+    /// A value of column `column` of the file at `path`, each row equally
+    /// likely (the column is read once, 8 bytes per row; docs/workloads.md).
+    /// CSV with a header row, or JSON lines (`.jsonl`, `.ndjson`) with
+    /// `column` a field name. A relative path is relative to the scenario file.
+    Empirical {
+        /// The file.
+        path: String,
+        /// The column (CSV header) or field (JSON lines).
+        column: String,
+    },
 }
 
 /// The radio channel (MODEL.md §3).
@@ -189,6 +248,10 @@ pub struct Channel {
     pub noise_dbm_per_hz: f64,
     /// Bits per token on the air (≥ 1).
     pub token_bits: u32,
+    /// What gives each user's spectral efficiency: `Paper`, the paper's
+    /// channel (MODEL.md §3, the default), or `LinkBudget(..)`, the 3GPP link
+    /// budget (MODEL.md §14, docs/radio.md).
+    pub model: ChannelModel,
 }
 
 /// Slot lengths of the epoch pipeline (MODEL.md §4, paper Fig. 2).
@@ -214,6 +277,106 @@ pub enum QueuePolicy {
     DropUnscheduled,
 }
 
+/// How the GPUs serve requests (MODEL.md §4, §13).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum Serving {
+    /// The paper's epoch pipeline: one batch per epoch, outputs sent down
+    /// together (MODEL.md §4) **[default]**.
+    #[default]
+    Epochs,
+    /// Iteration-level serving as vLLM does it (MODEL.md §13).
+    Continuous(Continuous),
+}
+
+/// Continuous serving's settings (MODEL.md §13; docs/continuous.md).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Continuous {
+    /// Order of the waiting queue: `Fcfs` (by upload completion) or `Edf` (by deadline).
+    pub policy: WaitingOrder,
+    /// GPUs per instance `T` (tensor parallel); the pool holds `G/T` instances (`T` divides `G`).
+    pub tensor_parallel: u32,
+    /// Tokens per KV block (vLLM's `block_size`, default 16).
+    pub block_size: u32,
+    /// KV blocks per instance; `None` derives them from `memory_utilisation`.
+    pub num_blocks: Option<u64>,
+    /// Share `u` of an instance's memory vLLM may use (weights + KV cache), in (0, 1].
+    pub memory_utilisation: f64,
+    /// Most requests running on an instance at once (vLLM's `max_num_seqs`).
+    pub max_num_seqs: u32,
+    /// Token budget of one iteration (vLLM's `max_num_batched_tokens`).
+    pub max_num_batched_tokens: u32,
+    /// Whether a waiting request whose deadline has passed is dropped (`expired`).
+    pub drop_expired: bool,
+    /// How outputs go down: token by token (`Streamed`) or whole at the end (`AtEnd`).
+    pub delivery: Delivery,
+    /// The links: the scenario's radio (`Radio`) or instantaneous (`Ideal`, a wired client).
+    pub channel: Links,
+    /// Coherence time, s: spectral efficiencies are redrawn at its multiples; `None` = `T_C`.
+    pub coherence_time: Option<f64>,
+}
+
+/// Order of an instance's waiting queue (MODEL.md §13).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WaitingOrder {
+    /// First come, first served: by upload completion (ties: request id).
+    #[default]
+    Fcfs,
+    /// Earliest deadline first (ties: request id).
+    Edf,
+}
+
+/// How a request's output goes down (MODEL.md §13).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Delivery {
+    /// Each token is queued on the downlink as it is produced.
+    #[default]
+    Streamed,
+    /// The whole output is sent when the request finishes (the paper's assumption).
+    AtEnd,
+}
+
+/// The links of continuous serving (MODEL.md §13).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Links {
+    /// Processor-sharing uplink and downlink over the scenario's channel (MODEL.md §3).
+    #[default]
+    Radio,
+    /// Instantaneous links: a wired data-centre client.
+    Ideal,
+}
+
+/// vLLM's default `max_num_seqs`, `SchedulerConfig.DEFAULT_MAX_NUM_SEQS = 128`
+/// (vllm/config/scheduler.py, <https://docs.vllm.ai/en/stable/api/vllm/config/scheduler/>).
+pub const VLLM_MAX_NUM_SEQS: u32 = 128;
+/// vLLM's default `max_num_batched_tokens`, `SchedulerConfig.DEFAULT_MAX_NUM_BATCHED_TOKENS = 2048`
+/// (same source; MODEL.md §13).
+pub const VLLM_MAX_NUM_BATCHED_TOKENS: u32 = 2048;
+/// vLLM's default `block_size`, 16 tokens (vllm/config/cache.py `CacheConfig.block_size`,
+/// <https://docs.vllm.ai/en/stable/api/vllm/config/cache/>; MODEL.md §13).
+pub const VLLM_BLOCK_SIZE: u32 = 16;
+/// vLLM's default `gpu_memory_utilization`, 0.9 (<https://docs.vllm.ai/en/stable/configuration/optimization/>;
+/// MODEL.md §13).
+pub const VLLM_MEMORY_UTILISATION: f64 = 0.9;
+
+impl Default for Continuous {
+    fn default() -> Self {
+        Continuous {
+            policy: WaitingOrder::default(),
+            tensor_parallel: 1,
+            block_size: VLLM_BLOCK_SIZE,
+            num_blocks: None,
+            memory_utilisation: VLLM_MEMORY_UTILISATION,
+            max_num_seqs: VLLM_MAX_NUM_SEQS,
+            max_num_batched_tokens: VLLM_MAX_NUM_BATCHED_TOKENS,
+            drop_expired: true,
+            delivery: Delivery::default(),
+            channel: Links::default(),
+            coherence_time: None,
+        }
+    }
+}
+
 /// The GPU pool (MODEL.md §5).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -224,6 +387,64 @@ pub struct Gpus {
     pub flops: f64,
     /// Memory of one GPU, bytes, `m` (> 0).
     pub memory: f64,
+    /// The GPU model (MODEL.md §11): when given, its peak fp16 rate and memory
+    /// replace `flops` and `memory` (which must then be left out), and
+    /// `cost: Roofline` reads its bandwidth, interconnect and calibration.
+    pub gpu: Option<GpuSpec>,
+}
+
+/// The cost model of a scenario (MODEL.md §5, §11).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CostKind {
+    /// The paper's: `t = β·FLOPs/(G·c)` (MODEL.md §5).
+    #[default]
+    Flops,
+    /// Memory-bandwidth-aware: a batch runs on the pool as one tensor-parallel
+    /// instance (`T = G`), each iteration bound by compute or memory (MODEL.md §11).
+    /// Needs `gpus.gpu`.
+    Roofline,
+}
+
+/// A GPU model (MODEL.md §11).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum GpuSpec {
+    /// A preset: `"Jetson-TX2"`, `"L4"`, `"A100-80GB-SXM"`, … (`edgesim list`).
+    Preset(String),
+    /// A custom GPU, with the preset fields.
+    Custom {
+        /// Name (for outputs).
+        name: String,
+        /// `F`, peak dense fp16 FLOP/s.
+        flops: f64,
+        /// `F8`, peak dense int8 OP/s.
+        int8_ops: f64,
+        /// `m`, bytes.
+        memory: f64,
+        /// `BW`, bytes/s.
+        bandwidth: f64,
+        /// `BW_link`, bytes/s per direction.
+        link_bandwidth: f64,
+        /// `λ_link`, s.
+        link_latency: f64,
+        /// `η_F ∈ (0, 1]` (default 0.7, not fitted).
+        #[serde(default = "default_eta_f")]
+        eta_f: f64,
+        /// `η_B ∈ (0, 1]` (default 0.8, not fitted).
+        #[serde(default = "default_eta_b")]
+        eta_b: f64,
+        /// `t_0 ≥ 0`, s (default 0).
+        #[serde(default)]
+        t_0: f64,
+    },
+}
+
+fn default_eta_f() -> f64 {
+    crate::cost::gpus::DEFAULT_ETA_F
+}
+
+fn default_eta_b() -> f64 {
+    crate::cost::gpus::DEFAULT_ETA_B
 }
 
 /// The LLM (MODEL.md §5).
@@ -242,6 +463,24 @@ pub enum ModelSpec {
         d_model: u32,
         /// Feed-forward dimension `d_f` (≥ 1; `4·d_m` in the paper's models).
         d_ff: u32,
+        /// Query heads `n_h` (needed by `cost: Roofline` only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        heads: Option<u32>,
+        /// Key/value heads `n_kv` (default `n_h`: no grouped-query attention).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kv_heads: Option<u32>,
+        /// Head size `d_h` (default `d_model/heads`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        head_dim: Option<u32>,
+        /// Gated (SwiGLU) FFN (default `false`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        gated: bool,
+        /// Vocabulary `V` (needed by `cost: Roofline` only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vocab: Option<u32>,
+        /// Tied input/output embeddings (default `false`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        tied: bool,
     },
 }
 
@@ -346,6 +585,8 @@ impl Dist {
             ),
             Dist::Uniform { lo, hi } => Box::new([*lo, *hi].into_iter()),
             Dist::Fixed(v) => Box::new(std::iter::once(*v)),
+            // Its values are in a file: the resolved system knows them.
+            Dist::Empirical { .. } => Box::new(std::iter::empty()),
         }
     }
 }
@@ -366,8 +607,10 @@ impl Default for Scenario {
             gpus: Gpus::default(),
             model: ModelSpec::default(),
             quant: QuantSpec::default(),
+            cost: CostKind::default(),
             accuracy_admission: true,
             scheduler: SchedulerSpec::named("dftsp"),
+            serving: Serving::default(),
             sweep: None,
         }
     }
@@ -385,7 +628,11 @@ impl Default for Users {
 
 impl Default for Arrivals {
     fn default() -> Self {
-        Arrivals { rate: 100.0 }
+        Arrivals {
+            rate: 100.0,
+            process: Process::Poisson,
+            assign: UserAssign::Random,
+        }
     }
 }
 
@@ -413,6 +660,7 @@ impl Default for Channel {
             bs_power_dbm: 43.0,
             noise_dbm_per_hz: -174.0,
             token_bits: 16,
+            model: ChannelModel::Paper,
         }
     }
 }
@@ -433,6 +681,7 @@ impl Default for Gpus {
             count: 20,
             flops: 1.33e12,
             memory: 32e9,
+            gpu: None,
         }
     }
 }

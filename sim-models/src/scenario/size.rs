@@ -2,7 +2,7 @@
 //! events, and warnings about runs that are valid but likely a mistake.
 
 use super::error::ScenarioError;
-use super::schema::Scenario;
+use super::schema::{Arrivals, Process, Scenario};
 use super::system::System;
 
 /// Expected events above which [`RunSize::warnings`] calls a run large.
@@ -29,7 +29,10 @@ impl System {
     /// The run's size and warnings.
     pub fn size(&self) -> RunSize {
         let epochs = self.epochs();
-        let rate = self.rate_per_user * self.users as f64;
+        let rate = match self.process {
+            Process::Poisson => self.rate_per_user * self.users as f64,
+            _ => self.arrival_rate,
+        };
         let expected_arrivals = rate * self.horizon_ns as f64 / 1e9;
         let expected_counted = rate * (self.horizon_ns - self.warmup_ns) as f64 / 1e9;
         let jobs = expected_arrivals.min(epochs as f64 * self.gpu_count as f64);
@@ -40,8 +43,27 @@ impl System {
                 "a large run: about {expected_events:.1e} events ({expected_arrivals:.1e} arrivals, {epochs} epochs)"
             ));
         }
+        if matches!(self.process, Process::Profile { .. } | Process::Trace(_))
+            && self.rate != Arrivals::default().rate
+        {
+            warnings.push(format!(
+                "arrivals.rate = {} is not read: the process sets its own rates",
+                self.rate
+            ));
+        }
+        if let Some(t) = self.trace.as_ref().filter(|t| t.skipped > 0) {
+            warnings.push(format!(
+                "{} malformed trace rows skipped (skip_malformed)",
+                t.skipped
+            ));
+        }
         if rate == 0.0 {
-            warnings.push("no request arrives: arrivals.rate is 0".into());
+            warnings.push(match self.process {
+                Process::Poisson | Process::Gamma { .. } => {
+                    "no request arrives: arrivals.rate is 0".into()
+                }
+                _ => "no request arrives: the process's mean rate is 0".into(),
+            });
         } else if expected_counted < 1.0 {
             warnings.push(format!(
                 "fewer than one request is expected after the warm-up (λ·(H − W) = {expected_counted:.2})"
@@ -49,9 +71,10 @@ impl System {
         }
         // A request is delivered no sooner than T_U + (compute > 0) + T_D after
         // the epoch that schedules it, which is at or after its arrival.
+        // (Epoch pipeline only: continuous serving has no slots, §13.)
         let tau_max_ns = (self.latency.max_value() * 1e9).round();
         let floor_ns = self.t_u_ns + self.t_d_ns;
-        if tau_max_ns <= floor_ns as f64 {
+        if self.serving.is_none() && tau_max_ns <= floor_ns as f64 {
             warnings.push(format!(
                 "no request can be on time: every latency τ ≤ T_U + T_D = {} s",
                 floor_ns as f64 / 1e9

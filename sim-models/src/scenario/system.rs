@@ -1,14 +1,18 @@
 //! The resolved system: a scenario in simulation units, as the model reads it.
 
 use super::error::ScenarioError;
-use super::schema::{Dist, QueuePolicy, Scenario};
+use super::schema::{CostKind, Dist, Process, QueuePolicy, Scenario, UserAssign};
+use super::serving::ContinuousSystem;
 use super::validate::dbm_to_watts;
 use std::sync::Arc;
 
-use crate::cost::{CostModel, CostSpec, FlopsCost, ModelDims};
+use crate::cost::{CostModel, CostSpec, FlopsCost, GpuParams, ModelArch, ModelDims, RooflineCost};
 use crate::instance::Instance;
 use crate::quant::QuantParams;
+use crate::radio::{ChannelModel, LinkBudget, LinkParams};
 use crate::scheduler::SystemInfo;
+use crate::trace::{Columns, TraceSummary};
+use sim_core::RngStreams;
 
 /// Everything of a scenario converted to simulation units (integer ns, watts,
 /// model dimensions, quantization factors), built by [`Scenario::resolve`].
@@ -22,8 +26,20 @@ pub struct System {
     pub warmup_ns: u64,
     /// Number of users `U`.
     pub users: u32,
-    /// Arrival rate of one user, `λ/U`, requests/s.
+    /// Arrival rate of one user, `λ/U`, requests/s (`Poisson`).
     pub rate_per_user: f64,
+    /// Total arrival rate `λ`, requests/s (`Poisson`, `Gamma`).
+    pub rate: f64,
+    /// The arrival process (MODEL.md §2, §12).
+    pub process: Process,
+    /// How an aggregate process's requests get their users.
+    pub assign: UserAssign,
+    /// Mean total arrival rate over `[0, H]`, requests/s (for the run's size).
+    pub arrival_rate: f64,
+    /// The replayed trace's summary (`Process::Trace`).
+    pub trace: Option<TraceSummary>,
+    /// The columns `Empirical` distributions sample.
+    pub empirical: Columns,
     /// Path loss `PL`.
     pub path_loss: f64,
     /// Uplink transmit power `p^U`, W.
@@ -72,17 +88,31 @@ pub struct System {
     pub quant: QuantParams,
     /// ΔPPL of the quantization on the model (`None` if unknown and accuracy is ignored).
     pub delta_ppl: Option<f64>,
+    /// The cost model (MODEL.md §5, §11).
+    pub cost: CostKind,
+    /// The model's architecture, when known (presets; custom models with heads and vocab).
+    pub arch: Option<ModelArch>,
+    /// The GPU model's name and numbers, when `gpus.gpu` names one.
+    pub gpu: Option<(String, GpuParams)>,
     /// Whether accuracy admission (1e) is on.
     pub accuracy_admission: bool,
-    /// Largest prompt the scenario can draw, tokens.
+    /// Largest prompt the scenario can draw (or the trace holds), tokens.
     pub max_prompt: u32,
-    /// Longest output level `N_K`, tokens.
+    /// Longest output level `N_K` (or the trace's longest output), tokens.
     pub max_output: u32,
     /// The service classes with every distribution filled in (MODEL.md
     /// §12); empty when the scenario lists none (then every request draws
     /// from `prompt`, `output`, `latency`, `accuracy` and nothing is
     /// reported per class).
     pub classes: Vec<ClassSpec>,
+    /// Continuous serving (MODEL.md §13); `None` = the epoch pipeline (§4).
+    pub serving: Option<ContinuousSystem>,
+    /// The channel model (MODEL.md §3 or §14).
+    pub channel_model: ChannelModel,
+    /// The link budget's coherence time, ns (`T_C` unless the scenario sets one).
+    pub coherence_ns: u64,
+    /// `N0`, W/Hz.
+    pub noise_w_hz: f64,
 }
 
 /// A service class in simulation form: its share and its four
@@ -116,23 +146,42 @@ impl System {
         }
     }
 
-    /// The cost model of the pooled GPUs (MODEL.md §5: `C = G·c`).
+    /// The cost model of the pooled GPUs (MODEL.md §5: `C = G·c`; §11: one
+    /// tensor-parallel instance, `T = G`).
     pub fn pooled_cost(&self) -> Arc<dyn CostModel> {
         self.cost_on(self.gpu_count)
     }
 
-    /// The cost model of one GPU on its own (no batching, MODEL.md §7).
+    /// The cost model of one GPU on its own (no batching, MODEL.md §7; `T = 1`).
     pub fn single_gpu_cost(&self) -> Arc<dyn CostModel> {
         self.cost_on(1)
     }
 
+    /// The cost model of one instance of `t` GPUs serving one model
+    /// (continuous serving, MODEL.md §13: tensor parallel over `T` GPUs).
+    /// Under `cost: Flops` this is the FLOP rate `C = T·c`, exactly the pooled
+    /// model's rule (`pooled_cost` is `instance_cost(G)`).
+    pub fn instance_cost(&self, t: u32) -> Arc<dyn CostModel> {
+        self.cost_on(t)
+    }
+
     /// The cost model of `gpus` GPUs serving one batch.
     fn cost_on(&self, gpus: u32) -> Arc<dyn CostModel> {
-        CostSpec::Flops(FlopsCost {
-            model: self.model,
-            quant: self.quant,
-            flop_rate: gpus as f64 * self.flops_per_gpu,
-        })
+        match (self.cost, self.arch, &self.gpu) {
+            (CostKind::Roofline, Some(arch), Some((_, gpu))) => CostSpec::Roofline(RooflineCost {
+                arch,
+                quant: self.quant,
+                gpu: *gpu,
+                tp: gpus,
+            }),
+            // Flops (a Roofline scenario without its architecture or GPU does
+            // not resolve: Scenario::check refuses it).
+            _ => CostSpec::Flops(FlopsCost {
+                model: self.model,
+                quant: self.quant,
+                flop_rate: gpus as f64 * self.flops_per_gpu,
+            }),
+        }
         .build()
     }
 
@@ -145,6 +194,27 @@ impl System {
             memory_per_gpu: self.memory_per_gpu,
             max_prompt: self.max_prompt,
             max_output: self.max_output,
+        }
+    }
+
+    /// The link-budget channel of this system (MODEL.md §14), its users
+    /// placed from `streams`; `None` under the paper's channel.
+    pub fn link_budget(&self, streams: &RngStreams) -> Option<LinkBudget> {
+        match &self.channel_model {
+            ChannelModel::Paper => None,
+            ChannelModel::LinkBudget(spec) => Some(LinkBudget::new(
+                spec,
+                &LinkParams {
+                    users: self.users,
+                    ue_power_w: self.tx_power_w,
+                    bs_power_w: self.bs_power_w,
+                    noise_w_hz: self.noise_w_hz,
+                    bandwidth_up: self.bandwidth_up,
+                    bandwidth_down: self.bandwidth_down,
+                    coherence_ns: self.coherence_ns,
+                },
+                streams,
+            )),
         }
     }
 
@@ -178,25 +248,44 @@ impl Scenario {
                 accuracy: k.accuracy.clone().unwrap_or_else(|| r.accuracy.clone()),
             })
             .collect();
+        let dist_max = |d: &Dist| match d {
+            Dist::Empirical { path, column } => c
+                .empirical
+                .column(path, column)
+                .map_or(0.0, |v| v.iter().copied().fold(0.0, f64::max)),
+            other => other.max_value(),
+        };
         // The largest lengths any request can have: over the classes when there are some.
         let largest = |top: &Dist, of: fn(&ClassSpec) -> &Dist| {
             if classes.is_empty() {
-                top.max_value()
+                dist_max(top)
             } else {
                 classes
                     .iter()
-                    .map(|k| of(k).max_value())
+                    .map(|k| dist_max(of(k)))
                     .fold(f64::NEG_INFINITY, f64::max)
             }
         };
-        let max_prompt = largest(&r.prompt, |k| &k.prompt) as u32;
-        let max_output = largest(&r.output_levels, |k| &k.output) as u32;
+        let (max_prompt, max_output) = match &c.trace {
+            // Lengths from a trace replace the distributions (MODEL.md §12).
+            Some(t) => (t.max_prompt, t.max_output),
+            None => (
+                largest(&r.prompt, |k| &k.prompt) as u32,
+                largest(&r.output_levels, |k| &k.output) as u32,
+            ),
+        };
         Ok(System {
             seed: self.seed,
             horizon_ns: c.horizon_ns,
             warmup_ns: c.warmup_ns,
             users: self.users.count,
             rate_per_user: self.arrivals.rate / self.users.count as f64,
+            rate: self.arrivals.rate,
+            process: self.arrivals.process.clone(),
+            assign: self.arrivals.assign,
+            arrival_rate: c.arrival_rate,
+            trace: c.trace,
+            empirical: c.empirical,
             path_loss: self.users.path_loss,
             tx_power_w: dbm_to_watts(self.users.tx_power_dbm),
             bs_power_w: dbm_to_watts(self.channel.bs_power_dbm),
@@ -214,17 +303,24 @@ impl Scenario {
             t_d_ns: c.t_d_ns,
             queue: self.queue,
             gpu_count: self.gpus.count,
-            flops_per_gpu: self.gpus.flops,
-            memory_per_gpu: self.gpus.memory,
+            flops_per_gpu: c.flops_per_gpu,
+            memory_per_gpu: c.memory_per_gpu,
             model_name: c.model_name,
             model: c.model,
             quant_name: c.quant_name,
             quant: c.quant,
             delta_ppl: c.delta_ppl,
+            cost: c.cost,
+            arch: c.arch,
+            gpu: c.gpu,
             accuracy_admission: self.accuracy_admission,
             max_prompt,
             max_output,
             classes,
+            serving: c.serving,
+            channel_model: self.channel.model.clone(),
+            coherence_ns: c.coherence_ns,
+            noise_w_hz,
         })
     }
 

@@ -47,6 +47,12 @@ fn round_trips_through_ron() {
             layers: 2,
             d_model: 64,
             d_ff: 256,
+            heads: None,
+            kv_heads: None,
+            head_dim: None,
+            gated: false,
+            vocab: None,
+            tied: false,
         },
         quant: QuantSpec::Custom {
             name: "W4".into(),
@@ -370,6 +376,8 @@ fn every_field_path_is_settable() {
         ("users.path_loss", "1e-4"),
         ("arrivals", "(rate: 3)"),
         ("arrivals.rate", "3"),
+        ("arrivals.process", "Gamma(cv: 2.0)"),
+        ("arrivals.assign", "RoundRobin"),
         ("requests", "(latency: Fixed(1.0))"),
         ("requests.prompt", "Fixed(64)"),
         ("requests.prompt.values", "[64, 128]"),
@@ -393,6 +401,7 @@ fn every_field_path_is_settable() {
         ("channel.bs_power_dbm", "40"),
         ("channel.noise_dbm_per_hz", "-170"),
         ("channel.token_bits", "32"),
+        ("channel.model", "LinkBudget(environment: UMi)"),
         ("slots", "(t_c: 1.0)"),
         ("slots.t_u", "0.1"),
         ("slots.t_c", "1.0"),
@@ -402,14 +411,17 @@ fn every_field_path_is_settable() {
         ("gpus.count", "4"),
         ("gpus.flops", "1e12"),
         ("gpus.memory", "40e9"),
+        ("gpus.gpu", "Some(Preset(\"A100-80GB-SXM\"))"),
         ("model", "OPT-13B"),
         ("quant", "FP16"),
+        ("cost", "Roofline"),
         ("accuracy_admission", "false"),
         ("scheduler", "(name: \"greedy\")"),
         ("scheduler.name", "greedy"),
         ("scheduler.z_start", "All"),
         ("scheduler.deadline_aware", "false"),
         ("sweep", "Some((grid: [(path: \"seed\", values: [1, 2])]))"),
+        ("serving", "Continuous(())"),
     ];
     let paths = base.field_paths();
     for p in &paths {
@@ -420,9 +432,66 @@ fn every_field_path_is_settable() {
     }
     for (path, v) in samples {
         let mut s = base.clone();
+        if path == "cost" {
+            // The roofline needs a GPU model (MODEL.md §11).
+            s.set("gpus.gpu", "Some(Preset(\"L4\"))").unwrap();
+        }
         s.set(path, v).unwrap_or_else(|e| panic!("{e}"));
         assert_ne!(s, base, "{path} changed nothing");
         s.validate().unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+}
+
+#[test]
+fn continuous_serving_fields_are_settable_and_checked() {
+    let mut s = Scenario::default();
+    s.set("serving", "Continuous(())").unwrap();
+    for (path, v) in [
+        ("serving.policy", "Edf"),
+        ("serving.tensor_parallel", "2"),
+        ("serving.block_size", "32"),
+        ("serving.num_blocks", "1000"),
+        ("serving.memory_utilisation", "0.5"),
+        ("serving.max_num_seqs", "8"),
+        ("serving.max_num_batched_tokens", "512"),
+        ("serving.drop_expired", "false"),
+        ("serving.delivery", "AtEnd"),
+        ("serving.channel", "Ideal"),
+        ("serving.coherence_time", "0.01"),
+    ] {
+        let mut t = s.clone();
+        t.set(path, v).unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(t, s, "{path} changed nothing");
+        t.validate().unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
+    // Derived blocks (MODEL.md §13), BLOOM-3B W8A16 on one 32 GB GPU, u = 0.9, 16-token blocks:
+    // ⌊(0.9·32e9 − 0.5·4 718 592 000) / (16·1.0·307 200)⌋ = ⌊26 440 704 000 / 4 915 200⌋ = 5379.
+    let sys = s.resolve().unwrap();
+    let c = sys.serving.unwrap();
+    assert_eq!(
+        (c.instances, c.num_blocks, c.coherence_ns),
+        (20, 5379, 1_500_000_000)
+    );
+    for (path, v, msg) in [
+        (
+            "serving.tensor_parallel",
+            "3",
+            "must divide the GPU count G = 20",
+        ),
+        ("serving.block_size", "0", "must be in [1,"),
+        ("serving.memory_utilisation", "1.5", "must be in (0, 1]"),
+        (
+            "serving.memory_utilisation",
+            "0.05",
+            "less than one KV block",
+        ),
+        ("serving.num_blocks", "0", "must be in [1,"),
+        ("serving.coherence_time", "0.0", "≥ 1 ns"),
+    ] {
+        let mut t = s.clone();
+        t.set(path, v).unwrap();
+        let e = t.validate().unwrap_err().to_string();
+        assert!(e.contains(path) && e.contains(msg), "{path}: {e}");
     }
 }
 
@@ -464,6 +533,12 @@ fn every_kind() -> Scenario {
             layers: u32::MAX,
             d_model: 64,
             d_ff: 256,
+            heads: None,
+            kv_heads: None,
+            head_dim: None,
+            gated: false,
+            vocab: None,
+            tied: false,
         },
         quant: QuantSpec::Custom {
             name: "W4".into(),
@@ -581,7 +656,13 @@ fn override_errors_name_the_field_and_the_type() {
             name: "t".into(),
             layers: 3,
             d_model: 8,
-            d_ff: 32
+            d_ff: 32,
+            heads: None,
+            kv_heads: None,
+            head_dim: None,
+            gated: false,
+            vocab: None,
+            tied: false,
         }
     );
     // A value is one RON value: it cannot reach past its field.
@@ -785,4 +866,55 @@ fn messages_are_one_line() {
     assert!(!e.to_string().chars().any(char::is_control), "{e}");
     let e = Scenario::default().set("name\u{8}", "x").unwrap_err();
     assert!(!e.to_string().chars().any(char::is_control), "{e}");
+}
+
+#[test]
+fn roofline_scenario_builds_the_roofline_on_the_pool_and_on_one_gpu() {
+    use crate::cost::CostSpec;
+    let s = Scenario::from_ron_str(
+        "(gpus: (count: 4, gpu: Some(Preset(\"L4\"))), model: Preset(\"Llama-3.2-3B\"), \
+          quant: Preset(\"FP16\"), cost: Roofline)",
+    )
+    .unwrap();
+    let sys = s.resolve().unwrap();
+    // The named GPU sets c and m: 121 TFLOP/s and 24 GB (L4 preset).
+    assert_eq!((sys.flops_per_gpu, sys.memory_per_gpu), (121e12, 24e9));
+    let CostSpec::Roofline(pooled) = sys.pooled_cost().spec() else {
+        panic!("pooled cost is not the roofline")
+    };
+    assert_eq!(pooled.tp, 4);
+    let CostSpec::Roofline(single) = sys.single_gpu_cost().spec() else {
+        panic!("single-GPU cost is not the roofline")
+    };
+    assert_eq!(single.tp, 1);
+    // The default stays the paper's model.
+    assert!(matches!(
+        Scenario::default().resolve().unwrap().pooled_cost().spec(),
+        CostSpec::Flops(_)
+    ));
+}
+
+#[test]
+fn custom_model_takes_the_roofline_fields() {
+    let s = Scenario::from_ron_str(
+        "(gpus: (count: 1, gpu: Some(Preset(\"L4\"))), accuracy_admission: false, cost: Roofline, \
+          model: Custom(name: \"tiny\", layers: 2, d_model: 64, d_ff: 256, heads: Some(4), \
+          kv_heads: Some(2), vocab: Some(1000), gated: true))",
+    )
+    .unwrap();
+    let sys = s.resolve().unwrap();
+    let a = sys.arch.unwrap();
+    // head_dim defaults to d/n_h = 64/4 = 16.
+    assert_eq!(
+        (a.heads, a.kv_heads, a.head_dim, a.gated, a.tied),
+        (4, 2, 16, true, false)
+    );
+    // kv_heads must divide heads: the error names the field.
+    let bad = Scenario::from_ron_str(
+        "(gpus: (count: 1, gpu: Some(Preset(\"L4\"))), accuracy_admission: false, cost: Roofline, \
+          model: Custom(name: \"tiny\", layers: 2, d_model: 64, d_ff: 256, heads: Some(4), \
+          kv_heads: Some(3), vocab: Some(1000)))",
+    );
+    let e = bad.unwrap_err().to_string();
+    assert!(e.contains("model.kv_heads"), "{e}");
 }

@@ -3,10 +3,15 @@
 //! factors). [`Scenario::validate`] also checks every point of the sweep.
 
 use super::error::{invalid, ScenarioError};
-use super::schema::{Dist, ModelSpec, QuantSpec, Scenario, MAX_CLASSES};
+use super::schema::{
+    CostKind, Dist, GpuSpec, ModelSpec, Process, QuantSpec, Scenario, Serving, MAX_CLASSES,
+};
+use super::serving::ContinuousSystem;
 use super::sweep::{SweepPoint, MAX_REPLICATIONS};
-use crate::cost::{self, ModelDims};
+use crate::cost::{self, GpuParams, ModelArch, ModelDims};
 use crate::quant::{self, QuantParams};
+use crate::radio::ChannelModel;
+use crate::trace::{Columns, TraceSummary};
 
 pub use crate::cost::MAX_TOKENS;
 
@@ -46,12 +51,29 @@ pub(super) struct Checked {
     pub t_d_ns: u64,
     /// `N0`, W/Hz.
     pub noise_w_hz: f64,
+    /// The link budget's coherence time, ns (`T_C` for the paper's channel).
+    pub coherence_ns: u64,
     pub model_name: String,
     pub model: ModelDims,
     pub quant_name: String,
     pub quant: QuantParams,
     pub delta_ppl: Option<f64>,
+    /// Mean total arrival rate over the run, requests/s.
+    pub arrival_rate: f64,
+    /// The replayed trace's summary (`Process::Trace`).
+    pub trace: Option<TraceSummary>,
+    /// The columns of the `Empirical` distributions.
+    pub empirical: Columns,
+    pub cost: CostKind,
+    pub arch: Option<ModelArch>,
+    pub gpu: Option<(String, GpuParams)>,
+    pub flops_per_gpu: f64,
+    pub memory_per_gpu: f64,
+    pub serving: Option<ContinuousSystem>,
 }
+
+/// Largest coefficient of variation of `Gamma` gaps (shape `1/cv² ≥ 10⁻⁶`).
+pub const MAX_GAMMA_CV: f64 = 1000.0;
 
 /// dBm (or dBm/Hz) to W (or W/Hz): `10^((x − 30)/10)`.
 pub fn dbm_to_watts(dbm: f64) -> f64 {
@@ -130,20 +152,29 @@ enum DistKind {
     Tolerance,
 }
 
+/// A whole number of tokens in `[1, MAX_TOKENS]`, or the message saying it is not.
+fn tokens(v: f64) -> Result<(), String> {
+    if v.is_finite() && v >= 1.0 && v <= MAX_TOKENS as f64 && v.fract() == 0.0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "must be a whole number of tokens in [1, {MAX_TOKENS}], got {v}"
+        ))
+    }
+}
+
 impl Dist {
-    fn validate(&self, field: &str, kind: DistKind) -> Result<(), ScenarioError> {
+    /// Range-checks the distribution; an `Empirical` one (token counts only)
+    /// has its column read into `columns`, every value checked.
+    fn validate(
+        &self,
+        field: &str,
+        kind: DistKind,
+        columns: &mut Columns,
+    ) -> Result<(), ScenarioError> {
         let check = |f: &str, v: f64| -> Result<(), ScenarioError> {
             match kind {
-                DistKind::Tokens => {
-                    if !(v.is_finite() && v >= 1.0 && v <= MAX_TOKENS as f64 && v.fract() == 0.0) {
-                        return Err(invalid(
-                            f,
-                            format!(
-                                "must be a whole number of tokens in [1, {MAX_TOKENS}], got {v}"
-                            ),
-                        ));
-                    }
-                }
+                DistKind::Tokens => tokens(v).map_err(|m| invalid(f, m))?,
                 DistKind::Seconds => {
                     seconds(f, v, false)?;
                 }
@@ -198,6 +229,17 @@ impl Dist {
                 }
             }
             Dist::Fixed(v) => check(field, *v)?,
+            Dist::Empirical { path, column } => {
+                if kind != DistKind::Tokens {
+                    return Err(invalid(
+                        field,
+                        "Empirical is a distribution of token counts (prompt, output_levels) only",
+                    ));
+                }
+                columns
+                    .load(path, column, tokens)
+                    .map_err(|e| invalid(field, e.to_string()))?;
+            }
         }
         Ok(())
     }
@@ -227,6 +269,7 @@ impl ModelSpec {
                 layers,
                 d_model,
                 d_ff,
+                ..
             } => {
                 let dims = ModelDims {
                     layers: *layers,
@@ -240,6 +283,99 @@ impl ModelSpec {
                     name.clone(),
                     dims,
                 ))
+            }
+        }
+    }
+}
+
+impl ModelSpec {
+    /// The architecture the roofline reads (MODEL.md §11): a preset's, or a
+    /// custom model's when it gives `heads` and `vocab`; `None` otherwise.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`] naming `model.<field>` for a value out of range.
+    pub fn resolve_arch(&self) -> Result<Option<ModelArch>, ScenarioError> {
+        let (_, dims) = self.resolve()?;
+        match self {
+            ModelSpec::Preset(name) => Ok(cost::model_preset(name).map(|p| p.arch())),
+            ModelSpec::Custom {
+                heads,
+                kv_heads,
+                head_dim,
+                gated,
+                vocab,
+                tied,
+                ..
+            } => {
+                let (Some(heads), Some(vocab)) = (*heads, *vocab) else {
+                    return Ok(None);
+                };
+                if heads == 0 {
+                    return Err(invalid("model.heads", "must be ≥ 1"));
+                }
+                let arch = ModelArch {
+                    dims,
+                    heads,
+                    kv_heads: kv_heads.unwrap_or(heads),
+                    head_dim: head_dim.unwrap_or(dims.d_model / heads),
+                    gated: *gated,
+                    vocab,
+                    tied: *tied,
+                };
+                arch.check()
+                    .map_err(|(f, m)| invalid(format!("model.{f}"), m))?;
+                Ok(Some(arch))
+            }
+        }
+    }
+}
+
+impl GpuSpec {
+    /// The GPU's name and numbers, or an error naming `gpus.gpu` (unknown
+    /// preset) or `gpus.gpu.<field>` (value out of range).
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`] as above.
+    pub fn resolve(&self) -> Result<(String, GpuParams), ScenarioError> {
+        match self {
+            GpuSpec::Preset(name) => cost::gpu_preset(name)
+                .map(|p| (p.name.to_string(), p.params))
+                .ok_or_else(|| {
+                    let known: Vec<&str> = cost::GPU_PRESETS.iter().map(|p| p.name).collect();
+                    invalid(
+                        "gpus.gpu",
+                        format!(
+                            "unknown preset {name:?}; presets: {}; or Custom(name, flops, int8_ops, memory, bandwidth, link_bandwidth, link_latency)",
+                            known.join(", ")
+                        ),
+                    )
+                }),
+            GpuSpec::Custom {
+                name,
+                flops,
+                int8_ops,
+                memory,
+                bandwidth,
+                link_bandwidth,
+                link_latency,
+                eta_f,
+                eta_b,
+                t_0,
+            } => {
+                let g = GpuParams {
+                    flops: *flops,
+                    int8_ops: *int8_ops,
+                    memory: *memory,
+                    bandwidth: *bandwidth,
+                    link_bandwidth: *link_bandwidth,
+                    link_latency: *link_latency,
+                    eta_f: *eta_f,
+                    eta_b: *eta_b,
+                    t_0: *t_0,
+                };
+                g.check()
+                    .map_err(|(f, m)| invalid(format!("gpus.gpu.{f}"), m))?;
+                Ok((name.clone(), g))
             }
         }
     }
@@ -342,7 +478,7 @@ impl Scenario {
     /// names safe and unique (ignoring case), shares > 0 summing to 1
     /// within [`SHARE_SUM_TOLERANCE`], each distribution within the bounds
     /// of the `requests` field it replaces.
-    fn check_classes(&self) -> Result<(), ScenarioError> {
+    fn check_classes(&self, empirical: &mut Columns) -> Result<(), ScenarioError> {
         let classes = &self.requests.classes;
         if classes.len() > MAX_CLASSES {
             return Err(invalid(
@@ -376,7 +512,7 @@ impl Scenario {
             ];
             for (f, d, kind) in dists {
                 if let Some(d) = d {
-                    d.validate(&field(f), kind)?;
+                    d.validate(&field(f), kind, empirical)?;
                 }
             }
         }
@@ -448,20 +584,25 @@ impl Scenario {
         power("users.tx_power_dbm", self.users.tx_power_dbm, 1.0, "p^U")?;
         positive("users.path_loss", self.users.path_loss)?;
         let rate = non_negative("arrivals.rate", self.arrivals.rate)?;
+        let (arrival_rate, trace) = self.check_process(horizon_ns)?;
         // λ·H in requests; H ≤ 10⁹ s and λ finite, so the product is finite.
-        let expected = rate * (horizon_ns as f64 / 1e9);
+        let expected = arrival_rate * (horizon_ns as f64 / 1e9);
         if expected > MAX_EXPECTED_ARRIVALS {
+            let field = match self.arrivals.process {
+                Process::Poisson | Process::Gamma { .. } => "arrivals.rate",
+                _ => "arrivals.process",
+            };
             return Err(invalid(
-                "arrivals.rate",
+                field,
                 format!(
-                    "λ·H = {rate:e} /s × {} s = {expected:e} expected arrivals, more than the \
+                    "λ·H = {arrival_rate:e} /s × {} s = {expected:e} expected arrivals, more than the \
                      {MAX_EXPECTED_ARRIVALS:e} a run may have",
                     self.horizon
                 ),
             ));
         }
         let per_user = rate / users as f64;
-        if per_user > MAX_RATE_PER_USER {
+        if self.arrivals.process == Process::Poisson && per_user > MAX_RATE_PER_USER {
             return Err(invalid(
                 "arrivals.rate",
                 format!(
@@ -471,19 +612,28 @@ impl Scenario {
             ));
         }
 
-        self.requests
-            .prompt
-            .validate("requests.prompt", DistKind::Tokens)?;
-        self.requests
-            .output_levels
-            .validate("requests.output_levels", DistKind::Tokens)?;
-        self.requests
-            .latency
-            .validate("requests.latency", DistKind::Seconds)?;
-        self.requests
-            .accuracy
-            .validate("requests.accuracy", DistKind::Tolerance)?;
-        self.check_classes()?;
+        let mut empirical = Columns::default();
+        for (field, dist, kind) in [
+            ("requests.prompt", &self.requests.prompt, DistKind::Tokens),
+            (
+                "requests.output_levels",
+                &self.requests.output_levels,
+                DistKind::Tokens,
+            ),
+            (
+                "requests.latency",
+                &self.requests.latency,
+                DistKind::Seconds,
+            ),
+            (
+                "requests.accuracy",
+                &self.requests.accuracy,
+                DistKind::Tolerance,
+            ),
+        ] {
+            dist.validate(field, kind, &mut empirical)?;
+        }
+        self.check_classes(&mut empirical)?;
 
         positive("channel.bandwidth_up", self.channel.bandwidth_up)?;
         positive("channel.bandwidth_down", self.channel.bandwidth_down)?;
@@ -515,6 +665,17 @@ impl Scenario {
         }
 
         let t_c_ns = seconds("slots.t_c", self.slots.t_c, false)?;
+        let coherence_ns = match &self.channel.model {
+            ChannelModel::Paper => t_c_ns,
+            ChannelModel::LinkBudget(lb) => {
+                lb.validate()
+                    .map_err(|e| invalid(format!("channel.model.{}", e.field), e.message))?;
+                match lb.coherence_time {
+                    Some(t) => seconds("channel.model.coherence_time", t, false)?,
+                    None => t_c_ns,
+                }
+            }
+        };
         let t_u_ns = seconds("slots.t_u", self.slots.t_u, false)?;
         let t_d_ns = seconds("slots.t_d", self.slots.t_d, false)?;
         for (f, v, ns) in [
@@ -544,9 +705,28 @@ impl Scenario {
         }
 
         let gpus = count("gpus.count", self.gpus.count, MAX_GPUS)?;
+        let gpu = self.gpus.gpu.as_ref().map(GpuSpec::resolve).transpose()?;
+        let (flops_per_gpu, memory_per_gpu) = match &gpu {
+            None => (self.gpus.flops, self.gpus.memory),
+            Some((name, g)) => {
+                let part1 = super::schema::Gpus::default();
+                for (f, v, d) in [
+                    ("gpus.flops", self.gpus.flops, part1.flops),
+                    ("gpus.memory", self.gpus.memory, part1.memory),
+                ] {
+                    if v != d {
+                        return Err(invalid(
+                            f,
+                            format!("is set by gpus.gpu ({name}); leave it out when naming a GPU"),
+                        ));
+                    }
+                }
+                (g.flops, g.memory)
+            }
+        };
         for (f, v) in [
-            ("gpus.flops", self.gpus.flops),
-            ("gpus.memory", self.gpus.memory),
+            ("gpus.flops", flops_per_gpu),
+            ("gpus.memory", memory_per_gpu),
         ] {
             positive(f, v)?;
             if !(gpus as f64 * v).is_finite() {
@@ -565,16 +745,50 @@ impl Scenario {
                 ),
             ));
         }
-        let pooled = self.gpus.count as f64 * self.gpus.memory;
-        let resident = quant.alpha_w * model.weight_bytes();
+        let arch = self.model.resolve_arch()?;
+        let pooled = self.gpus.count as f64 * memory_per_gpu;
+        let resident = match self.cost {
+            CostKind::Flops => quant.alpha_w * model.weight_bytes(),
+            CostKind::Roofline => {
+                if gpu.is_none() {
+                    return Err(invalid(
+                        "gpus.gpu",
+                        "cost: Roofline needs a GPU model: gpus: (gpu: Some(Preset(\"L4\")), …) or Custom(…)",
+                    ));
+                }
+                let Some(a) = &arch else {
+                    return Err(invalid(
+                        "model",
+                        format!(
+                            "cost: Roofline needs the architecture of {model_name:?}: give Custom(…, heads: …, vocab: …) (and kv_heads, head_dim, gated, tied as they apply)"
+                        ),
+                    ));
+                };
+                quant.alpha_w * 2.0 * a.stored_params()
+            }
+        };
         if resident > pooled {
             return Err(invalid(
-                "gpus.memory",
+                if gpu.is_some() { "gpus.gpu" } else { "gpus.memory" },
                 format!(
-                    "the pooled memory G·m = {pooled} B cannot hold the weights α_w·m1 = {resident} B"
+                    "the pooled memory G·m = {pooled} B cannot hold the weights {resident} B (α_w × fp16 weights)"
                 ),
             ));
         }
+
+        let serving = match &self.serving {
+            Serving::Epochs => None,
+            Serving::Continuous(c) => {
+                // The cost model of one instance of T GPUs (System::instance_cost).
+                let t = c.tensor_parallel.max(1);
+                let cost = crate::cost::FlopsCost {
+                    model,
+                    quant,
+                    flop_rate: t as f64 * self.gpus.flops,
+                };
+                Some(c.resolve(self.gpus.count, self.gpus.memory, &cost, t_c_ns)?)
+            }
+        };
 
         if self.scheduler.name.trim().is_empty() {
             return Err(invalid("scheduler.name", "must name a scheduler"));
@@ -589,11 +803,89 @@ impl Scenario {
             t_c_ns,
             t_d_ns,
             noise_w_hz,
+            coherence_ns,
             model_name,
             model,
             quant_name,
             quant,
             delta_ppl,
+            arrival_rate,
+            trace,
+            empirical,
+            cost: self.cost,
+            arch,
+            gpu,
+            flops_per_gpu,
+            memory_per_gpu,
+            serving,
         })
+    }
+
+    /// Checks `arrivals.process` (reading a replayed trace through once):
+    /// the mean total arrival rate over `[0, H]`, requests/s, and the trace's summary.
+    fn check_process(&self, horizon_ns: u64) -> Result<(f64, Option<TraceSummary>), ScenarioError> {
+        let rate = self.arrivals.rate;
+        match &self.arrivals.process {
+            Process::Poisson => Ok((rate, None)),
+            Process::Gamma { cv } => {
+                let cv = positive("arrivals.process.cv", *cv)?;
+                if cv > MAX_GAMMA_CV {
+                    return Err(invalid(
+                        "arrivals.process.cv",
+                        format!("must be at most {MAX_GAMMA_CV}, got {cv}"),
+                    ));
+                }
+                Ok((rate, None))
+            }
+            Process::Profile { segments } => {
+                if segments.is_empty() {
+                    return Err(invalid(
+                        "arrivals.process.segments",
+                        "must hold at least one (duration, rate)",
+                    ));
+                }
+                let (mut cycle_s, mut cycle_n) = (0.0, 0.0);
+                for (i, (d, r)) in segments.iter().enumerate() {
+                    seconds(&format!("arrivals.process.segments[{i}].0"), *d, false)?;
+                    non_negative(&format!("arrivals.process.segments[{i}].1"), *r)?;
+                    cycle_s += d;
+                    cycle_n += d * r;
+                }
+                if !cycle_n.is_finite() {
+                    return Err(invalid(
+                        "arrivals.process.segments",
+                        "the requests of one cycle, Σ duration·rate, are not finite",
+                    ));
+                }
+                Ok((cycle_n / cycle_s, None))
+            }
+            Process::Trace(spec) => {
+                let f = |x: &str| format!("arrivals.process.{x}");
+                positive(&f("time_scale"), spec.time_scale)?;
+                seconds(&f("start"), spec.start, true)?;
+                if spec.limit == Some(0) {
+                    return Err(invalid(f("limit"), "must be ≥ 1 (or None: no limit)"));
+                }
+                let sum = TraceSummary::of(spec).map_err(|e| invalid(f("path"), e.to_string()))?;
+                let h_s = horizon_ns as f64 / 1e9;
+                let mut n = match (spec.repeat, sum.period_ns()) {
+                    (false, _) => sum.rows as f64,
+                    (true, Some(p)) => sum.rows as f64 * h_s / (p * spec.time_scale / 1e9),
+                    (true, None) => {
+                        return Err(invalid(
+                            f("repeat"),
+                            format!(
+                                "{}: a trace needs two rows at distinct times to be looped",
+                                spec.path
+                            ),
+                        ))
+                    }
+                };
+                if let Some(l) = spec.limit {
+                    n = n.min(l as f64);
+                }
+                Ok((n / h_s, Some(sum)))
+            }
+        }
     }
 }

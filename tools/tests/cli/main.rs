@@ -4,10 +4,13 @@
 
 mod classes;
 mod common;
+mod cost;
 mod golden;
+mod link;
 mod outputs;
 mod resolve;
 mod run;
 mod scenarios;
 mod solve;
 mod sweep;
+mod workload;

@@ -91,7 +91,11 @@ fn shipped_scenarios_validate() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = vec![root.join("scenarios/default.ron")];
     files.extend(ron_files(&root.join("scenarios/paper")));
-    assert!(files.len() >= 7, "{files:?}");
+    files.extend(ron_files(&root.join("scenarios/workloads")));
+    files.extend(ron_files(&root.join("scenarios/roofline")));
+    files.extend(ron_files(&root.join("scenarios/continuous")));
+    files.extend(ron_files(&root.join("scenarios/radio")));
+    assert!(files.len() >= 21, "{files:?}");
     for f in files {
         let (code, out, err) = edgesim(&["validate", f.to_str().unwrap()]);
         assert_eq!(code, 0, "{}: {err}", f.display());
@@ -113,6 +117,12 @@ fn list_and_bench() {
         "W8A16",
         "GPTQ",
         "ZQ-Local",
+        "Llama-3.1-8B",
+        "Qwen2.5-7B",
+        "Jetson-AGX-Orin-64GB",
+        "H200",
+        "SmoothQuant",
+        "AWQ",
     ] {
         assert!(out.contains(name), "{name}");
     }

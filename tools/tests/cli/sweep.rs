@@ -442,8 +442,10 @@ fn replications_csv_has_one_plain_row_per_point_and_replication() {
             serde_json::from_slice(&read(&dir.join(format!("points/p{:04}.json", i / 3)))).unwrap();
         let s = &point["replications"][i % 3];
         assert_eq!(r[col("arrived")], s["arrived"].to_string());
+        let first: f64 = r[col("first_token_p99_hdr_s")].parse().unwrap();
+        assert_eq!(first, s["first_token_s"]["p99_hdr"].as_f64().unwrap());
         let ttft: f64 = r[col("ttft_p99_hdr_s")].parse().unwrap();
-        assert_eq!(ttft, s["first_token_s"]["p99_hdr"].as_f64().unwrap());
+        assert_eq!(ttft, s["ttft_s"]["p99_hdr"].as_f64().unwrap());
         let up: f64 = r[col("uplink_utilisation")].parse().unwrap();
         assert_eq!(up, s["uplink_utilisation"].as_f64().unwrap());
     }

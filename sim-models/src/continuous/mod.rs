@@ -1,0 +1,168 @@
+//! Continuous serving (`serving: Continuous`, MODEL.md §13; docs/continuous.md):
+//! no epochs; every GPU instance runs iteration after iteration as vLLM does.
+//!
+//! The concepts, one file each, from the bottom:
+//! - [`fluid`]: a radio link as a processor-sharing fluid with block fading;
+//! - [`kv_blocks`]: an instance's paged KV cache (block counts);
+//! - [`router`]: least outstanding requests, ties to the lowest index;
+//! - [`instance`]: one instance of `T` GPUs: its requests, running and
+//!   waiting, and its blocks;
+//! - [`scheduler`]: the iteration scheduler with vLLM v1's semantics;
+//! - `station`: the `sim-core` model tying them together, one event per
+//!   iteration (not per token), the uplink's next completion only, and a
+//!   downlink advanced lazily.
+//!
+//! [`run`] is the entry point; `simulation::run_with` calls it when the
+//! scenario's `serving` is `Continuous`.
+
+pub mod fluid;
+pub mod instance;
+pub mod kv_blocks;
+pub mod router;
+pub mod scheduler;
+mod station;
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use sim_core::{Engine, Limits, NoProgress, ProgressObserver, SimTime, StopReason};
+
+pub use station::Event;
+
+use crate::arrivals::ArrivalSource;
+use crate::base_station::SimError;
+use crate::channel::Channel;
+use crate::metrics::{ClassOutput, RunOutput};
+use crate::scenario::{System, WaitingOrder};
+use station::Station;
+
+/// The name a continuous run reports as its scheduler: `continuous-fcfs` or `continuous-edf`.
+pub fn scheduler_name(order: WaitingOrder) -> &'static str {
+    match order {
+        WaitingOrder::Fcfs => "continuous-fcfs",
+        WaitingOrder::Edf => "continuous-edf",
+    }
+}
+
+/// Runs a resolved system whose `serving` is continuous, with the given
+/// arrival source and channel, to its horizon (MODEL.md §13), with an
+/// optional progress observer and stop flag as in the epoch pipeline
+/// (`simulation::run_with` calls it; there are no epochs, so no epoch callbacks).
+///
+/// # Errors
+/// [`SimError::Invariant`] if `sys.serving` is `None`; an instant beyond
+/// `u64::MAX` ns; a broken invariant (accounting identity) — a bug.
+pub fn run<'a>(
+    name: &str,
+    sys: System,
+    arrivals: Box<dyn ArrivalSource + 'a>,
+    channel: Channel,
+    progress: Option<&mut dyn ProgressObserver>,
+    stop: Option<Arc<AtomicBool>>,
+) -> Result<RunOutput, SimError> {
+    let Some(cfg) = sys.serving else {
+        return Err(SimError::Invariant("the scenario serves in epochs".into()));
+    };
+    let horizon_ns = sys.horizon_ns;
+    let warmup_ns = sys.warmup_ns;
+    let gpu_count = sys.gpu_count;
+    let t_c_ns = sys.t_c_ns;
+    let t = cfg.tensor_parallel as usize;
+    let class_specs: Vec<(String, f64)> = sys
+        .classes
+        .iter()
+        .map(|c| (c.name.clone(), c.share))
+        .collect();
+    let mut model = Station::new(sys, cfg, arrivals, channel);
+    let mut engine = Engine::with_capacity(model.arrivals.streams() as usize + 64);
+    engine.set_stop_flag(stop);
+    model.prime(&mut engine)?;
+    let limits = Limits {
+        horizon: Some(SimTime::from_nanos(horizon_ns)),
+        max_events: None,
+    };
+    let summary = match progress {
+        Some(p) => engine.run_with(&mut model, limits, p),
+        None => engine.run_with(&mut model, limits, &mut NoProgress),
+    };
+    if let Some(e) = model.error.take() {
+        return Err(e);
+    }
+    let end_ns = summary.now.as_nanos();
+    model.finish(end_ns);
+    let counts = model.metrics.counts;
+    if !counts.identity_holds() {
+        return Err(SimError::Accounting { counts });
+    }
+    let window_ns = end_ns.saturating_sub(warmup_ns);
+    let window_s = window_ns as f64 / 1e9;
+    let throughput_rps = if window_s > 0.0 {
+        counts.on_time as f64 / window_s
+    } else {
+        0.0
+    };
+    let gpu_busy_ns: Vec<u64> = model
+        .instances
+        .iter()
+        .flat_map(|inst| std::iter::repeat_n(inst.busy_ns, t))
+        .collect();
+    let busy: u64 = gpu_busy_ns.iter().sum();
+    let peak_blocks = model.instances.iter().map(|i| i.peak_blocks).max();
+    let kv_peak_bytes = model.cost.weight_bytes()
+        + peak_blocks.unwrap_or(0) as f64 * cfg.block_size as f64 * model.cost.kv_bytes_per_token();
+    let pool_block_ns = cfg.num_blocks as f64 * cfg.instances as f64 * window_ns as f64;
+    let m = &mut model.metrics;
+    // Per class as in the epoch pipeline, without batches (MODEL.md §12, §13).
+    let classes = class_specs
+        .into_iter()
+        .zip(std::mem::take(&mut m.classes))
+        .map(|((name, share), c)| {
+            let rps = if window_s > 0.0 {
+                c.counts.on_time as f64 / window_s
+            } else {
+                0.0
+            };
+            ClassOutput {
+                name,
+                share,
+                counts: c.counts,
+                throughput_rps: rps,
+                throughput_per_epoch: rps * t_c_ns as f64 / 1e9,
+                mean_batch_size: 0.0,
+                hist: c.hist,
+            }
+        })
+        .collect();
+    Ok(RunOutput {
+        scenario: name.to_string(),
+        scheduler: scheduler_name(cfg.policy).to_string(),
+        partial: summary.reason != StopReason::Horizon,
+        end_ns,
+        horizon_ns,
+        warmup_ns,
+        counts,
+        arrived_total: m.arrived_total,
+        throughput_rps,
+        // The paper's unit, for comparisons with the epoch pipeline: on time per T_C.
+        throughput_per_epoch: throughput_rps * t_c_ns as f64 / 1e9,
+        epochs: 0,
+        measured_epochs: 0,
+        mean_batch_size: 0.0,
+        kv_peak_bytes,
+        gpu_busy_ns,
+        gpu_utilisation: if window_s > 0.0 {
+            busy as f64 / 1e9 / window_s / gpu_count as f64
+        } else {
+            0.0
+        },
+        uplink_utilisation: 0.0,
+        downlink_utilisation: 0.0,
+        nodes_total: 0,
+        iterations: model.iterations,
+        kv_block_utilisation: (pool_block_ns > 0.0).then(|| model.block_ns / pool_block_ns),
+        events_processed: summary.counters.processed,
+        hist: std::mem::take(&mut m.hist),
+        epoch_records: Vec::new(),
+        classes,
+    })
+}

@@ -1,0 +1,557 @@
+//! The base station in continuous serving as a `sim-core` [`Model`]
+//! (MODEL.md §13): arrivals, the uplink and downlink fluids, the router and
+//! the instances, and what they measure.
+//!
+//! Events:
+//! - `Arrival`: a stream of the arrival source fires; admission (1e); the
+//!   prompt starts uploading (or, on ideal links, is uploaded at once);
+//! - `Uplink`: the uplink's next completion (one pending at a time,
+//!   rescheduled whenever the uplink changes);
+//! - `Coherence`: a multiple of the coherence time while a link is sending:
+//!   every active flow gets its user's new spectral efficiency;
+//! - `Iteration`: an instance's iteration ends (one event per iteration, not
+//!   per token).
+//!
+//! The downlink raises no event of its own: nothing else depends on when a
+//! token reaches its user, so the fluid is advanced lazily — to the present
+//! whenever tokens join it, at coherence boundaries and at the end of the
+//! run — and every delivery is measured at its own exact instant.
+
+use std::sync::Arc;
+
+use sim_core::{Context, EventKey, Model, SimTime};
+
+use super::fluid::{FluidLink, Reached};
+use super::instance::{Instance, Seq};
+use super::kv_blocks::BlockPool;
+use super::router::least_outstanding;
+use super::scheduler::{self, Emitted, Limits, StepReport};
+use crate::arrivals::ArrivalSource;
+use crate::base_station::SimError;
+use crate::channel::Channel;
+use crate::cost::CostModel;
+use crate::metrics::Metrics;
+use crate::request::Request;
+use crate::scenario::{ContinuousSystem, Delivery, Links, System};
+
+/// The events of continuous serving.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Stream `stream` of the arrival source fires.
+    Arrival {
+        /// The arrival stream.
+        stream: u32,
+    },
+    /// The uplink's next completion is due.
+    Uplink,
+    /// A coherence-block boundary.
+    Coherence,
+    /// Instance `instance`'s iteration ends.
+    Iteration {
+        /// The instance.
+        instance: u32,
+    },
+}
+
+/// A request's output on the downlink.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Down {
+    pub arrival_ns: u64,
+    pub deadline_ns: u64,
+    pub counted: bool,
+    pub output: u32,
+    /// Service class index (MODEL.md §12).
+    pub class: u16,
+    /// When its first token reached the user.
+    pub first_ns: Option<u64>,
+    /// Every token is queued (the request has finished on its GPU).
+    pub done: bool,
+    /// The request was dropped: its bits drain, nothing is measured.
+    pub abandoned: bool,
+}
+
+/// Continuous serving's station.
+pub(crate) struct Station<'a> {
+    pub sys: System,
+    pub cfg: ContinuousSystem,
+    pub cost: Arc<dyn CostModel>,
+    pub arrivals: Box<dyn ArrivalSource + 'a>,
+    pub next_id: u64,
+    pub channel: Channel,
+    pub up: FluidLink<Request>,
+    pub down: FluidLink<Down>,
+    /// The uplink's pending completion event and its instant.
+    up_key: Option<(EventKey, u64)>,
+    coherence_pending: bool,
+    pub instances: Vec<Instance>,
+    /// Per instance, its current iteration's start and blocks in use.
+    iter_start: Vec<(u64, u64)>,
+    limits: Limits,
+    pub metrics: Metrics,
+    pub iterations: u64,
+    /// `Σ` blocks in use × ns over `[W, end]`, all instances.
+    pub block_ns: f64,
+    pub error: Option<SimError>,
+    // Scratch buffers, reused.
+    reached: Vec<Reached>,
+    report: StepReport,
+    shape: Vec<(u32, u32)>,
+    emitted: Vec<Emitted>,
+}
+
+impl<'a> Station<'a> {
+    /// The station of `sys` (whose `serving` is `cfg`), fed by `arrivals`, on `channel`.
+    pub fn new(
+        sys: System,
+        cfg: ContinuousSystem,
+        arrivals: Box<dyn ArrivalSource + 'a>,
+        channel: Channel,
+    ) -> Station<'a> {
+        let cost = sys.instance_cost(cfg.tensor_parallel);
+        let instances = (0..cfg.instances)
+            .map(|_| Instance::new(BlockPool::new(cfg.block_size, cfg.num_blocks), cfg.policy))
+            .collect();
+        Station {
+            cost,
+            arrivals,
+            next_id: 0,
+            channel,
+            up: FluidLink::new(sys.bandwidth_up),
+            down: FluidLink::new(sys.bandwidth_down),
+            up_key: None,
+            coherence_pending: false,
+            instances,
+            iter_start: vec![(0, 0); cfg.instances as usize],
+            limits: Limits {
+                max_num_seqs: cfg.max_num_seqs,
+                max_num_batched_tokens: cfg.max_num_batched_tokens,
+                drop_expired: cfg.drop_expired,
+            },
+            metrics: Metrics::new(false, sys.classes.len()),
+            iterations: 0,
+            block_ns: 0.0,
+            error: None,
+            reached: Vec::new(),
+            report: StepReport::default(),
+            shape: Vec::new(),
+            emitted: Vec::new(),
+            cfg,
+            sys,
+        }
+    }
+
+    /// Schedules each stream's first arrival.
+    ///
+    /// # Errors
+    /// [`SimError::Time`] if an instant cannot be scheduled.
+    pub fn prime(&mut self, engine: &mut sim_core::Engine<Event>) -> Result<(), SimError> {
+        for s in 0..self.arrivals.streams() {
+            if let Some(at) = self.arrivals.first_ns(s) {
+                if at <= self.sys.horizon_ns {
+                    engine
+                        .schedule_at(SimTime::from_nanos(at), Event::Arrival { stream: s })
+                        .map_err(|e| SimError::Time(e.to_string()))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn fail(&mut self, e: SimError, ctx: &mut Context<'_, Event>) {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+        ctx.request_stop();
+    }
+
+    fn schedule(&mut self, at: u64, ev: Event, ctx: &mut Context<'_, Event>) -> Option<EventKey> {
+        match ctx.schedule_at(SimTime::from_nanos(at), ev) {
+            Ok(k) => Some(k),
+            Err(e) => {
+                self.fail(SimError::Time(e.to_string()), ctx);
+                None
+            }
+        }
+    }
+
+    fn block(&self, now_ns: u64) -> u64 {
+        now_ns / self.cfg.coherence_ns
+    }
+
+    fn radio(&self) -> bool {
+        self.cfg.links == Links::Radio
+    }
+
+    // ---- arrivals and the uplink ----
+
+    fn arrival(&mut self, now_ns: u64, s: u32, ctx: &mut Context<'_, Event>) {
+        let (a, next) = self.arrivals.arrive(s, now_ns);
+        if let Some(t) = next.filter(|&t| t <= self.sys.horizon_ns) {
+            self.schedule(t, Event::Arrival { stream: s }, ctx);
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let counted = now_ns >= self.sys.warmup_ns;
+        self.metrics.arrival(counted, a.attrs.class);
+        // (1e), MODEL.md §2: eligible iff ΔPPL ≤ ε_i.
+        if self.sys.accuracy_admission && self.sys.delta_ppl.is_some_and(|d| d > a.attrs.tolerance)
+        {
+            if counted {
+                self.metrics.rejected_accuracy(a.attrs.class);
+            }
+            return;
+        }
+        let req = Request {
+            id,
+            user: a.user,
+            arrival_ns: now_ns,
+            prompt: a.attrs.prompt,
+            output: a.attrs.output,
+            deadline_ns: now_ns.saturating_add(a.attrs.latency_ns),
+            counted,
+            class: a.attrs.class,
+        };
+        if !self.radio() {
+            return self.uploaded(req, now_ns, ctx);
+        }
+        self.advance_up(now_ns, ctx);
+        let (se, _) = self.channel.se_at(req.user, self.block(now_ns));
+        let bits = req.prompt as u64 * self.sys.token_bits as u64;
+        let flow = self.up.open(req.user, se, None, req);
+        self.up.push(flow, bits, se);
+        self.after_link_change(now_ns, ctx);
+    }
+
+    /// Runs the uplink to `now_ns`, handing every completed upload on.
+    fn advance_up(&mut self, now_ns: u64, ctx: &mut Context<'_, Event>) {
+        let mut reached = std::mem::take(&mut self.reached);
+        reached.clear();
+        self.up.advance(now_ns, &mut reached);
+        for r in &reached {
+            if let Reached::Drained { flow, .. } = *r {
+                let req = self.up.close(flow);
+                self.uploaded(req, now_ns, ctx);
+            }
+        }
+        self.reached = reached;
+    }
+
+    /// Reschedules the uplink's next completion and, if a link is sending,
+    /// the next coherence boundary.
+    fn after_link_change(&mut self, now_ns: u64, ctx: &mut Context<'_, Event>) {
+        let next = self.up.next_ns();
+        if self.up_key.map(|(_, at)| at) != next {
+            if let Some((k, _)) = self.up_key.take() {
+                ctx.cancel(k);
+            }
+            if let Some(at) = next {
+                self.up_key = self.schedule(at, Event::Uplink, ctx).map(|k| (k, at));
+            }
+        }
+        if !self.coherence_pending && (self.up.active() > 0 || self.down.active() > 0) {
+            let next = (self.block(now_ns) + 1).saturating_mul(self.cfg.coherence_ns);
+            if next <= self.sys.horizon_ns {
+                self.coherence_pending = true;
+                self.schedule(next, Event::Coherence, ctx);
+            }
+        }
+    }
+
+    fn coherence(&mut self, now_ns: u64, ctx: &mut Context<'_, Event>) {
+        self.coherence_pending = false;
+        self.advance_up(now_ns, ctx);
+        self.advance_down(now_ns);
+        let block = self.block(now_ns);
+        let ch = &mut self.channel;
+        self.up.rebase(|u| ch.se_at(u, block).0);
+        self.down.rebase(|u| ch.se_at(u, block).1);
+        self.after_link_change(now_ns, ctx);
+    }
+
+    /// A prompt has reached the base station: rejected for capacity, or routed.
+    fn uploaded(&mut self, req: Request, now_ns: u64, ctx: &mut Context<'_, Event>) {
+        // The most KV a request ever holds: prompt + n − 1 tokens (the last is never fed back).
+        let need = (req.prompt as u64 + req.output as u64 - 1).div_ceil(self.cfg.block_size as u64);
+        if need > self.cfg.num_blocks {
+            if req.counted {
+                self.metrics.rejected_capacity(req.class);
+            }
+            return;
+        }
+        let i = least_outstanding(self.instances.iter().map(Instance::outstanding))
+            .expect("at least one instance");
+        self.instances[i].join(Seq::new(req, now_ns));
+        if !self.instances[i].busy {
+            self.start_iteration(i, now_ns, ctx);
+        }
+    }
+
+    // ---- iterations ----
+
+    fn start_iteration(&mut self, i: usize, now_ns: u64, ctx: &mut Context<'_, Event>) {
+        let mut report = std::mem::take(&mut self.report);
+        report.clear();
+        let inst = &mut self.instances[i];
+        scheduler::schedule(inst, now_ns, &self.limits, &mut report);
+        for s in &report.admitted_first {
+            let r = inst.seq(*s).req;
+            if r.counted {
+                self.metrics.waiting(now_ns - r.arrival_ns, r.class);
+            }
+        }
+        for s in &report.preempted {
+            self.metrics.counts.preemptions += inst.seq(*s).req.counted as u64;
+        }
+        let expired = std::mem::take(&mut report.expired);
+        for s in &expired {
+            if s.req.counted {
+                self.metrics.expired(s.req.class);
+            }
+            if let Some(f) = s.down {
+                self.abandon(f);
+            }
+        }
+        report.expired = expired;
+        self.report = report;
+        let inst = &mut self.instances[i];
+        if inst.batch.is_empty() {
+            if inst.outstanding() > 0 {
+                let e = SimError::Invariant(format!(
+                    "instance {i} has {} requests but scheduled nothing at {now_ns} ns (a bug)",
+                    inst.outstanding()
+                ));
+                self.fail(e, ctx);
+            }
+            return;
+        }
+        let emitting = scheduler::shape(inst, &mut self.shape);
+        let t = self.cost.iteration_ns(&self.shape, emitting);
+        // KV-block utilisation: the idle gap since the last iteration at 0.
+        let w = self.sys.warmup_ns;
+        let idle_from = inst.last_end_ns.max(w);
+        if now_ns > idle_from {
+            self.metrics
+                .hist
+                .kv_blocks
+                .saturating_record_n(0, (now_ns - idle_from) / 1000);
+        }
+        inst.busy = true;
+        self.iter_start[i] = (now_ns, inst.blocks.used());
+        let Some(end) = now_ns.checked_add(t) else {
+            return self.fail(
+                SimError::Time(format!("iteration at {now_ns} ns + {t} ns")),
+                ctx,
+            );
+        };
+        self.schedule(end, Event::Iteration { instance: i as u32 }, ctx);
+    }
+
+    /// Books instance `i`'s current iteration's busy time and blocks over `[start, to_ns]`.
+    fn book(&mut self, i: usize, to_ns: u64) {
+        let (start, used) = self.iter_start[i];
+        let from = start.max(self.sys.warmup_ns);
+        if to_ns > from {
+            let d = to_ns - from;
+            self.instances[i].busy_ns += d;
+            self.block_ns += used as f64 * d as f64;
+            let permille = used * 1000 / self.cfg.num_blocks;
+            self.metrics
+                .hist
+                .kv_blocks
+                .saturating_record_n(permille, (d / 1000).max(1));
+        }
+    }
+
+    fn iteration_done(&mut self, i: usize, now_ns: u64, ctx: &mut Context<'_, Event>) {
+        self.book(i, now_ns);
+        self.iterations += 1;
+        let mut emitted = std::mem::take(&mut self.emitted);
+        emitted.clear();
+        scheduler::complete(&mut self.instances[i], &mut emitted);
+        let streamed = self.radio() && self.cfg.delivery == Delivery::Streamed;
+        if self.radio() && !emitted.is_empty() {
+            self.advance_down(now_ns);
+        }
+        let bits = self.sys.token_bits as u64;
+        let radio = self.radio();
+        for e in &emitted {
+            let seq = self.instances[i].seq_mut(e.slot);
+            let r = seq.req;
+            if e.first {
+                seq.first_token_ns = Some(now_ns);
+                if r.counted {
+                    self.metrics.first_token(now_ns - r.arrival_ns, r.class);
+                }
+            }
+            if !radio {
+                if e.first && r.counted {
+                    self.metrics.ttft(now_ns - r.arrival_ns, r.class);
+                }
+                if e.finished && r.counted {
+                    self.metrics
+                        .delivered(now_ns, r.arrival_ns, r.deadline_ns, r.class);
+                    let first = seq.first_token_ns.unwrap_or(now_ns);
+                    self.metrics.tpot(first, now_ns, r.output, r.class);
+                }
+            } else if streamed || e.finished {
+                let se = self.channel.se_at(r.user, now_ns / self.cfg.coherence_ns).1;
+                let seq = self.instances[i].seq_mut(e.slot);
+                let flow = match seq.down {
+                    Some(f) => f,
+                    None => {
+                        let d = Down {
+                            arrival_ns: r.arrival_ns,
+                            deadline_ns: r.deadline_ns,
+                            counted: r.counted,
+                            output: r.output,
+                            class: r.class,
+                            first_ns: None,
+                            done: false,
+                            abandoned: false,
+                        };
+                        let mark = streamed.then_some(bits);
+                        let f = self.down.open(r.user, se, mark, d);
+                        seq.down = Some(f);
+                        f
+                    }
+                };
+                let n = if streamed { 1 } else { r.output as u64 };
+                self.down.push(flow, n * bits, se);
+                if e.finished {
+                    self.down.payload_mut(flow).done = true;
+                }
+            }
+            if e.finished {
+                self.instances[i].remove(e.slot);
+            }
+        }
+        self.emitted = emitted;
+        self.instances[i].busy = false;
+        self.instances[i].last_end_ns = now_ns;
+        self.start_iteration(i, now_ns, ctx);
+        if self.radio() {
+            self.after_link_change(now_ns, ctx);
+        }
+    }
+
+    // ---- the downlink ----
+
+    /// Runs the downlink to `now_ns`, measuring every first token and delivery on the way.
+    fn advance_down(&mut self, now_ns: u64) {
+        let mut reached = std::mem::take(&mut self.reached);
+        reached.clear();
+        self.down.advance(now_ns, &mut reached);
+        for r in &reached {
+            match *r {
+                Reached::Mark { flow, at_ns } => {
+                    let d = self.down.payload_mut(flow);
+                    d.first_ns = Some(at_ns);
+                    if d.counted && !d.abandoned {
+                        let a = d.arrival_ns;
+                        let class = d.class;
+                        self.metrics.ttft(at_ns - a, class);
+                    }
+                }
+                Reached::Drained { flow, at_ns } => {
+                    let d = *self.down.payload_mut(flow);
+                    if d.abandoned {
+                        self.down.close(flow);
+                    } else if d.done {
+                        self.down.close(flow);
+                        if d.counted {
+                            self.metrics
+                                .delivered(at_ns, d.arrival_ns, d.deadline_ns, d.class);
+                            let first = d.first_ns.unwrap_or(at_ns);
+                            if d.first_ns.is_none() {
+                                self.metrics.ttft(at_ns - d.arrival_ns, d.class);
+                                // AtEnd: whole output
+                            }
+                            self.metrics.tpot(first, at_ns, d.output, d.class);
+                        }
+                    }
+                }
+            }
+        }
+        self.reached = reached;
+    }
+
+    /// A dropped request's downlink flow: closed now if idle, else when drained.
+    fn abandon(&mut self, flow: u32) {
+        if self.down.is_idle(flow) {
+            self.down.close(flow);
+        } else {
+            self.down.payload_mut(flow).abandoned = true;
+        }
+    }
+
+    /// Closes the books at `end_ns`: deliveries up to then, pending and
+    /// in-flight counts, busy time of iterations still running.
+    pub fn finish(&mut self, end_ns: u64) {
+        if self.radio() {
+            self.advance_down(end_ns.max(self.down.now_ns()));
+        }
+        let w = self.sys.warmup_ns;
+        for i in 0..self.instances.len() {
+            if self.instances[i].busy {
+                self.book(i, end_ns);
+            } else {
+                // The idle tail, at 0 blocks in use.
+                let from = self.instances[i].last_end_ns.max(w);
+                if end_ns > from {
+                    self.metrics
+                        .hist
+                        .kv_blocks
+                        .saturating_record_n(0, (end_ns - from) / 1000);
+                }
+            }
+        }
+        let uploading: Vec<u16> = self
+            .up
+            .payloads()
+            .filter(|r| r.counted)
+            .map(|r| r.class)
+            .collect();
+        let delivering: Vec<u16> = self
+            .down
+            .payloads()
+            .filter(|d| d.done && !d.abandoned && d.counted)
+            .map(|d| d.class)
+            .collect();
+        let mut waiting = Vec::new();
+        let mut running = Vec::new();
+        for s in self.instances.iter().flat_map(Instance::seqs) {
+            if s.req.counted {
+                // Waiting (preempted ones too) never started or lost their progress.
+                if s.is_waiting() {
+                    waiting.push(s.req.class);
+                } else {
+                    running.push(s.req.class);
+                }
+            }
+        }
+        for c in uploading.into_iter().chain(waiting) {
+            self.metrics.pending(c);
+        }
+        for c in delivering.into_iter().chain(running) {
+            self.metrics.in_flight(c);
+        }
+    }
+}
+
+impl Model for Station<'_> {
+    type Event = Event;
+
+    fn handle(&mut self, now: SimTime, event: Event, ctx: &mut Context<'_, Event>) {
+        let now_ns = now.as_nanos();
+        match event {
+            Event::Arrival { stream } => self.arrival(now_ns, stream, ctx),
+            Event::Uplink => {
+                self.up_key = None;
+                self.advance_up(now_ns, ctx);
+                self.after_link_change(now_ns, ctx);
+            }
+            Event::Coherence => self.coherence(now_ns, ctx),
+            Event::Iteration { instance } => self.iteration_done(instance as usize, now_ns, ctx),
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! The roofline cost model (MODEL.md §11, `cost: Roofline`): an iteration
+//! takes the longer of its arithmetic at the achieved FLOP rate and its
+//! memory traffic at the achieved bandwidth, plus a fixed overhead and, with
+//! tensor parallelism, the all-reduces.
+//!
+//! For one iteration in which sequence `j` adds `q_j` tokens and holds `c_j`
+//! after the pass, and `e` sequences emit a token, on `T` GPUs:
+//!
+//! ```text
+//! FLOPs  = 2·L·P_layer·Σq + 2·d·V·e + 4·L·n_h·d_h·Σ(q·c − q(q−1)/2)
+//! bytes  = α_w·2·(L·P_layer + d·V) + α_kv·kv_tok·Σc
+//! t_iter = max(FLOPs/(T·F_eff·η_F), bytes/(T·BW·η_B)) + t_0 + t_comm
+//! t_comm = 2·L·(2(T−1)/T · 2·d·Σq/BW_link + 2(T−1)·λ_link)     (T > 1)
+//! ```
+//!
+//! An epoch batch (§11) is iteration 0, the prefill of every request padded
+//! to `s'`, then decode iterations `j = 1, 2, …` over the requests with
+//! `n_i > j` at context `s' + j`. Within a run of iterations where the
+//! running count is constant (between two output levels) both the compute
+//! and the memory time are linear in `j`, so their maximum is linear on each
+//! side of one crossover: the sum over the run is two arithmetic series.
+//! A batch's time therefore costs O(K log K) for K output levels, whatever
+//! the output lengths (`batch_time_ns` is called by every scheduler).
+
+use super::gpus::GpuParams;
+use super::models::ModelArch;
+use super::{secs_to_ns_saturating, CostModel, CostSpec, LevelCounts};
+use crate::quant::QuantParams;
+
+/// Largest tensor-parallel degree (the pool holds at most 1024 GPUs).
+pub const MAX_TP: u32 = 1024;
+
+/// Largest count or token number `edgesim cost` accepts in a flag (10⁹:
+/// every sum stays exact in `f64`).
+pub const MAX_TOKENS_FLAG: u64 = 1_000_000_000;
+
+/// The roofline on one hardware instance: a model, its quantization, a GPU
+/// and the tensor-parallel degree `T` (the GPUs serving one model instance).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RooflineCost {
+    /// The model's architecture.
+    pub arch: ModelArch,
+    /// `α_w`, `α_kv` scale bytes; `α_kv ≤ 1/2` (8-bit activations) selects
+    /// `F8`. `β` is not used (MODEL.md §11).
+    pub quant: QuantParams,
+    /// One GPU (rates, bandwidths, calibration constants).
+    pub gpu: GpuParams,
+    /// Tensor-parallel degree `T ≥ 1`.
+    pub tp: u32,
+}
+
+/// What one iteration computes (MODEL.md §11), summed over its sequences.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct IterationLoad {
+    /// `Σq_j`, new tokens.
+    pub tokens: f64,
+    /// `Σ(q_j·c_j − q_j(q_j−1)/2)`, query–key pairs of the attention.
+    pub attention: f64,
+    /// `Σc_j`, tokens of context held after the pass (KV cache read).
+    pub context: f64,
+    /// `e`, sequences that emit a token.
+    pub emitted: f64,
+}
+
+impl IterationLoad {
+    /// `count` prompts of `s` tokens prefilled whole (`q = c = s`), each
+    /// emitting its first token: `Σq = count·s`, attention `count·s(s+1)/2`.
+    pub fn prefill(count: u64, s: u64) -> Self {
+        let (n, s) = (count as f64, s as f64);
+        IterationLoad {
+            tokens: n * s,
+            attention: n * s * (s + 1.0) / 2.0,
+            context: n * s,
+            emitted: n,
+        }
+    }
+
+    /// `count` sequences decoding one token each at context `c` (after the pass).
+    pub fn decode(count: u64, c: u64) -> Self {
+        let (n, c) = (count as f64, c as f64);
+        IterationLoad {
+            tokens: n,
+            attention: n * c,
+            context: n * c,
+            emitted: n,
+        }
+    }
+
+    /// Both loads in one iteration (a mixed prefill + decode batch).
+    pub fn plus(self, o: IterationLoad) -> Self {
+        IterationLoad {
+            tokens: self.tokens + o.tokens,
+            attention: self.attention + o.attention,
+            context: self.context + o.context,
+            emitted: self.emitted + o.emitted,
+        }
+    }
+}
+
+/// Which roof an iteration is under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bound {
+    /// `FLOPs/(T·F_eff·η_F) ≥ bytes/(T·BW·η_B)`.
+    Compute,
+    /// The memory time is the longer.
+    Memory,
+}
+
+/// One iteration's figures (MODEL.md §11), seconds and SI units.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct IterationTime {
+    /// FLOPs of the iteration (all `T` GPUs together).
+    pub flops: f64,
+    /// Bytes read from memory (all `T` GPUs together).
+    pub bytes: f64,
+    /// `FLOPs/(T·F_eff·η_F)`, s.
+    pub t_compute: f64,
+    /// `bytes/(T·BW·η_B)`, s.
+    pub t_memory: f64,
+    /// The larger of the two.
+    pub bound: Bound,
+    /// The ring all-reduces, s (0 when `T = 1`).
+    pub t_comm: f64,
+    /// The per-iteration overhead `t_0`, s.
+    pub t_0: f64,
+    /// `max(t_compute, t_memory) + t_0 + t_comm`, s.
+    pub total: f64,
+}
+
+impl RooflineCost {
+    /// `T·F_eff·η_F`, the achieved FLOP rate of the instance.
+    fn flop_rate(&self) -> f64 {
+        let f = if self.quant.alpha_kv <= 0.5 {
+            self.gpu.int8_ops
+        } else {
+            self.gpu.flops
+        };
+        self.tp as f64 * f * self.gpu.eta_f
+    }
+
+    /// `T·BW·η_B`, the achieved bandwidth of the instance.
+    fn byte_rate(&self) -> f64 {
+        self.tp as f64 * self.gpu.bandwidth * self.gpu.eta_b
+    }
+
+    /// `α_w·2·(L·P_layer + d·V)`: the weight bytes every iteration reads.
+    fn weight_read_bytes(&self) -> f64 {
+        self.quant.alpha_w * 2.0 * self.arch.read_params()
+    }
+
+    /// `α_kv·kv_tok`: KV bytes read per token of context.
+    fn kv_per_token(&self) -> f64 {
+        self.quant.alpha_kv * self.arch.kv_bytes_per_token_fp16()
+    }
+
+    /// `t_comm` of an iteration with `tokens = Σq` new tokens, s (MODEL.md §11).
+    pub fn comm_secs(&self, tokens: f64) -> f64 {
+        if self.tp <= 1 {
+            return 0.0;
+        }
+        let t = self.tp as f64;
+        let l = self.arch.dims.layers as f64;
+        let d = self.arch.dims.d_model as f64;
+        2.0 * l
+            * (2.0 * (t - 1.0) / t * 2.0 * d * tokens / self.gpu.link_bandwidth
+                + 2.0 * (t - 1.0) * self.gpu.link_latency)
+    }
+
+    /// `(a, b)` with decode FLOPs per sequence at context `c` = `a + b·c`:
+    /// `a = 2·L·P_layer + 2·d·V`, `b = 4·L·n_h·d_h`.
+    fn decode_flops_coeffs(&self) -> (f64, f64) {
+        let l = self.arch.dims.layers as f64;
+        let a = 2.0 * l * self.arch.layer_params() + 2.0 * self.arch.head_params();
+        let b = 4.0 * l * self.arch.heads as f64 * self.arch.head_dim as f64;
+        (a, b)
+    }
+
+    /// The time and the figures of one iteration (MODEL.md §11).
+    pub fn iteration(&self, load: &IterationLoad) -> IterationTime {
+        let l = self.arch.dims.layers as f64;
+        let flops = 2.0 * l * self.arch.layer_params() * load.tokens
+            + 2.0 * self.arch.head_params() * load.emitted
+            + 4.0 * l * self.arch.heads as f64 * self.arch.head_dim as f64 * load.attention;
+        let bytes = self.weight_read_bytes() + self.kv_per_token() * load.context;
+        let t_compute = flops / self.flop_rate();
+        let t_memory = bytes / self.byte_rate();
+        let t_comm = self.comm_secs(load.tokens);
+        let bound = if t_compute >= t_memory {
+            Bound::Compute
+        } else {
+            Bound::Memory
+        };
+        IterationTime {
+            flops,
+            bytes,
+            t_compute,
+            t_memory,
+            bound,
+            t_comm,
+            t_0: self.gpu.t_0,
+            total: t_compute.max(t_memory) + self.gpu.t_0 + t_comm,
+        }
+    }
+
+    /// The per-batch constants of the decode closed form.
+    fn coeffs(&self) -> Coeffs {
+        let (a, b) = self.decode_flops_coeffs();
+        let l = self.arch.dims.layers as f64;
+        let (comm_per_token, comm_fixed) = if self.tp <= 1 {
+            (0.0, 0.0)
+        } else {
+            let t = self.tp as f64;
+            let d = self.arch.dims.d_model as f64;
+            (
+                2.0 * l * 2.0 * (t - 1.0) / t * 2.0 * d / self.gpu.link_bandwidth,
+                2.0 * l * 2.0 * (t - 1.0) * self.gpu.link_latency,
+            )
+        };
+        Coeffs {
+            a,
+            b,
+            w: self.weight_read_bytes(),
+            k: self.kv_per_token(),
+            rf: self.flop_rate(),
+            rb: self.byte_rate(),
+            t_0: self.gpu.t_0,
+            comm_per_token,
+            comm_fixed,
+        }
+    }
+
+    /// Sum, s, of the decode iterations of `count` sequences at contexts
+    /// `c_first ..= c_last` (one token each; 0 if the range is empty), in
+    /// closed form: two arithmetic series split at the compute/memory crossover.
+    pub fn decode_run_secs(&self, count: u64, c_first: u64, c_last: u64) -> f64 {
+        self.coeffs().decode_run(count, c_first, c_last)
+    }
+
+    /// Seconds from the batch's start to the end of iteration `upto − 1`
+    /// (`upto ≥ 1`): the prefill of every request padded to `s_pad`, then
+    /// decode iterations `1 … upto − 1` over the requests with `n_i > j`.
+    pub fn elapsed_secs(&self, s_pad: u32, levels: &LevelCounts, upto: u32) -> f64 {
+        // Levels sorted by n; on the stack for the usual handful of levels.
+        let mut stack = [(0u32, 0u64); 16];
+        let mut heap = Vec::new();
+        let sorted: &mut [(u32, u64)] = if levels.len() <= stack.len() {
+            let mut k = 0;
+            for &(n, c) in levels.iter().filter(|l| l.1 > 0) {
+                stack[k] = (n.max(1), c);
+                k += 1;
+            }
+            &mut stack[..k]
+        } else {
+            heap.extend(
+                levels
+                    .iter()
+                    .filter(|l| l.1 > 0)
+                    .map(|&(n, c)| (n.max(1), c)),
+            );
+            &mut heap
+        };
+        if sorted.is_empty() {
+            return 0.0;
+        }
+        sorted.sort_unstable();
+        let coeffs = self.coeffs();
+        let total: u64 = sorted.iter().map(|l| l.1).sum();
+        let s = s_pad as u64;
+        let mut secs = self.iteration(&IterationLoad::prefill(total, s)).total;
+        let last = upto.saturating_sub(1) as u64; // last decode iteration counted
+        let mut running = total;
+        let mut from = 1u64; // first decode iteration of the current run
+        for &(n, count) in sorted.iter() {
+            let to = (n as u64 - 1).min(last);
+            if to >= from {
+                secs += coeffs.decode_run(running, s + from, s + to);
+            }
+            from = from.max(n as u64);
+            running -= count;
+            if from > last {
+                break;
+            }
+        }
+        secs
+    }
+}
+
+/// The constants of the decode closed form of one instance (MODEL.md §11):
+/// decode FLOPs per sequence `a + b·c`, bytes `w + r·k·c`, rates, overheads.
+struct Coeffs {
+    a: f64,
+    b: f64,
+    w: f64,
+    k: f64,
+    rf: f64,
+    rb: f64,
+    t_0: f64,
+    comm_per_token: f64,
+    comm_fixed: f64,
+}
+
+impl Coeffs {
+    /// Σ over contexts `c_first ..= c_last` of `max(t_compute, t_memory) + t_0 + t_comm`
+    /// for `count` decoding sequences: two arithmetic series split at the crossover.
+    fn decode_run(&self, count: u64, c_first: u64, c_last: u64) -> f64 {
+        if count == 0 || c_last < c_first {
+            return 0.0;
+        }
+        let r = count as f64;
+        // t_compute(c) = p0 + p1·c, t_memory(c) = q0 + q1·c.
+        let (p0, p1) = (r * self.a / self.rf, r * self.b / self.rf);
+        let (q0, q1) = (self.w / self.rb, r * self.k / self.rb);
+        let compute_wins = |c: u64| p0 + p1 * c as f64 >= q0 + q1 * c as f64;
+        let series = |u: f64, v: f64, lo: u64, hi: u64| -> f64 {
+            let n = (hi - lo + 1) as f64;
+            n * u + v * (lo as f64 + hi as f64) * n / 2.0
+        };
+        // g(c) = t_compute − t_memory is linear: one sign change at most.
+        let crossing = if p1 == q1 {
+            f64::INFINITY
+        } else {
+            (q0 - p0) / (p1 - q1)
+        };
+        // `split` = first c of the second part (where the other roof wins).
+        let (mut split, first_part_compute) = if crossing.is_finite() {
+            (
+                crossing.ceil().clamp(c_first as f64, c_last as f64 + 1.0) as u64,
+                p1 < q1,
+            )
+        } else {
+            (c_last + 1, compute_wins(c_first))
+        };
+        // Correct the f64 estimate of the crossover against the exact test.
+        while split > c_first && compute_wins(split - 1) != first_part_compute {
+            split -= 1;
+        }
+        while split <= c_last && compute_wins(split) == first_part_compute {
+            split += 1;
+        }
+        let (first, second) = if first_part_compute {
+            ((p0, p1), (q0, q1))
+        } else {
+            ((q0, q1), (p0, p1))
+        };
+        let head = if split > c_first {
+            series(first.0, first.1, c_first, split - 1)
+        } else {
+            0.0
+        };
+        let tail = if split <= c_last {
+            series(second.0, second.1, split, c_last)
+        } else {
+            0.0
+        };
+        let n = (c_last - c_first + 1) as f64;
+        head + tail + n * (self.t_0 + self.comm_per_token * r + self.comm_fixed)
+    }
+}
+
+impl CostModel for RooflineCost {
+    fn name(&self) -> &'static str {
+        "Roofline"
+    }
+
+    /// `α_w·2·(L·P_layer + d·V·(1 if tied else 2))`, MODEL.md §11.
+    fn weight_bytes(&self) -> f64 {
+        self.quant.alpha_w * 2.0 * self.arch.stored_params()
+    }
+
+    /// `α_kv·kv_tok = α_kv·2·L·n_kv·d_h·2`, MODEL.md §11.
+    fn kv_bytes_per_token(&self) -> f64 {
+        self.kv_per_token()
+    }
+
+    /// One iteration of any shape (MODEL.md §11): the load's `Σq`,
+    /// `Σ(q·c − q(q−1)/2)`, `Σc` and `e` through [`RooflineCost::iteration`],
+    /// rounded once to the ns; the empty iteration takes 0 ns.
+    fn iteration_ns(&self, seqs: &[(u32, u32)], emitting: u32) -> u64 {
+        if seqs.is_empty() {
+            return 0;
+        }
+        let mut load = IterationLoad {
+            tokens: 0.0,
+            attention: 0.0,
+            context: 0.0,
+            emitted: emitting as f64,
+        };
+        for &(q, c) in seqs {
+            let (q, c) = (q as f64, c as f64);
+            load.tokens += q;
+            load.attention += q * c - q * (q - 1.0) / 2.0;
+            load.context += c;
+        }
+        secs_to_ns_saturating(self.iteration(&load).total)
+    }
+
+    fn batch_time_ns(&self, s_pad: u32, levels: &LevelCounts) -> u64 {
+        let longest = levels
+            .iter()
+            .filter(|l| l.1 > 0)
+            .map(|l| l.0.max(1))
+            .max()
+            .unwrap_or(0);
+        secs_to_ns_saturating(self.elapsed_secs(s_pad, levels, longest))
+    }
+
+    fn first_token_ns(&self, s_pad: u32, levels: &LevelCounts) -> u64 {
+        secs_to_ns_saturating(self.elapsed_secs(s_pad, levels, 1))
+    }
+
+    fn finish_ns(&self, s_pad: u32, levels: &LevelCounts, n: u32) -> u64 {
+        secs_to_ns_saturating(self.elapsed_secs(s_pad, levels, n.max(1)))
+    }
+
+    fn spec(&self) -> CostSpec {
+        CostSpec::Roofline(*self)
+    }
+}
+
+#[cfg(test)]
+#[path = "roofline_tests.rs"]
+mod tests;

@@ -1,0 +1,325 @@
+use super::*;
+use crate::cost::{gpu_preset, kv_peak_tokens, model_preset, MODEL_PRESETS};
+use proptest::prelude::*;
+
+const FP16: QuantParams = QuantParams {
+    alpha_w: 1.0,
+    alpha_kv: 1.0,
+    beta: 1.0,
+};
+
+/// Llama-3.1-8B on one A100-80GB SXM at its datasheet rates (312 TFLOP/s,
+/// 2039 GB/s), with `η_F = η_B = 1` and `t_0 = 0` so that the hand
+/// calculations below are the formula alone.
+fn llama8b_a100() -> RooflineCost {
+    let mut gpu = gpu_preset("A100-80GB-SXM").unwrap().params;
+    gpu.eta_f = 1.0;
+    gpu.eta_b = 1.0;
+    gpu.t_0 = 0.0;
+    RooflineCost {
+        arch: model_preset("Llama-3.1-8B").unwrap().arch(),
+        quant: FP16,
+        gpu,
+        tp: 1,
+    }
+}
+
+#[test]
+fn llama8b_prefill_512_on_a100_by_hand() {
+    let c = llama8b_a100();
+    let it = c.iteration(&IterationLoad::prefill(1, 512));
+    // P_layer = 218 103 808 (models.rs), L·P = 32·218 103 808 = 6 979 321 856.
+    // FLOPs = 2·L·P·512 + 2·d·V·1 + 4·L·n_h·d_h·(512·513/2)
+    //       = 7 146 825 580 544 + 2·4096·128 256 + 4·32·32·128·131 328
+    //       = 7 146 825 580 544 + 1 050 673 152 + 68 853 694 464 = 7 216 729 948 160
+    assert_eq!(it.flops, 7_216_729_948_160.0);
+    // bytes = 2·(L·P + d·V) + kv_tok·512 = 2·(6 979 321 856 + 525 336 576) + 131 072·512
+    //       = 15 009 316 864 + 67 108 864 = 15 076 425 728
+    assert_eq!(it.bytes, 15_076_425_728.0);
+    // t_compute = 7.216 729 948 16e12 / 312e12 = 0.023 130 544 7 s
+    // t_memory  = 15 076 425 728 / 2.039e12   = 0.007 394 029 3 s  → compute-bound.
+    assert_eq!(it.bound, Bound::Compute);
+    assert!((it.t_memory - 0.007_394_029_3).abs() < 1e-10);
+    assert_eq!(it.t_comm, 0.0);
+    // One request, output 1: the batch is the prefill alone: 23 130 545 ns.
+    assert_eq!(c.batch_time_ns(512, &[(1, 1)]), 23_130_545);
+    assert_eq!(c.first_token_ns(512, &[(1, 1)]), 23_130_545);
+}
+
+#[test]
+fn llama8b_decode_batch_32_at_1024_on_a100_by_hand() {
+    let c = llama8b_a100();
+    let it = c.iteration(&IterationLoad::decode(32, 1024));
+    // FLOPs = 32·(2·L·P + 2·d·V + 4·L·n_h·d_h·1024)
+    //       = 32·(13 958 643 712 + 1 050 673 152 + 536 870 912) = 32·15 546 187 776
+    //       = 497 478 008 832
+    assert_eq!(it.flops, 497_478_008_832.0);
+    // bytes = 2·(L·P + d·V) + kv_tok·32·1024 = 15 009 316 864 + 4 294 967 296 = 19 304 284 160
+    assert_eq!(it.bytes, 19_304_284_160.0);
+    // t_compute = 4.974 780 088 32e11 / 312e12 = 0.001 594 480 8 s
+    // t_memory  = 19 304 284 160 / 2.039e12    = 0.009 467 525 3 s → memory-bound.
+    assert_eq!(it.bound, Bound::Memory);
+    assert!((it.t_compute - 0.001_594_480_8).abs() < 1e-10);
+    assert!((it.total - 0.009_467_525_3).abs() < 1e-10);
+}
+
+#[test]
+fn tensor_parallel_comm_by_hand() {
+    // Llama-3.1-8B on 4 A100s, decode of 32 sequences: Σq = 32.
+    // t_comm = 2·32·(2·3/4·2·4096·32/300e9 + 2·3·2e-6)
+    //        = 64·(393 216/300e9 + 12e-6) = 64·(1.310 72e-6 + 12e-6) = 8.518 86e-4 s
+    let mut c = llama8b_a100();
+    c.tp = 4;
+    let it = c.iteration(&IterationLoad::decode(32, 1024));
+    assert!((it.t_comm - 8.518_860_8e-4).abs() < 1e-12, "{}", it.t_comm);
+    // Rates are 4×: t_memory = 19 304 284 160 / (4·2.039e12) = 0.002 366 881 3 s.
+    assert!((it.t_memory - 0.002_366_881_3).abs() < 1e-10);
+}
+
+#[test]
+fn int8_activations_use_f8() {
+    let mut c = llama8b_a100();
+    let fp16 = c.iteration(&IterationLoad::prefill(1, 512));
+    c.quant = QuantParams {
+        alpha_w: 0.5,
+        alpha_kv: 0.5,
+        beta: 1.0,
+    };
+    let w8a8 = c.iteration(&IterationLoad::prefill(1, 512));
+    // Same FLOPs at 624 instead of 312 TOP/s: half the compute time.
+    assert_eq!(w8a8.flops, fp16.flops);
+    assert!((w8a8.t_compute * 2.0 - fp16.t_compute).abs() < 1e-15);
+}
+
+#[test]
+fn memory_figures_by_hand() {
+    let c = llama8b_a100();
+    // Untied: 2·(L·P + 2·d·V) = 2·(6 979 321 856 + 1 050 673 152) = 16 059 990 016 B.
+    assert_eq!(c.weight_bytes(), 16_059_990_016.0);
+    assert_eq!(c.kv_bytes_per_token(), 131_072.0);
+}
+
+/// Every iteration's time, one by one (the definition the closed form must match).
+fn stepwise_secs(c: &RooflineCost, s_pad: u32, outputs: &[u32]) -> Vec<f64> {
+    let max_n = outputs.iter().copied().max().unwrap_or(1).max(1);
+    let mut t = c
+        .iteration(&IterationLoad::prefill(outputs.len() as u64, s_pad as u64))
+        .total;
+    let mut out = vec![t];
+    for j in 1..max_n {
+        let running = outputs.iter().filter(|&&n| n.max(1) > j).count() as u64;
+        t += c
+            .iteration(&IterationLoad::decode(running, s_pad as u64 + j as u64))
+            .total;
+        out.push(t);
+    }
+    out
+}
+
+fn arb_cost() -> impl Strategy<Value = RooflineCost> {
+    (
+        0..MODEL_PRESETS.len(),
+        0..GPU_PRESETS_LEN,
+        1u32..9,
+        prop::sample::select(vec![(1.0, 1.0), (0.5, 1.0), (0.25, 1.0), (0.5, 0.5)]),
+        0.0f64..0.01,
+    )
+        .prop_map(|(m, g, tp, (aw, akv), t0)| {
+            let mut gpu = crate::cost::GPU_PRESETS[g].params;
+            gpu.t_0 = t0;
+            RooflineCost {
+                arch: MODEL_PRESETS[m].arch(),
+                quant: QuantParams {
+                    alpha_w: aw,
+                    alpha_kv: akv,
+                    beta: 1.0,
+                },
+                gpu,
+                tp,
+            }
+        })
+}
+
+const GPU_PRESETS_LEN: usize = crate::cost::GPU_PRESETS.len();
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The closed form (two arithmetic series per level segment) equals the
+    /// sum of the iterations stepped one by one, at every request's finish.
+    #[test]
+    fn closed_form_matches_stepping(
+        c in arb_cost(),
+        s_pad in 1u32..3000,
+        outputs in prop::collection::vec(1u32..700, 1..12),
+    ) {
+        let steps = stepwise_secs(&c, s_pad, &outputs);
+        let levels = crate::cost::level_counts(outputs.iter().copied());
+        for &(n, _) in &levels {
+            let closed = c.elapsed_secs(s_pad, &levels, n);
+            let step = steps[n as usize - 1];
+            prop_assert!((closed - step).abs() <= 1e-9 * step, "n = {}: {} vs {}", n, closed, step);
+        }
+    }
+
+    /// first token ≤ every finish ≤ t_batch.
+    #[test]
+    fn first_token_le_finish_le_batch(
+        c in arb_cost(),
+        s_pad in 1u32..3000,
+        outputs in prop::collection::vec(1u32..2000, 1..12),
+    ) {
+        let levels = crate::cost::level_counts(outputs.iter().copied());
+        let first = c.first_token_ns(s_pad, &levels);
+        let batch = c.batch_time_ns(s_pad, &levels);
+        for &(n, _) in &levels {
+            let f = c.finish_ns(s_pad, &levels, n);
+            prop_assert!(first <= f && f <= batch, "{} {} {}", first, f, batch);
+        }
+        prop_assert_eq!(c.finish_ns(s_pad, &levels, levels.last().unwrap().0), batch);
+    }
+
+    /// t_batch does not fall when a request is added, or moved to a longer level
+    /// (MODEL.md §11: the exact and search schedulers rely on it).
+    #[test]
+    fn batch_time_monotone(
+        c in arb_cost(),
+        s_pad in 1u32..3000,
+        outputs in prop::collection::vec(1u32..2000, 1..12),
+        extra in 1u32..2000,
+        which in 0usize..12,
+        longer in 1u32..500,
+    ) {
+        let base = c.batch_time_ns(s_pad, &crate::cost::level_counts(outputs.iter().copied()));
+        let mut added = outputs.clone();
+        added.push(extra);
+        prop_assert!(c.batch_time_ns(s_pad, &crate::cost::level_counts(added)) >= base);
+        let mut moved = outputs.clone();
+        let i = which % moved.len();
+        moved[i] += longer;
+        prop_assert!(c.batch_time_ns(s_pad, &crate::cost::level_counts(moved)) >= base);
+        // And padding to a longer prompt.
+        prop_assert!(c.batch_time_ns(s_pad + longer, &crate::cost::level_counts(outputs.iter().copied())) >= base);
+    }
+
+    /// A decode iteration: time falls as bandwidth rises; when memory-bound
+    /// (at both FLOP rates) it does not depend on FLOP/s.
+    #[test]
+    fn decode_falls_with_bandwidth_flat_in_flops(
+        c in arb_cost(),
+        batch in 1u64..64,
+        ctx in 1u64..4096,
+        bw_up in 1.0f64..10.0,
+        f_up in 1.0f64..10.0,
+    ) {
+        let load = IterationLoad::decode(batch, ctx);
+        let t = c.iteration(&load);
+        let mut faster_mem = c;
+        faster_mem.gpu.bandwidth *= bw_up;
+        prop_assert!(faster_mem.iteration(&load).total <= t.total);
+        let mut faster_alu = c;
+        faster_alu.gpu.flops *= f_up;
+        faster_alu.gpu.int8_ops *= f_up;
+        let t2 = faster_alu.iteration(&load);
+        prop_assert!(t2.total <= t.total);
+        if t.bound == Bound::Memory {
+            prop_assert_eq!(t2.total, t.total);
+        }
+    }
+
+    /// A prefill: time falls as FLOP/s rises; when compute-bound it does not
+    /// depend on bandwidth.
+    #[test]
+    fn prefill_falls_with_flops_flat_in_bandwidth(
+        c in arb_cost(),
+        batch in 1u64..16,
+        prompt in 1u64..4096,
+        bw_up in 1.0f64..10.0,
+        f_up in 1.0f64..10.0,
+    ) {
+        let load = IterationLoad::prefill(batch, prompt);
+        let t = c.iteration(&load);
+        let mut faster_alu = c;
+        faster_alu.gpu.flops *= f_up;
+        faster_alu.gpu.int8_ops *= f_up;
+        prop_assert!(faster_alu.iteration(&load).total <= t.total);
+        let mut faster_mem = c;
+        faster_mem.gpu.bandwidth *= bw_up;
+        let t2 = faster_mem.iteration(&load);
+        prop_assert!(t2.total <= t.total);
+        if t.bound == Bound::Compute {
+            prop_assert_eq!(t2.total, t.total);
+        }
+    }
+}
+
+#[test]
+fn decode_is_memory_bound_and_prefill_compute_bound_where_expected() {
+    let c = llama8b_a100();
+    // Batch 1 decode reads 16 GB for 16 GFLOPs: memory-bound; a 2048-token
+    // prefill does 2048× the FLOPs on the same bytes: compute-bound.
+    assert_eq!(
+        c.iteration(&IterationLoad::decode(1, 512)).bound,
+        Bound::Memory
+    );
+    assert_eq!(
+        c.iteration(&IterationLoad::prefill(1, 2048)).bound,
+        Bound::Compute
+    );
+}
+
+#[test]
+fn kv_peak_is_the_schedule_not_the_timing() {
+    // The same kv_peak_tokens serves both cost models; (1c) with the
+    // roofline's bytes: weights + kv_tok·peak.
+    let c = llama8b_a100();
+    let levels = [(128u32, 2u64), (512, 1)];
+    let peak = kv_peak_tokens(512, &levels);
+    // max(3·(512+127), 1·(512+511)) = max(1917, 1023) = 1917.
+    assert_eq!(peak, 1917);
+    assert_eq!(
+        c.weight_bytes() + c.kv_bytes_per_token() * peak as f64,
+        16_059_990_016.0 + 131_072.0 * 1917.0
+    );
+}
+
+#[test]
+fn epoch_shaped_iterations_sum_to_the_batch_time() {
+    // The contract of CostModel::iteration_ns: one iteration with (s', s') per
+    // request (all emitting), then for j = 1, 2, … one with (1, s' + j) per request
+    // with n_i > j, each rounded on its own, sums to batch_time_ns (the closed form,
+    // rounded once) within ½ ns per iteration. Llama-3.1-8B on 4 A100s with the
+    // shipped constants (t_comm > 0), s' = 512, outputs {128, 256, 256, 512}.
+    let mut c = llama8b_a100();
+    c.gpu = gpu_preset("A100-80GB-SXM").unwrap().params;
+    c.tp = 4;
+    let outputs = [128u32, 256, 256, 512];
+    let s = 512u32;
+    let mut sum = c.iteration_ns(&[(s, s); 4], 4);
+    let mut iterations = 1u64;
+    for j in 1..512u32 {
+        let seqs: Vec<(u32, u32)> = outputs
+            .iter()
+            .filter(|&&n| n > j)
+            .map(|_| (1, s + j))
+            .collect();
+        sum += c.iteration_ns(&seqs, seqs.len() as u32);
+        iterations += 1;
+    }
+    let batch = c.batch_time_ns(s, &crate::cost::level_counts(outputs));
+    let diff = sum.abs_diff(batch);
+    assert!(2 * diff <= iterations, "{sum} vs {batch}: {diff} ns");
+    assert_eq!(c.iteration_ns(&[], 0), 0);
+    // One prefill chunk of q = 3 at c = 5 is (3·5 − 3) = 12 query–key pairs, as the
+    // IterationLoad sum Σ(q·c − q(q−1)/2) defines: the same as the iteration figure.
+    let load = IterationLoad {
+        tokens: 3.0,
+        attention: 12.0,
+        context: 5.0,
+        emitted: 1.0,
+    };
+    assert_eq!(
+        c.iteration_ns(&[(3, 5)], 1),
+        secs_to_ns_saturating(c.iteration(&load).total)
+    );
+}
