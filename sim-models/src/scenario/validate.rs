@@ -779,14 +779,25 @@ impl Scenario {
         let serving = match &self.serving {
             Serving::Epochs => None,
             Serving::Continuous(c) => {
-                // The cost model of one instance of T GPUs (System::instance_cost).
+                // The cost model of one instance of T GPUs, as
+                // System::instance_cost builds it: the roofline's weight and
+                // KV bytes (grouped-query attention) and the GPU preset's
+                // memory when they apply, not the Part I fields' defaults.
                 let t = c.tensor_parallel.max(1);
-                let cost = crate::cost::FlopsCost {
-                    model,
-                    quant,
-                    flop_rate: t as f64 * self.gpus.flops,
+                let cost: Box<dyn cost::CostModel> = match (self.cost, &arch, &gpu) {
+                    (CostKind::Roofline, Some(a), Some((_, g))) => Box::new(cost::RooflineCost {
+                        arch: *a,
+                        quant,
+                        gpu: *g,
+                        tp: t,
+                    }),
+                    _ => Box::new(cost::FlopsCost {
+                        model,
+                        quant,
+                        flop_rate: t as f64 * flops_per_gpu,
+                    }),
                 };
-                Some(c.resolve(self.gpus.count, self.gpus.memory, &cost, t_c_ns)?)
+                Some(c.resolve(self.gpus.count, memory_per_gpu, &*cost, t_c_ns)?)
             }
         };
 

@@ -468,3 +468,40 @@ fn a_continuous_run_from_the_shipped_scenario() {
         }
     }
 }
+
+#[test]
+fn the_measured_replay_example_serves_every_request_of_its_trace() {
+    // scenarios/continuous/measured-replay.ron (docs/continuous.md, "Replaying a
+    // measured serving run"): the run sees exactly the trace's requests — counted
+    // here from the file itself, one JSON object a line — and every one of them
+    // ends in exactly one outcome; with 1 h deadlines, no expiry and a horizon
+    // long past the last send, all of them complete and have a TTFT and a latency.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let trace = std::fs::read_to_string(root.join("data/traces/replay-example.jsonl")).unwrap();
+    let rows = trace.lines().filter(|l| !l.trim().is_empty()).count() as u64;
+    assert_eq!(rows, 400, "the generator's REQUESTS");
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = root.join("scenarios/continuous/measured-replay.ron");
+    run(tmp.path(), &[scenario.to_str().unwrap(), "--quiet"]);
+    let s = summary(tmp.path());
+    assert_eq!(u(&s, "arrived_total"), rows, "{s}");
+    assert_eq!(u(&s, "arrived"), rows, "warm-up 0: every request counts");
+    let accounted: u64 = [
+        "rejected_accuracy",
+        "rejected_capacity",
+        "expired",
+        "on_time",
+        "late",
+        "pending",
+        "in_flight",
+    ]
+    .iter()
+    .map(|k| u(&s, k))
+    .sum();
+    assert_eq!(accounted, rows, "{s}");
+    assert_eq!(u(&s, "on_time"), rows, "{s}");
+    for h in ["ttft_s", "tpot_s", "latency_s"] {
+        assert_eq!(s[h]["count"].as_u64(), Some(rows), "{h}: {s}");
+    }
+    assert!(u(&s, "iterations") > 0);
+}
