@@ -246,7 +246,8 @@ pub fn parse_period(text: &str) -> Result<u64, String> {
 /// The run's histograms as they stood at the end of the epochs that closed
 /// each period: with period `P` and warm-up `W`, the first epoch with
 /// `t_k ≥ W + P`, then the first with `t_k ≥ W + 2P`, … (fed by the
-/// simulation's per-epoch histogram hook). [`write_outputs`] writes the
+/// simulation's per-epoch histogram hook). In continuous serving, which has
+/// no epochs, at exactly `W + P`, `W + 2P`, … (fed by the per-period hook). [`write_outputs`] writes the
 /// differences between consecutive snapshots as the intervals of each `.hlog`.
 pub struct Snapshots {
     period_ns: u64,
@@ -262,6 +263,12 @@ impl Snapshots {
             next_ns: warmup_ns.saturating_add(period_ns),
             taken: Vec::new(),
         }
+    }
+
+    /// Takes the snapshot of a cut at exactly `t_ns` (continuous serving,
+    /// whose simulation calls back at every `W + j·P`, MODEL.md §13).
+    pub fn cut(&mut self, t_ns: u64, hist: &Histograms) {
+        self.taken.push((t_ns, hist.clone()));
     }
 
     /// Takes a snapshot if epoch `rec` closes a period.
