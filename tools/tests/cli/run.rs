@@ -581,7 +581,7 @@ fn a_continuous_run_writes_its_request_log_and_cut_hlogs() {
         assert_eq!(whole.len(), 1);
         let w = &whole[0].2;
         assert_eq!(sum.len(), w.len(), "{kind}");
-        assert!(w.len() > 0, "{kind}");
+        assert!(!w.is_empty(), "{kind}");
         for v in w.iter_recorded() {
             assert_eq!(
                 sum.count_at(v.value_iterated_to()),
@@ -596,7 +596,7 @@ fn a_continuous_run_writes_its_request_log_and_cut_hlogs() {
     }
     // Deliveries spread over the run: more than one interval holds latencies.
     let lat = intervals(&logged.join("latency.hlog"));
-    assert!(lat.iter().filter(|c| c.2.len() > 0).count() > 1);
+    assert!(lat.iter().filter(|c| !c.2.is_empty()).count() > 1);
 
     // --dump-instances has nothing to dump: refused, naming the flag, nothing written.
     let o = edgesim()
