@@ -555,6 +555,38 @@ fn a_continuous_run_writes_its_request_log_and_cut_hlogs() {
     let preempted: u64 = rows.iter().map(|r| r[pre].parse::<u64>().unwrap()).sum();
     assert_eq!(preempted, u(&s, "preemptions"));
     assert!(u(&s, "late") + u(&s, "on_time") > 0, "{s}");
+    // The instants are exact ns: the histograms rebuilt from the rows are the run's, value
+    // for value (latency: delivery; waiting: first admission; first_token: on the GPU;
+    // ttft: at the user).
+    let ns = |cell: &str| -> Option<u64> {
+        let (a, b) = cell.split_once('.')?;
+        assert_eq!(b.len(), 9, "{cell}");
+        Some(a.parse::<u64>().unwrap() * 1_000_000_000 + b.parse::<u64>().unwrap())
+    };
+    let arrival = col("arrival_s");
+    for (kind, end) in [
+        ("latency", "delivery_s"),
+        ("waiting", "admitted_s"),
+        ("first_token", "first_token_s"),
+        ("ttft", "user_first_token_s"),
+    ] {
+        let mut rebuilt = hdrhistogram::Histogram::<u64>::new(3).unwrap();
+        for r in &rows {
+            if let Some(t) = ns(&r[col(end)]) {
+                rebuilt.record(t - ns(&r[arrival]).unwrap()).unwrap();
+            }
+        }
+        let whole = intervals(&plain.join(format!("{kind}.hlog")));
+        let w = &whole[0].2;
+        assert_eq!(rebuilt.len(), w.len(), "{kind}");
+        for v in w.iter_recorded() {
+            assert_eq!(
+                rebuilt.count_at(v.value_iterated_to()),
+                v.count_at_value(),
+                "{kind}"
+            );
+        }
+    }
 
     // Each .hlog: four intervals [12, 42], [42, 72], [72, 102], [102, 120] whose values add
     // up, value for value, to the run's single interval.
