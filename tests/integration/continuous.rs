@@ -541,6 +541,46 @@ fn histogram_cuts_fall_at_w_plus_j_periods_and_hold_what_was_measured_by_then() 
     assert!(run_with("t", sys, source, channel, &mut NeverScheduler, opts).is_err());
 }
 
+/// Scripted arrivals that report a failure once they are exhausted (a replayed
+/// trace that became unreadable).
+struct FailingSource(Scripted);
+
+impl sim_models::arrivals::ArrivalSource for FailingSource {
+    fn streams(&self) -> u32 {
+        self.0.streams()
+    }
+    fn first_ns(&mut self, s: u32) -> Option<u64> {
+        self.0.first_ns(s)
+    }
+    fn arrive(&mut self, s: u32, now_ns: u64) -> (sim_models::arrivals::Arrival, Option<u64>) {
+        self.0.arrive(s, now_ns)
+    }
+    fn failure(&mut self) -> Option<String> {
+        Some("trace.csv: unreadable".into())
+    }
+}
+
+#[test]
+fn a_failing_arrival_source_fails_the_run() {
+    // Otherwise the run would end as if the trace had ended, and its request log be committed.
+    let sys = tiny(ideal(4, 4, 16)).resolve().unwrap();
+    let source = Box::new(FailingSource(Scripted::new(
+        sys.users,
+        &[arrival(0, 0, 8, 4)],
+    )));
+    let channel = Channel::new(&sys, &RngStreams::new(sys.seed));
+    let e = run_with(
+        "t",
+        sys,
+        source,
+        channel,
+        &mut NeverScheduler,
+        RunOptions::default(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("trace.csv: unreadable"), "{e}");
+}
+
 #[test]
 fn a_request_that_can_never_fit_is_rejected_at_upload() {
     // 4 blocks of 4 = 16 tokens; prompt 15 + output 3 − 1 = 17 tokens > 16.

@@ -62,8 +62,8 @@ pub struct Hooks<'a> {
 ///
 /// # Errors
 /// [`SimError::Invariant`] if `sys.serving` is `None` or a histogram period
-/// is 0; an instant beyond `u64::MAX` ns; a broken invariant (accounting
-/// identity) — a bug.
+/// is 0; [`SimError::Arrivals`] if the arrival source failed; an instant
+/// beyond `u64::MAX` ns; a broken invariant (accounting identity) — a bug.
 pub fn run<'a>(
     name: &str,
     sys: System,
@@ -107,6 +107,11 @@ pub fn run<'a>(
     };
     if let Some(e) = model.error.take() {
         return Err(e);
+    }
+    // A replayed trace that became unreadable mid-run fails the run, as in
+    // the epoch pipeline (its arrivals stopped early: the results would lie).
+    if let Some(m) = model.arrivals.failure() {
+        return Err(SimError::Arrivals(m));
     }
     let end_ns = summary.now.as_nanos();
     // The cuts after the last event: nothing was measured between it and them.
