@@ -1,8 +1,9 @@
 //! `requests.csv`, the per-request log of a run (`edgesim run
 //! --request-log`): one row per request of the cohort (arrived at `≥ W`,
 //! the requests `summary.json` counts), written when the request's fate is
-//! settled — rejected at arrival, expired or dropped at an epoch, delivered,
-//! or pending / in flight at the end of the run. Rows are therefore in the
+//! settled — rejected at arrival (or, in continuous serving, at upload),
+//! expired or dropped at an epoch (continuous: from a waiting queue),
+//! delivered, or pending / in flight at the end of the run. Rows are therefore in the
 //! order fates are settled, not in arrival order (sort by `id` or
 //! `arrival_s`).
 //!
@@ -17,7 +18,7 @@
 //! | `prompt_tokens` | `s_i` |
 //! | `output_tokens` | `n_i` |
 //! | `deadline_s` | `D_i = a_i + τ_i`, s |
-//! | `outcome` | `on_time`, `late`, `expired`, `dropped`, `rejected_accuracy`, `pending`, `in_flight` |
+//! | `outcome` | `on_time`, `late`, `expired`, `dropped`, `rejected_accuracy`, `pending`, `in_flight`; in continuous serving also `rejected_capacity` |
 //! | `epoch` | the epoch `k` that scheduled it (empty if none did) |
 //! | `first_token_s` | instant its first token was computed, s (empty if its compute had not ended) |
 //! | `delivery_s` | delivery instant, s (empty if not delivered) |

@@ -16,6 +16,12 @@
 //! token reaches its user, so the fluid is advanced lazily — to the present
 //! whenever tokens join it, at coherence boundaries and at the end of the
 //! run — and every delivery is measured at its own exact instant.
+//!
+//! Optional callbacks ([`super::Hooks`]): each cohort request's fate, once
+//! settled, to the per-request log (with its upload, first-admission,
+//! first-token and delivery instants and its preemptions); and the
+//! histograms at every cut `W + j·P`, taken before the first event after
+//! the cut (no event of their own, so a run is the same with or without them).
 
 use std::sync::Arc;
 
