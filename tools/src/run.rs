@@ -36,7 +36,7 @@ pub struct RunArgs {
     /// Override a scenario field by its dotted path, e.g. `--set arrivals.rate=250` (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
-    /// Write each epoch's scheduling instance to DIR/instances/epoch-NNNNNN.ron (MODEL.md §10).
+    /// Write each epoch's scheduling instance to DIR/instances/epoch-NNNNNN.ron (MODEL.md §10; epoch pipeline only).
     #[arg(long)]
     pub dump_instances: bool,
     /// Write the per-request log DIR/requests.csv: one row per cohort request with its outcome and instants.
