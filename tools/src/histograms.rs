@@ -398,6 +398,38 @@ mod tests {
     }
 
     #[test]
+    fn a_log_written_interval_by_interval_is_the_log_written_at_once() {
+        let a = sample();
+        let mut b = Histogram::<u64>::new(3).unwrap();
+        b.record(7_000_000_000).unwrap(); // a larger range than `a`'s
+        let s = |x: u64| Duration::from_secs(x);
+        let whole = hlog(
+            "t",
+            MILLISECONDS,
+            &[
+                Interval {
+                    tag: None,
+                    start: s(1),
+                    length: s(2),
+                    histogram: &a,
+                },
+                Interval {
+                    tag: None,
+                    start: s(3),
+                    length: s(4),
+                    histogram: &b,
+                },
+            ],
+        )
+        .unwrap();
+        let mut left = vec![(s(3), s(4), b.clone()), (s(1), s(2), a.clone())];
+        let each = hlog_each("t", MILLISECONDS, || Ok(left.pop())).unwrap();
+        assert_eq!(each, whole);
+        let back = read_hlog(&each).unwrap();
+        assert_eq!((back[0].1.len(), back[1].1.len()), (4, 1));
+    }
+
+    #[test]
     fn hgrm_has_java_layout_and_footer() {
         let h = sample();
         let text = hgrm(&h, "latency", MILLISECONDS);
