@@ -167,15 +167,6 @@ impl RooflineCost {
                 + 2.0 * (t - 1.0) * self.gpu.link_latency)
     }
 
-    /// `(a, b)` with decode FLOPs per sequence at context `c` = `a + b·c`:
-    /// `a = 2·L·P_layer + 2·d·V`, `b = 4·L·n_h·d_h`.
-    fn decode_flops_coeffs(&self) -> (f64, f64) {
-        let l = self.arch.dims.layers as f64;
-        let a = 2.0 * l * self.arch.layer_params() + 2.0 * self.arch.head_params();
-        let b = 4.0 * l * self.arch.heads as f64 * self.arch.head_dim as f64;
-        (a, b)
-    }
-
     /// The time and the figures of one iteration (MODEL.md §11).
     pub fn iteration(&self, load: &IterationLoad) -> IterationTime {
         let l = self.arch.dims.layers as f64;
@@ -203,30 +194,50 @@ impl RooflineCost {
         }
     }
 
-    /// The per-batch constants of the decode closed form.
+    /// The per-batch constants of the closed form, each computed with the
+    /// same operations, in the same order, as [`RooflineCost::iteration`],
+    /// [`RooflineCost::comm_secs`] and the decode series use them (so the
+    /// batch time is bit-identical to evaluating those one by one).
     fn coeffs(&self) -> Coeffs {
-        let (a, b) = self.decode_flops_coeffs();
         let l = self.arch.dims.layers as f64;
-        let (comm_per_token, comm_fixed) = if self.tp <= 1 {
-            (0.0, 0.0)
+        let layer = self.arch.layer_params();
+        let head = self.arch.head_params();
+        let a_layer = 2.0 * l * layer;
+        let a_head = 2.0 * head;
+        let b = 4.0 * l * self.arch.heads as f64 * self.arch.head_dim as f64;
+        let (comm_per_token, comm_fixed, comm_tok_num, comm_lat) = if self.tp <= 1 {
+            (0.0, 0.0, 0.0, 0.0)
         } else {
             let t = self.tp as f64;
             let d = self.arch.dims.d_model as f64;
             (
                 2.0 * l * 2.0 * (t - 1.0) / t * 2.0 * d / self.gpu.link_bandwidth,
                 2.0 * l * 2.0 * (t - 1.0) * self.gpu.link_latency,
+                2.0 * (t - 1.0) / t * 2.0 * d,
+                2.0 * (t - 1.0) * self.gpu.link_latency,
             )
         };
+        // `weight_read_bytes` = α_w·2·(L·P_layer + d·V), from the same `layer`, `head`.
+        let w = self.quant.alpha_w * 2.0 * (l * layer + head);
+        let rb = self.byte_rate();
         Coeffs {
-            a,
+            a: a_layer + a_head,
+            a_layer,
+            a_head,
             b,
-            w: self.weight_read_bytes(),
+            w,
             k: self.kv_per_token(),
             rf: self.flop_rate(),
-            rb: self.byte_rate(),
+            rb,
+            q0: w / rb,
             t_0: self.gpu.t_0,
             comm_per_token,
             comm_fixed,
+            two_l: 2.0 * l,
+            comm_tok_num,
+            comm_lat,
+            link_bandwidth: self.gpu.link_bandwidth,
+            tp: self.tp,
         }
     }
 
@@ -267,7 +278,7 @@ impl RooflineCost {
         let coeffs = self.coeffs();
         let total: u64 = sorted.iter().map(|l| l.1).sum();
         let s = s_pad as u64;
-        let mut secs = self.iteration(&IterationLoad::prefill(total, s)).total;
+        let mut secs = coeffs.prefill_secs(total, s);
         let last = upto.saturating_sub(1) as u64; // last decode iteration counted
         let mut running = total;
         let mut from = 1u64; // first decode iteration of the current run
@@ -287,20 +298,58 @@ impl RooflineCost {
 }
 
 /// The constants of the decode closed form of one instance (MODEL.md §11):
-/// decode FLOPs per sequence `a + b·c`, bytes `w + r·k·c`, rates, overheads.
+/// decode FLOPs per sequence `a + b·c`, bytes `w + r·k·c`, rates, overheads,
+/// and the pieces of the prefill iteration and of `t_comm`.
 struct Coeffs {
+    /// `2·L·P_layer + 2·d·V`.
     a: f64,
+    /// `2·L·P_layer`, FLOPs per new token outside attention.
+    a_layer: f64,
+    /// `2·d·V`, FLOPs of the LM head per emitted token.
+    a_head: f64,
+    /// `4·L·n_h·d_h`, FLOPs per query–key pair.
     b: f64,
+    /// Weight bytes read per iteration.
     w: f64,
+    /// KV bytes read per token of context.
     k: f64,
+    /// `T·F_eff·η_F`, FLOP/s.
     rf: f64,
+    /// `T·BW·η_B`, B/s.
     rb: f64,
+    /// `w/rb`, s: the weights' read time.
+    q0: f64,
     t_0: f64,
     comm_per_token: f64,
     comm_fixed: f64,
+    /// `2·L`.
+    two_l: f64,
+    /// `2(T−1)/T·2·d`, bytes all-reduced per new token (times `2·L`).
+    comm_tok_num: f64,
+    /// `2(T−1)·λ_link`, s.
+    comm_lat: f64,
+    link_bandwidth: f64,
+    tp: u32,
 }
 
 impl Coeffs {
+    /// `RooflineCost::iteration(&IterationLoad::prefill(count, s)).total`, s,
+    /// with the same operations in the same order (bit-identical).
+    fn prefill_secs(&self, count: u64, s: u64) -> f64 {
+        let load = IterationLoad::prefill(count, s);
+        let flops =
+            self.a_layer * load.tokens + self.a_head * load.emitted + self.b * load.attention;
+        let bytes = self.w + self.k * load.context;
+        let t_compute = flops / self.rf;
+        let t_memory = bytes / self.rb;
+        let t_comm = if self.tp <= 1 {
+            0.0
+        } else {
+            self.two_l * (self.comm_tok_num * load.tokens / self.link_bandwidth + self.comm_lat)
+        };
+        t_compute.max(t_memory) + self.t_0 + t_comm
+    }
+
     /// Σ over contexts `c_first ..= c_last` of `max(t_compute, t_memory) + t_0 + t_comm`
     /// for `count` decoding sequences: two arithmetic series split at the crossover.
     fn decode_run(&self, count: u64, c_first: u64, c_last: u64) -> f64 {
@@ -310,7 +359,7 @@ impl Coeffs {
         let r = count as f64;
         // t_compute(c) = p0 + p1·c, t_memory(c) = q0 + q1·c.
         let (p0, p1) = (r * self.a / self.rf, r * self.b / self.rf);
-        let (q0, q1) = (self.w / self.rb, r * self.k / self.rb);
+        let (q0, q1) = (self.q0, r * self.k / self.rb);
         let compute_wins = |c: u64| p0 + p1 * c as f64 >= q0 + q1 * c as f64;
         let series = |u: f64, v: f64, lo: u64, hi: u64| -> f64 {
             let n = (hi - lo + 1) as f64;

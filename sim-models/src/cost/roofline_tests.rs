@@ -323,3 +323,134 @@ fn epoch_shaped_iterations_sum_to_the_batch_time() {
         secs_to_ns_saturating(c.iteration(&load).total)
     );
 }
+
+/// The batch time as it was computed before the constants were hoisted
+/// (commit b6349f9): every constant derived from the fields on each call,
+/// the prefill through [`RooflineCost::iteration`], the decode runs through
+/// the closed form below. The test oracle of the faster path: both must give
+/// the same `f64`, bit for bit.
+fn reference_elapsed_secs(c: &RooflineCost, s_pad: u32, levels: &[(u32, u64)], upto: u32) -> f64 {
+    let mut sorted: Vec<(u32, u64)> = levels
+        .iter()
+        .filter(|l| l.1 > 0)
+        .map(|&(n, k)| (n.max(1), k))
+        .collect();
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted.sort_unstable();
+    let l = c.arch.dims.layers as f64;
+    let a = 2.0 * l * c.arch.layer_params() + 2.0 * c.arch.head_params();
+    let b = 4.0 * l * c.arch.heads as f64 * c.arch.head_dim as f64;
+    let (comm_per_token, comm_fixed) = if c.tp <= 1 {
+        (0.0, 0.0)
+    } else {
+        let t = c.tp as f64;
+        let d = c.arch.dims.d_model as f64;
+        (
+            2.0 * l * 2.0 * (t - 1.0) / t * 2.0 * d / c.gpu.link_bandwidth,
+            2.0 * l * 2.0 * (t - 1.0) * c.gpu.link_latency,
+        )
+    };
+    let w = c.quant.alpha_w * 2.0 * c.arch.read_params();
+    let k = c.quant.alpha_kv * c.arch.kv_bytes_per_token_fp16();
+    let f = if c.quant.alpha_kv <= 0.5 {
+        c.gpu.int8_ops
+    } else {
+        c.gpu.flops
+    };
+    let rf = c.tp as f64 * f * c.gpu.eta_f;
+    let rb = c.tp as f64 * c.gpu.bandwidth * c.gpu.eta_b;
+    let decode_run = |count: u64, c_first: u64, c_last: u64| -> f64 {
+        if count == 0 || c_last < c_first {
+            return 0.0;
+        }
+        let r = count as f64;
+        let (p0, p1) = (r * a / rf, r * b / rf);
+        let (q0, q1) = (w / rb, r * k / rb);
+        let compute_wins = |c: u64| p0 + p1 * c as f64 >= q0 + q1 * c as f64;
+        let series = |u: f64, v: f64, lo: u64, hi: u64| -> f64 {
+            let n = (hi - lo + 1) as f64;
+            n * u + v * (lo as f64 + hi as f64) * n / 2.0
+        };
+        let crossing = if p1 == q1 {
+            f64::INFINITY
+        } else {
+            (q0 - p0) / (p1 - q1)
+        };
+        let (mut split, first_part_compute) = if crossing.is_finite() {
+            (
+                crossing.ceil().clamp(c_first as f64, c_last as f64 + 1.0) as u64,
+                p1 < q1,
+            )
+        } else {
+            (c_last + 1, compute_wins(c_first))
+        };
+        while split > c_first && compute_wins(split - 1) != first_part_compute {
+            split -= 1;
+        }
+        while split <= c_last && compute_wins(split) == first_part_compute {
+            split += 1;
+        }
+        let (first, second) = if first_part_compute {
+            ((p0, p1), (q0, q1))
+        } else {
+            ((q0, q1), (p0, p1))
+        };
+        let head = if split > c_first {
+            series(first.0, first.1, c_first, split - 1)
+        } else {
+            0.0
+        };
+        let tail = if split <= c_last {
+            series(second.0, second.1, split, c_last)
+        } else {
+            0.0
+        };
+        let n = (c_last - c_first + 1) as f64;
+        head + tail + n * (c.gpu.t_0 + comm_per_token * r + comm_fixed)
+    };
+    let total: u64 = sorted.iter().map(|l| l.1).sum();
+    let s = s_pad as u64;
+    let mut secs = c.iteration(&IterationLoad::prefill(total, s)).total;
+    let last = upto.saturating_sub(1) as u64;
+    let mut running = total;
+    let mut from = 1u64;
+    for &(n, count) in sorted.iter() {
+        let to = (n as u64 - 1).min(last);
+        if to >= from {
+            secs += decode_run(running, s + from, s + to);
+        }
+        from = from.max(n as u64);
+        running -= count;
+        if from > last {
+            break;
+        }
+    }
+    secs
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    /// The hoisted constants change no bit: `elapsed_secs` (hence
+    /// `batch_time_ns`, `first_token_ns`, `finish_ns`) equals the pre-hoisting
+    /// formula exactly, on random instances, paddings and level lists (any
+    /// order, zero counts and `n = 0` included, more levels than the stack holds).
+    #[test]
+    fn hoisted_constants_are_bit_identical(
+        c in arb_cost(),
+        s_pad in 1u32..4096,
+        levels in prop::collection::vec((0u32..2048, 0u64..200), 0..24),
+        upto in 0u32..2100,
+    ) {
+        let fast = c.elapsed_secs(s_pad, &levels, upto);
+        let old = reference_elapsed_secs(&c, s_pad, &levels, upto);
+        prop_assert_eq!(fast.to_bits(), old.to_bits());
+        let longest = levels.iter().filter(|l| l.1 > 0).map(|l| l.0.max(1)).max().unwrap_or(0);
+        prop_assert_eq!(
+            c.batch_time_ns(s_pad, &levels),
+            secs_to_ns_saturating(reference_elapsed_secs(&c, s_pad, &levels, longest))
+        );
+    }
+}
