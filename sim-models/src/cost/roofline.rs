@@ -194,50 +194,13 @@ impl RooflineCost {
         }
     }
 
-    /// The per-batch constants of the closed form, each computed with the
-    /// same operations, in the same order, as [`RooflineCost::iteration`],
-    /// [`RooflineCost::comm_secs`] and the decode series use them (so the
-    /// batch time is bit-identical to evaluating those one by one).
-    fn coeffs(&self) -> Coeffs {
-        let l = self.arch.dims.layers as f64;
-        let layer = self.arch.layer_params();
-        let head = self.arch.head_params();
-        let a_layer = 2.0 * l * layer;
-        let a_head = 2.0 * head;
-        let b = 4.0 * l * self.arch.heads as f64 * self.arch.head_dim as f64;
-        let (comm_per_token, comm_fixed, comm_tok_num, comm_lat) = if self.tp <= 1 {
-            (0.0, 0.0, 0.0, 0.0)
-        } else {
-            let t = self.tp as f64;
-            let d = self.arch.dims.d_model as f64;
-            (
-                2.0 * l * 2.0 * (t - 1.0) / t * 2.0 * d / self.gpu.link_bandwidth,
-                2.0 * l * 2.0 * (t - 1.0) * self.gpu.link_latency,
-                2.0 * (t - 1.0) / t * 2.0 * d,
-                2.0 * (t - 1.0) * self.gpu.link_latency,
-            )
-        };
-        // `weight_read_bytes` = α_w·2·(L·P_layer + d·V), from the same `layer`, `head`.
-        let w = self.quant.alpha_w * 2.0 * (l * layer + head);
-        let rb = self.byte_rate();
-        Coeffs {
-            a: a_layer + a_head,
-            a_layer,
-            a_head,
-            b,
-            w,
-            k: self.kv_per_token(),
-            rf: self.flop_rate(),
-            rb,
-            q0: w / rb,
-            t_0: self.gpu.t_0,
-            comm_per_token,
-            comm_fixed,
-            two_l: 2.0 * l,
-            comm_tok_num,
-            comm_lat,
-            link_bandwidth: self.gpu.link_bandwidth,
-            tp: self.tp,
+    /// This model with the constants of its closed form computed once, for
+    /// evaluating many batches (every scheduler does): the same figures, bit
+    /// for bit, as `self` (MODEL.md §11). [`CostSpec::build`] returns it.
+    pub fn prepared(&self) -> PreparedRoofline {
+        PreparedRoofline {
+            cost: *self,
+            coeffs: Coeffs::new(self),
         }
     }
 
@@ -245,61 +208,61 @@ impl RooflineCost {
     /// `c_first ..= c_last` (one token each; 0 if the range is empty), in
     /// closed form: two arithmetic series split at the compute/memory crossover.
     pub fn decode_run_secs(&self, count: u64, c_first: u64, c_last: u64) -> f64 {
-        self.coeffs().decode_run(count, c_first, c_last)
+        Coeffs::new(self).decode_run(count, c_first, c_last)
     }
 
     /// Seconds from the batch's start to the end of iteration `upto − 1`
     /// (`upto ≥ 1`): the prefill of every request padded to `s_pad`, then
     /// decode iterations `1 … upto − 1` over the requests with `n_i > j`.
     pub fn elapsed_secs(&self, s_pad: u32, levels: &LevelCounts, upto: u32) -> f64 {
-        // Levels sorted by n; on the stack for the usual handful of levels.
-        let mut stack = [(0u32, 0u64); 16];
-        let mut heap = Vec::new();
-        let sorted: &mut [(u32, u64)] = if levels.len() <= stack.len() {
-            let mut k = 0;
-            for &(n, c) in levels.iter().filter(|l| l.1 > 0) {
-                stack[k] = (n.max(1), c);
-                k += 1;
-            }
-            &mut stack[..k]
-        } else {
-            heap.extend(
-                levels
-                    .iter()
-                    .filter(|l| l.1 > 0)
-                    .map(|&(n, c)| (n.max(1), c)),
-            );
-            &mut heap
-        };
-        if sorted.is_empty() {
-            return 0.0;
-        }
-        sorted.sort_unstable();
-        let coeffs = self.coeffs();
-        let total: u64 = sorted.iter().map(|l| l.1).sum();
-        let s = s_pad as u64;
-        let mut secs = coeffs.prefill_secs(total, s);
-        let last = upto.saturating_sub(1) as u64; // last decode iteration counted
-        let mut running = total;
-        let mut from = 1u64; // first decode iteration of the current run
-        for &(n, count) in sorted.iter() {
-            let to = (n as u64 - 1).min(last);
-            if to >= from {
-                secs += coeffs.decode_run(running, s + from, s + to);
-            }
-            from = from.max(n as u64);
-            running -= count;
-            if from > last {
-                break;
-            }
-        }
-        secs
+        Coeffs::new(self).elapsed_secs(s_pad, levels, upto)
     }
 }
 
-/// The constants of the decode closed form of one instance (MODEL.md §11):
-/// decode FLOPs per sequence `a + b·c`, bytes `w + r·k·c`, rates, overheads,
-/// and the pieces of the prefill iteration and of `t_comm`.
+/// A [`RooflineCost`] with the constants of its closed form computed once
+/// (MODEL.md §11): what [`CostSpec::build`] hands to the schedulers and the
+/// pipeline, which ask for thousands of batch times per run. Every figure is
+/// the `RooflineCost`'s own, bit for bit (the same code on the same
+/// constants); only the per-call derivation of the constants is saved.
+/// Built by [`RooflineCost::prepared`]; its `Debug` is the `RooflineCost`'s.
+#[derive(Clone, Copy)]
+pub struct PreparedRoofline {
+    cost: RooflineCost,
+    coeffs: Coeffs,
+}
+
+impl PreparedRoofline {
+    /// The model this was prepared from.
+    pub fn cost(&self) -> &RooflineCost {
+        &self.cost
+    }
+}
+
+impl std::fmt::Debug for PreparedRoofline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.cost.fmt(f)
+    }
+}
+
+/// `x` as `f64`, correctly rounded: the same value as `x as f64`, through the
+/// signed conversion (one instruction on x86-64, where the unsigned one is a
+/// sequence) whenever `x` fits in an `i64`.
+#[inline(always)]
+fn u64_to_f64(x: u64) -> f64 {
+    if x <= i64::MAX as u64 {
+        x as i64 as f64
+    } else {
+        x as f64
+    }
+}
+
+/// The constants of the closed form of one instance (MODEL.md §11): decode
+/// FLOPs per sequence `a + b·c`, bytes `w + r·k·c`, rates, overheads, and the
+/// pieces of the prefill iteration and of `t_comm`. Each is computed with the
+/// same operations, in the same order, as [`RooflineCost::iteration`],
+/// [`RooflineCost::comm_secs`] and the decode series use them, so a batch
+/// time from these is bit-identical to evaluating those one by one.
+#[derive(Clone, Copy, Debug)]
 struct Coeffs {
     /// `2·L·P_layer + 2·d·V`.
     a: f64,
@@ -333,6 +296,102 @@ struct Coeffs {
 }
 
 impl Coeffs {
+    fn new(c: &RooflineCost) -> Self {
+        let l = c.arch.dims.layers as f64;
+        let layer = c.arch.layer_params();
+        let head = c.arch.head_params();
+        let a_layer = 2.0 * l * layer;
+        let a_head = 2.0 * head;
+        let b = 4.0 * l * c.arch.heads as f64 * c.arch.head_dim as f64;
+        let (comm_per_token, comm_fixed, comm_tok_num, comm_lat) = if c.tp <= 1 {
+            (0.0, 0.0, 0.0, 0.0)
+        } else {
+            let t = c.tp as f64;
+            let d = c.arch.dims.d_model as f64;
+            (
+                2.0 * l * 2.0 * (t - 1.0) / t * 2.0 * d / c.gpu.link_bandwidth,
+                2.0 * l * 2.0 * (t - 1.0) * c.gpu.link_latency,
+                2.0 * (t - 1.0) / t * 2.0 * d,
+                2.0 * (t - 1.0) * c.gpu.link_latency,
+            )
+        };
+        // `weight_read_bytes` = α_w·2·(L·P_layer + d·V), from the same `layer`, `head`.
+        let w = c.quant.alpha_w * 2.0 * (l * layer + head);
+        let rb = c.byte_rate();
+        Coeffs {
+            a: a_layer + a_head,
+            a_layer,
+            a_head,
+            b,
+            w,
+            k: c.kv_per_token(),
+            rf: c.flop_rate(),
+            rb,
+            q0: w / rb,
+            t_0: c.gpu.t_0,
+            comm_per_token,
+            comm_fixed,
+            two_l: 2.0 * l,
+            comm_tok_num,
+            comm_lat,
+            link_bandwidth: c.gpu.link_bandwidth,
+            tp: c.tp,
+        }
+    }
+
+    /// [`RooflineCost::elapsed_secs`] on these constants.
+    fn elapsed_secs(&self, s_pad: u32, levels: &LevelCounts, upto: u32) -> f64 {
+        // Levels sorted by n; on the stack for the usual handful of levels.
+        let mut stack = [(0u32, 0u64); 16];
+        let mut heap = Vec::new();
+        let sorted: &[(u32, u64)] = if levels.len() <= stack.len() {
+            // Insertion sort: the levels usually arrive sorted (one
+            // comparison each), and any sort gives the same sequence.
+            let mut k = 0;
+            for &(n, c) in levels.iter().filter(|l| l.1 > 0) {
+                let v = (n.max(1), c);
+                let mut i = k;
+                while i > 0 && stack[i - 1] > v {
+                    stack[i] = stack[i - 1];
+                    i -= 1;
+                }
+                stack[i] = v;
+                k += 1;
+            }
+            &stack[..k]
+        } else {
+            heap.extend(
+                levels
+                    .iter()
+                    .filter(|l| l.1 > 0)
+                    .map(|&(n, c)| (n.max(1), c)),
+            );
+            heap.sort_unstable();
+            &heap
+        };
+        if sorted.is_empty() {
+            return 0.0;
+        }
+        let total: u64 = sorted.iter().map(|l| l.1).sum();
+        let s = s_pad as u64;
+        let mut secs = self.prefill_secs(total, s);
+        let last = upto.saturating_sub(1) as u64; // last decode iteration counted
+        let mut running = total;
+        let mut from = 1u64; // first decode iteration of the current run
+        for &(n, count) in sorted.iter() {
+            let to = (n as u64 - 1).min(last);
+            if to >= from {
+                secs += self.decode_run(running, s + from, s + to);
+            }
+            from = from.max(n as u64);
+            running -= count;
+            if from > last {
+                break;
+            }
+        }
+        secs
+    }
+
     /// `RooflineCost::iteration(&IterationLoad::prefill(count, s)).total`, s,
     /// with the same operations in the same order (bit-identical).
     fn prefill_secs(&self, count: u64, s: u64) -> f64 {
@@ -356,14 +415,14 @@ impl Coeffs {
         if count == 0 || c_last < c_first {
             return 0.0;
         }
-        let r = count as f64;
+        let r = u64_to_f64(count);
         // t_compute(c) = p0 + p1·c, t_memory(c) = q0 + q1·c.
         let (p0, p1) = (r * self.a / self.rf, r * self.b / self.rf);
         let (q0, q1) = (self.q0, r * self.k / self.rb);
-        let compute_wins = |c: u64| p0 + p1 * c as f64 >= q0 + q1 * c as f64;
+        let line = Line { p0, p1, q0, q1 };
         let series = |u: f64, v: f64, lo: u64, hi: u64| -> f64 {
-            let n = (hi - lo + 1) as f64;
-            n * u + v * (lo as f64 + hi as f64) * n / 2.0
+            let n = u64_to_f64(hi - lo + 1);
+            n * u + v * (u64_to_f64(lo) + u64_to_f64(hi)) * n / 2.0
         };
         // g(c) = t_compute − t_memory is linear: one sign change at most.
         let crossing = if p1 == q1 {
@@ -371,21 +430,24 @@ impl Coeffs {
         } else {
             (q0 - p0) / (p1 - q1)
         };
-        // `split` = first c of the second part (where the other roof wins).
+        // `split` = first c of the second part (where the other roof wins),
+        // first estimated as ⌈crossing⌉ clamped to [c_first, c_last + 1].
         let (mut split, first_part_compute) = if crossing.is_finite() {
-            (
-                crossing.ceil().clamp(c_first as f64, c_last as f64 + 1.0) as u64,
-                p1 < q1,
-            )
+            // Clamping to integer bounds commutes with ⌈·⌉, and on
+            // [0, 2⁵³] ⌈x⌉ is the truncation, plus one if that is below x.
+            let x = crossing.clamp(u64_to_f64(c_first), u64_to_f64(c_last) + 1.0);
+            let t = x as i64 as u64;
+            (if u64_to_f64(t) < x { t + 1 } else { t }, p1 < q1)
         } else {
-            (c_last + 1, compute_wins(c_first))
+            (c_last + 1, line.compute_wins(c_first))
         };
-        // Correct the f64 estimate of the crossover against the exact test.
-        while split > c_first && compute_wins(split - 1) != first_part_compute {
-            split -= 1;
-        }
-        while split <= c_last && compute_wins(split) == first_part_compute {
-            split += 1;
+        // Correct the f64 estimate against the exact test: step down while
+        // the context before `split` is on the wrong side, else up while
+        // `split` itself is (after a step down it is on the right side).
+        if split > c_first && line.compute_wins(split - 1) != first_part_compute {
+            split = line.step_down(split - 1, c_first, first_part_compute);
+        } else if split <= c_last && line.compute_wins(split) == first_part_compute {
+            split = line.step_up(split + 1, c_last, first_part_compute);
         }
         let (first, second) = if first_part_compute {
             ((p0, p1), (q0, q1))
@@ -402,24 +464,67 @@ impl Coeffs {
         } else {
             0.0
         };
-        let n = (c_last - c_first + 1) as f64;
+        let n = u64_to_f64(c_last - c_first + 1);
         head + tail + n * (self.t_0 + self.comm_per_token * r + self.comm_fixed)
     }
 }
 
-impl CostModel for RooflineCost {
+/// `t_compute(c) = p0 + p1·c` and `t_memory(c) = q0 + q1·c` of one decode run, s.
+#[derive(Clone, Copy)]
+struct Line {
+    p0: f64,
+    p1: f64,
+    q0: f64,
+    q1: f64,
+}
+
+impl Line {
+    /// Whether compute is the longer (or equal) roof at context `c`.
+    #[inline(always)]
+    fn compute_wins(&self, c: u64) -> bool {
+        let c = u64_to_f64(c);
+        self.p0 + self.p1 * c >= self.q0 + self.q1 * c
+    }
+
+    /// The lowest `split ∈ [c_first, from]` with every context in
+    /// `split ..= from` on the wrong side (`compute_wins ≠ first`), walking
+    /// down from `from` (which is on the wrong side).
+    #[cold]
+    #[inline(never)]
+    fn step_down(&self, from: u64, c_first: u64, first: bool) -> u64 {
+        let mut split = from;
+        while split > c_first && self.compute_wins(split - 1) != first {
+            split -= 1;
+        }
+        split
+    }
+
+    /// The first context in `from ..= c_last` on the other side
+    /// (`compute_wins ≠ first`), or `c_last + 1`, walking up from `from`.
+    #[cold]
+    #[inline(never)]
+    fn step_up(&self, from: u64, c_last: u64, first: bool) -> u64 {
+        let mut split = from;
+        while split <= c_last && self.compute_wins(split) == first {
+            split += 1;
+        }
+        split
+    }
+}
+
+impl CostModel for PreparedRoofline {
     fn name(&self) -> &'static str {
         "Roofline"
     }
 
     /// `α_w·2·(L·P_layer + d·V·(1 if tied else 2))`, MODEL.md §11.
     fn weight_bytes(&self) -> f64 {
-        self.quant.alpha_w * 2.0 * self.arch.stored_params()
+        self.cost.quant.alpha_w * 2.0 * self.cost.arch.stored_params()
     }
 
     /// `α_kv·kv_tok = α_kv·2·L·n_kv·d_h·2`, MODEL.md §11.
     fn kv_bytes_per_token(&self) -> f64 {
-        self.kv_per_token()
+        self.coeffs.k
     }
 
     /// One iteration of any shape (MODEL.md §11): the load's `Σq`,
@@ -441,25 +546,57 @@ impl CostModel for RooflineCost {
             load.attention += q * c - q * (q - 1.0) / 2.0;
             load.context += c;
         }
-        secs_to_ns_saturating(self.iteration(&load).total)
+        secs_to_ns_saturating(self.cost.iteration(&load).total)
     }
 
+    /// Every level run to its end (`upto` past the longest output: the
+    /// same sum as `upto` = the longest `n`).
     fn batch_time_ns(&self, s_pad: u32, levels: &LevelCounts) -> u64 {
-        let longest = levels
-            .iter()
-            .filter(|l| l.1 > 0)
-            .map(|l| l.0.max(1))
-            .max()
-            .unwrap_or(0);
-        secs_to_ns_saturating(self.elapsed_secs(s_pad, levels, longest))
+        secs_to_ns_saturating(self.coeffs.elapsed_secs(s_pad, levels, u32::MAX))
     }
 
     fn first_token_ns(&self, s_pad: u32, levels: &LevelCounts) -> u64 {
-        secs_to_ns_saturating(self.elapsed_secs(s_pad, levels, 1))
+        secs_to_ns_saturating(self.coeffs.elapsed_secs(s_pad, levels, 1))
     }
 
     fn finish_ns(&self, s_pad: u32, levels: &LevelCounts, n: u32) -> u64 {
-        secs_to_ns_saturating(self.elapsed_secs(s_pad, levels, n.max(1)))
+        secs_to_ns_saturating(self.coeffs.elapsed_secs(s_pad, levels, n.max(1)))
+    }
+
+    fn spec(&self) -> CostSpec {
+        CostSpec::Roofline(self.cost)
+    }
+}
+
+/// The same model, deriving its constants on each call (for one-off
+/// evaluations; [`CostSpec::build`] gives the [`PreparedRoofline`]).
+impl CostModel for RooflineCost {
+    fn name(&self) -> &'static str {
+        "Roofline"
+    }
+
+    fn weight_bytes(&self) -> f64 {
+        self.prepared().weight_bytes()
+    }
+
+    fn kv_bytes_per_token(&self) -> f64 {
+        self.kv_per_token()
+    }
+
+    fn iteration_ns(&self, seqs: &[(u32, u32)], emitting: u32) -> u64 {
+        self.prepared().iteration_ns(seqs, emitting)
+    }
+
+    fn batch_time_ns(&self, s_pad: u32, levels: &LevelCounts) -> u64 {
+        self.prepared().batch_time_ns(s_pad, levels)
+    }
+
+    fn first_token_ns(&self, s_pad: u32, levels: &LevelCounts) -> u64 {
+        self.prepared().first_token_ns(s_pad, levels)
+    }
+
+    fn finish_ns(&self, s_pad: u32, levels: &LevelCounts, n: u32) -> u64 {
+        self.prepared().finish_ns(s_pad, levels, n)
     }
 
     fn spec(&self) -> CostSpec {

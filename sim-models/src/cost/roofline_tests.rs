@@ -430,27 +430,70 @@ fn reference_elapsed_secs(c: &RooflineCost, s_pad: u32, levels: &[(u32, u64)], u
     secs
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+/// [`arb_cost`] with the FLOP and byte rates scaled independently by
+/// 10^[−3, 3] and a tensor-parallel degree up to 64: the compute/memory
+/// crossover of the decode runs then falls anywhere (before, inside or after
+/// a run), which is where the closed form's split is estimated and corrected.
+fn arb_cost_scaled() -> impl Strategy<Value = RooflineCost> {
+    (arb_cost(), -3.0f64..3.0, -3.0f64..3.0, 1u32..65).prop_map(|(mut c, f, b, tp)| {
+        c.gpu.flops *= 10f64.powf(f);
+        c.gpu.int8_ops *= 10f64.powf(f);
+        c.gpu.bandwidth *= 10f64.powf(b);
+        c.tp = tp;
+        c
+    })
+}
 
-    /// The hoisted constants change no bit: `elapsed_secs` (hence
-    /// `batch_time_ns`, `first_token_ns`, `finish_ns`) equals the pre-hoisting
-    /// formula exactly, on random instances, paddings and level lists (any
-    /// order, zero counts and `n = 0` included, more levels than the stack holds).
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+
+    /// The fast path changes no bit: `elapsed_secs` (constants per call) and
+    /// the [`PreparedRoofline`] that `CostSpec::build` returns (constants once)
+    /// equal the pre-hoisting formula exactly in `batch_time_ns`,
+    /// `first_token_ns` and `finish_ns`, on random instances, rates, paddings
+    /// and level lists (any order, zero counts and `n = 0` included, more
+    /// levels than the stack holds).
     #[test]
-    fn hoisted_constants_are_bit_identical(
-        c in arb_cost(),
+    fn fast_path_is_bit_identical_to_the_per_iteration_formula(
+        c in prop_oneof![arb_cost(), arb_cost_scaled()],
         s_pad in 1u32..4096,
         levels in prop::collection::vec((0u32..2048, 0u64..200), 0..24),
         upto in 0u32..2100,
     ) {
-        let fast = c.elapsed_secs(s_pad, &levels, upto);
-        let old = reference_elapsed_secs(&c, s_pad, &levels, upto);
-        prop_assert_eq!(fast.to_bits(), old.to_bits());
+        let old = |upto: u32| reference_elapsed_secs(&c, s_pad, &levels, upto);
+        prop_assert_eq!(c.elapsed_secs(s_pad, &levels, upto).to_bits(), old(upto).to_bits());
         let longest = levels.iter().filter(|l| l.1 > 0).map(|l| l.0.max(1)).max().unwrap_or(0);
-        prop_assert_eq!(
-            c.batch_time_ns(s_pad, &levels),
-            secs_to_ns_saturating(reference_elapsed_secs(&c, s_pad, &levels, longest))
+        let built = CostSpec::Roofline(c).build();
+        for m in [&c as &dyn CostModel, &c.prepared(), &*built] {
+            prop_assert_eq!(m.batch_time_ns(s_pad, &levels), secs_to_ns_saturating(old(longest)));
+            prop_assert_eq!(m.first_token_ns(s_pad, &levels), secs_to_ns_saturating(old(1)));
+            prop_assert_eq!(
+                m.finish_ns(s_pad, &levels, upto),
+                secs_to_ns_saturating(old(upto.max(1)))
+            );
+        }
+    }
+}
+
+/// The prepared model is the same model in every other respect: name, memory
+/// figures, iteration times, and the spec it writes to instance files.
+#[test]
+fn prepared_roofline_is_the_same_model() {
+    for tp in [1, 2, 8] {
+        let c = RooflineCost {
+            tp,
+            ..llama8b_a100()
+        };
+        let p = CostSpec::Roofline(c).build();
+        assert_eq!(p.name(), c.name());
+        assert_eq!(p.weight_bytes().to_bits(), c.weight_bytes().to_bits());
+        assert_eq!(
+            p.kv_bytes_per_token().to_bits(),
+            c.kv_bytes_per_token().to_bits()
         );
+        let seqs = [(512, 512), (1, 700), (1, 1030)];
+        assert_eq!(p.iteration_ns(&seqs, 3), c.iteration_ns(&seqs, 3));
+        assert_eq!(p.spec(), CostSpec::Roofline(c));
+        assert_eq!(format!("{p:?}"), format!("{c:?}"));
     }
 }
