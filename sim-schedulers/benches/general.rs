@@ -80,7 +80,10 @@ fn model(name: &str) -> Arc<dyn CostModel> {
             closed_form: true,
             ..toy_roofline(fc)
         }),
-        "roofline" | "roofline-run" => Arc::new(tx2_roofline(20, tx2_roofline_speedup(20))),
+        // As a run builds it (`CostSpec::build`: constants computed once).
+        "roofline" | "roofline-run" => {
+            CostSpec::Roofline(tx2_roofline(20, tx2_roofline_speedup(20))).build()
+        }
         _ => unreachable!(),
     }
 }
