@@ -22,8 +22,10 @@
 //! base station hands every epoch the same one), so a run evaluates each
 //! count vector once, not once per epoch.
 
+use std::borrow::Borrow;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
 
 use sim_models::cost::CostModel;
@@ -32,12 +34,67 @@ use sim_models::cost::CostModel;
 /// on huge queues; answers are recomputed, never wrong).
 const MEMO_CAPACITY: usize = 1 << 16;
 
+/// Words a [`MemoKey`] holds in place: `s'` and up to 7 `(n, count)` pairs.
+const INLINE_WORDS: usize = 15;
+
+/// A memo key `(s', (n, count)…)`: in place when short (no allocation per
+/// entry, which a search under a non-FLOP model makes for every new vector),
+/// on the heap otherwise. Hashes and compares as the `[u32]` it holds.
+#[derive(Clone, Debug)]
+enum MemoKey {
+    Inline { len: u8, words: [u32; INLINE_WORDS] },
+    Heap(Box<[u32]>),
+}
+
+impl MemoKey {
+    fn new(words: &[u32]) -> Self {
+        if words.len() <= INLINE_WORDS {
+            let mut w = [0u32; INLINE_WORDS];
+            w[..words.len()].copy_from_slice(words);
+            MemoKey::Inline {
+                len: words.len() as u8,
+                words: w,
+            }
+        } else {
+            MemoKey::Heap(words.into())
+        }
+    }
+
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            MemoKey::Inline { len, words } => &words[..*len as usize],
+            MemoKey::Heap(b) => b,
+        }
+    }
+}
+
+impl PartialEq for MemoKey {
+    fn eq(&self, o: &Self) -> bool {
+        self.as_slice() == o.as_slice()
+    }
+}
+
+impl Eq for MemoKey {}
+
+impl Hash for MemoKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // Exactly `[u32]`'s hash, as `Borrow<[u32]>` requires.
+        self.as_slice().hash(state);
+    }
+}
+
+impl Borrow<[u32]> for MemoKey {
+    fn borrow(&self) -> &[u32] {
+        self.as_slice()
+    }
+}
+
 /// The batch times a scheduler has asked one cost model for, by `(s', (n, count)…)`.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TimeMemo {
     /// The model the answers are of, held so that its address stays its own.
     model: Option<Arc<dyn CostModel>>,
-    map: HashMap<Box<[u32]>, u64, BuildHasherDefault<WordHasher>>,
+    map: HashMap<MemoKey, u64, BuildHasherDefault<WordHasher>>,
     key: Vec<u32>,
     /// The last question and its answer: searches often ask it again at once
     /// (the sweep of `exact` at a new threshold), and a comparison is cheaper
@@ -89,20 +146,21 @@ impl TimeMemo {
         if self.key == self.last {
             return self.last_t;
         }
-        if let Some(&t) = self.map.get(&self.key[..]) {
-            std::mem::swap(&mut self.key, &mut self.last);
-            self.last_t = t;
-            return t;
-        }
-        self.levels.clear();
-        self.levels
-            .extend(self.key[1..].chunks_exact(2).map(|p| (p[0], p[1] as u64)));
-        let t = cost.batch_time_ns(s_pad, &self.levels);
-        self.evaluations += 1;
         if self.map.len() >= MEMO_CAPACITY {
             self.map.clear();
         }
-        self.map.insert(self.key.as_slice().into(), t);
+        // One hash and one probe, hit or miss (the key is built in place).
+        let t = match self.map.entry(MemoKey::new(&self.key)) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                self.levels.clear();
+                self.levels
+                    .extend(self.key[1..].chunks_exact(2).map(|p| (p[0], p[1] as u64)));
+                let t = cost.batch_time_ns(s_pad, &self.levels);
+                self.evaluations += 1;
+                *e.insert(t)
+            }
+        };
         std::mem::swap(&mut self.key, &mut self.last);
         self.last_t = t;
         t

@@ -208,7 +208,12 @@ impl RooflineCost {
     /// `c_first ..= c_last` (one token each; 0 if the range is empty), in
     /// closed form: two arithmetic series split at the compute/memory crossover.
     pub fn decode_run_secs(&self, count: u64, c_first: u64, c_last: u64) -> f64 {
-        Coeffs::new(self).decode_run(count, c_first, c_last)
+        let k = Coeffs::new(self);
+        if c_last < SMALL_CONTEXT {
+            k.decode_run::<true>(count, c_first, c_last)
+        } else {
+            k.decode_run::<false>(count, c_first, c_last)
+        }
     }
 
     /// Seconds from the batch's start to the end of iteration `upto − 1`
@@ -244,12 +249,17 @@ impl std::fmt::Debug for PreparedRoofline {
     }
 }
 
-/// `x` as `f64`, correctly rounded: the same value as `x as f64`, through the
-/// signed conversion (one instruction on x86-64, where the unsigned one is a
-/// sequence) whenever `x` fits in an `i64`.
+/// Contexts below this are converted to `f64` through `i64` (exact either
+/// way; the signed conversion is one x86-64 instruction, the unsigned one a
+/// sequence): 2⁵³, far above any context a batch reaches (`s' + n < 2³³`).
+const SMALL_CONTEXT: u64 = 1 << 53;
+
+/// The context (or count of contexts) `x` as `f64`, exactly: through `i64`
+/// when `SMALL` (the caller's promise that `x < 2⁵³`), else as `x as f64`.
 #[inline(always)]
-fn u64_to_f64(x: u64) -> f64 {
-    if x <= i64::MAX as u64 {
+fn ctx<const SMALL: bool>(x: u64) -> f64 {
+    if SMALL {
+        debug_assert!(x < SMALL_CONTEXT);
         x as i64 as f64
     } else {
         x as f64
@@ -344,7 +354,13 @@ impl Coeffs {
         // Levels sorted by n; on the stack for the usual handful of levels.
         let mut stack = [(0u32, 0u64); 16];
         let mut heap = Vec::new();
-        let sorted: &[(u32, u64)] = if levels.len() <= stack.len() {
+        let sorted: &[(u32, u64)] = if levels.iter().all(|l| l.0 > 0 && l.1 > 0)
+            && levels.windows(2).all(|w| w[0].0 < w[1].0)
+        {
+            // Already what the filter and the sort below would make (the
+            // schedulers' memo asks in this form): used as it is.
+            levels
+        } else if levels.len() <= stack.len() {
             // Insertion sort: the levels usually arrive sorted (one
             // comparison each), and any sort gives the same sequence.
             let mut k = 0;
@@ -381,7 +397,8 @@ impl Coeffs {
         for &(n, count) in sorted.iter() {
             let to = (n as u64 - 1).min(last);
             if to >= from {
-                secs += self.decode_run(running, s + from, s + to);
+                // Contexts below 2³³: `s`, `to` < 2³².
+                secs += self.decode_run::<true>(running, s + from, s + to);
             }
             from = from.max(n as u64);
             running -= count;
@@ -411,18 +428,19 @@ impl Coeffs {
 
     /// Σ over contexts `c_first ..= c_last` of `max(t_compute, t_memory) + t_0 + t_comm`
     /// for `count` decoding sequences: two arithmetic series split at the crossover.
-    fn decode_run(&self, count: u64, c_first: u64, c_last: u64) -> f64 {
+    /// `SMALL`: every context is below 2⁵³ (then converted through `i64`).
+    fn decode_run<const SMALL: bool>(&self, count: u64, c_first: u64, c_last: u64) -> f64 {
         if count == 0 || c_last < c_first {
             return 0.0;
         }
-        let r = u64_to_f64(count);
+        let r = count as f64;
         // t_compute(c) = p0 + p1·c, t_memory(c) = q0 + q1·c.
         let (p0, p1) = (r * self.a / self.rf, r * self.b / self.rf);
         let (q0, q1) = (self.q0, r * self.k / self.rb);
         let line = Line { p0, p1, q0, q1 };
         let series = |u: f64, v: f64, lo: u64, hi: u64| -> f64 {
-            let n = u64_to_f64(hi - lo + 1);
-            n * u + v * (u64_to_f64(lo) + u64_to_f64(hi)) * n / 2.0
+            let n = ctx::<SMALL>(hi - lo + 1);
+            n * u + v * (ctx::<SMALL>(lo) + ctx::<SMALL>(hi)) * n / 2.0
         };
         // g(c) = t_compute − t_memory is linear: one sign change at most.
         let crossing = if p1 == q1 {
@@ -435,19 +453,19 @@ impl Coeffs {
         let (mut split, first_part_compute) = if crossing.is_finite() {
             // Clamping to integer bounds commutes with ⌈·⌉, and on
             // [0, 2⁵³] ⌈x⌉ is the truncation, plus one if that is below x.
-            let x = crossing.clamp(u64_to_f64(c_first), u64_to_f64(c_last) + 1.0);
+            let x = crossing.clamp(ctx::<SMALL>(c_first), ctx::<SMALL>(c_last) + 1.0);
             let t = x as i64 as u64;
-            (if u64_to_f64(t) < x { t + 1 } else { t }, p1 < q1)
+            (if ctx::<SMALL>(t) < x { t + 1 } else { t }, p1 < q1)
         } else {
-            (c_last + 1, line.compute_wins(c_first))
+            (c_last + 1, line.compute_wins::<SMALL>(c_first))
         };
         // Correct the f64 estimate against the exact test: step down while
         // the context before `split` is on the wrong side, else up while
         // `split` itself is (after a step down it is on the right side).
-        if split > c_first && line.compute_wins(split - 1) != first_part_compute {
-            split = line.step_down(split - 1, c_first, first_part_compute);
-        } else if split <= c_last && line.compute_wins(split) == first_part_compute {
-            split = line.step_up(split + 1, c_last, first_part_compute);
+        if split > c_first && line.compute_wins::<SMALL>(split - 1) != first_part_compute {
+            split = line.step_down::<SMALL>(split - 1, c_first, first_part_compute);
+        } else if split <= c_last && line.compute_wins::<SMALL>(split) == first_part_compute {
+            split = line.step_up::<SMALL>(split + 1, c_last, first_part_compute);
         }
         let (first, second) = if first_part_compute {
             ((p0, p1), (q0, q1))
@@ -464,7 +482,7 @@ impl Coeffs {
         } else {
             0.0
         };
-        let n = u64_to_f64(c_last - c_first + 1);
+        let n = ctx::<SMALL>(c_last - c_first + 1);
         head + tail + n * (self.t_0 + self.comm_per_token * r + self.comm_fixed)
     }
 }
@@ -481,8 +499,8 @@ struct Line {
 impl Line {
     /// Whether compute is the longer (or equal) roof at context `c`.
     #[inline(always)]
-    fn compute_wins(&self, c: u64) -> bool {
-        let c = u64_to_f64(c);
+    fn compute_wins<const SMALL: bool>(&self, c: u64) -> bool {
+        let c = ctx::<SMALL>(c);
         self.p0 + self.p1 * c >= self.q0 + self.q1 * c
     }
 
@@ -491,9 +509,9 @@ impl Line {
     /// down from `from` (which is on the wrong side).
     #[cold]
     #[inline(never)]
-    fn step_down(&self, from: u64, c_first: u64, first: bool) -> u64 {
+    fn step_down<const SMALL: bool>(&self, from: u64, c_first: u64, first: bool) -> u64 {
         let mut split = from;
-        while split > c_first && self.compute_wins(split - 1) != first {
+        while split > c_first && self.compute_wins::<SMALL>(split - 1) != first {
             split -= 1;
         }
         split
@@ -503,9 +521,9 @@ impl Line {
     /// (`compute_wins ≠ first`), or `c_last + 1`, walking up from `from`.
     #[cold]
     #[inline(never)]
-    fn step_up(&self, from: u64, c_last: u64, first: bool) -> u64 {
+    fn step_up<const SMALL: bool>(&self, from: u64, c_last: u64, first: bool) -> u64 {
         let mut split = from;
-        while split <= c_last && self.compute_wins(split) == first {
+        while split <= c_last && self.compute_wins::<SMALL>(split) == first {
             split += 1;
         }
         split

@@ -460,17 +460,38 @@ proptest! {
         levels in prop::collection::vec((0u32..2048, 0u64..200), 0..24),
         upto in 0u32..2100,
     ) {
-        let old = |upto: u32| reference_elapsed_secs(&c, s_pad, &levels, upto);
-        prop_assert_eq!(c.elapsed_secs(s_pad, &levels, upto).to_bits(), old(upto).to_bits());
-        let longest = levels.iter().filter(|l| l.1 > 0).map(|l| l.0.max(1)).max().unwrap_or(0);
+        // As given, and in the schedulers' form (n ≥ 1 ascending, distinct,
+        // counts > 0), which the fast path uses without copying or sorting.
+        let canonical: Vec<(u32, u64)> = levels
+            .iter()
+            .filter(|l| l.1 > 0)
+            .map(|&(n, k)| (n.max(1), k))
+            .collect::<std::collections::BTreeMap<u32, u64>>()
+            .into_iter()
+            .collect();
         let built = CostSpec::Roofline(c).build();
-        for m in [&c as &dyn CostModel, &c.prepared(), &*built] {
-            prop_assert_eq!(m.batch_time_ns(s_pad, &levels), secs_to_ns_saturating(old(longest)));
-            prop_assert_eq!(m.first_token_ns(s_pad, &levels), secs_to_ns_saturating(old(1)));
-            prop_assert_eq!(
-                m.finish_ns(s_pad, &levels, upto),
-                secs_to_ns_saturating(old(upto.max(1)))
-            );
+        for levels in [&levels, &canonical] {
+            let old = |upto: u32| reference_elapsed_secs(&c, s_pad, levels, upto);
+            prop_assert_eq!(c.elapsed_secs(s_pad, levels, upto).to_bits(), old(upto).to_bits());
+            let longest = levels.iter().filter(|l| l.1 > 0).map(|l| l.0.max(1)).max().unwrap_or(0);
+            for m in [&c as &dyn CostModel, &c.prepared(), &*built] {
+                prop_assert_eq!(m.batch_time_ns(s_pad, levels), secs_to_ns_saturating(old(longest)));
+                prop_assert_eq!(m.first_token_ns(s_pad, levels), secs_to_ns_saturating(old(1)));
+                prop_assert_eq!(
+                    m.finish_ns(s_pad, levels, upto),
+                    secs_to_ns_saturating(old(upto.max(1)))
+                );
+            }
+        }
+        // `decode_run_secs` (public, any contexts) against the reference's
+        // decode run: the first level's run from context s' + 1.
+        if let Some(&(n, _)) = canonical.first() {
+            let total: u64 = canonical.iter().map(|l| l.1).sum();
+            let s = s_pad as u64;
+            let run = c.decode_run_secs(total, s + 1, s + n as u64 - 1);
+            let prefill = c.iteration(&IterationLoad::prefill(total, s)).total;
+            let whole = reference_elapsed_secs(&c, s_pad, &canonical, n);
+            prop_assert_eq!((prefill + run).to_bits(), whole.to_bits());
         }
     }
 }
