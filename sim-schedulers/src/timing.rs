@@ -34,12 +34,14 @@ use sim_models::cost::CostModel;
 /// on huge queues; answers are recomputed, never wrong).
 const MEMO_CAPACITY: usize = 1 << 16;
 
-/// Words a [`MemoKey`] holds in place: `s'` and up to 7 `(n, count)` pairs.
-const INLINE_WORDS: usize = 15;
+/// Words a [`MemoKey`] holds in place: `s'` and up to 7 `(n, count)` pairs
+/// (and one spare word: 64 bytes).
+const INLINE_WORDS: usize = 16;
 
-/// A memo key `(s', (n, count)…)`: in place when short (no allocation per
-/// entry, which a search under a non-FLOP model makes for every new vector),
-/// on the heap otherwise. Hashes and compares as the `[u32]` it holds.
+/// A memo key `(s', (n, count)…)`: in place when it has at most
+/// [`INLINE_WORDS`] words (zero beyond `len`, so that two keys compare as
+/// whole arrays, without a call to `memcmp`), on the heap otherwise. Hashes
+/// and compares as the `[u32]` it holds.
 #[derive(Clone, Debug)]
 enum MemoKey {
     Inline { len: u8, words: [u32; INLINE_WORDS] },
@@ -47,18 +49,11 @@ enum MemoKey {
 }
 
 impl MemoKey {
-    fn new(words: &[u32]) -> Self {
-        if words.len() <= INLINE_WORDS {
-            let mut w = [0u32; INLINE_WORDS];
-            w[..words.len()].copy_from_slice(words);
-            MemoKey::Inline {
-                len: words.len() as u8,
-                words: w,
-            }
-        } else {
-            MemoKey::Heap(words.into())
-        }
-    }
+    /// Not a key of any question (every key holds `s'`).
+    const NONE: MemoKey = MemoKey::Inline {
+        len: 0,
+        words: [0; INLINE_WORDS],
+    };
 
     fn as_slice(&self) -> &[u32] {
         match self {
@@ -69,8 +64,15 @@ impl MemoKey {
 }
 
 impl PartialEq for MemoKey {
+    #[inline]
     fn eq(&self, o: &Self) -> bool {
-        self.as_slice() == o.as_slice()
+        match (self, o) {
+            (MemoKey::Inline { len: a, words: x }, MemoKey::Inline { len: b, words: y }) => {
+                // Branch-free over the whole array (`==` on it calls `memcmp`).
+                a == b && x.iter().zip(y).fold(0, |d, (u, v)| d | (u ^ v)) == 0
+            }
+            _ => self.as_slice() == o.as_slice(),
+        }
     }
 }
 
@@ -90,20 +92,35 @@ impl Borrow<[u32]> for MemoKey {
 }
 
 /// The batch times a scheduler has asked one cost model for, by `(s', (n, count)…)`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct TimeMemo {
     /// The model the answers are of, held so that its address stays its own.
     model: Option<Arc<dyn CostModel>>,
     map: HashMap<MemoKey, u64, BuildHasherDefault<WordHasher>>,
-    key: Vec<u32>,
+    /// A key too long to hold in place, being built.
+    long: Vec<u32>,
     /// The last question and its answer: searches often ask it again at once
     /// (the sweep of `exact` at a new threshold), and a comparison is cheaper
     /// than a hash lookup.
-    last: Vec<u32>,
+    last: MemoKey,
     last_t: u64,
     levels: Vec<(u32, u64)>,
     /// Model evaluations (memo misses) since the last [`TimeMemo::start`].
     pub evaluations: u64,
+}
+
+impl Default for TimeMemo {
+    fn default() -> Self {
+        TimeMemo {
+            model: None,
+            map: HashMap::default(),
+            long: Vec::new(),
+            last: MemoKey::NONE,
+            last_t: 0,
+            levels: Vec::new(),
+            evaluations: 0,
+        }
+    }
 }
 
 impl TimeMemo {
@@ -118,7 +135,7 @@ impl TimeMemo {
             .is_some_and(|m| std::ptr::addr_eq(Arc::as_ptr(m), Arc::as_ptr(cost)));
         if !same {
             self.map.clear();
-            self.last.clear(); // (never a key: every key holds s')
+            self.last = MemoKey::NONE;
             self.model = Some(cost.clone());
         }
         self.evaluations = 0;
@@ -135,35 +152,65 @@ impl TimeMemo {
         counts: &[u32],
     ) -> u64 {
         debug_assert_eq!(outputs.len(), counts.len());
-        self.key.clear();
-        self.key.push(s_pad);
-        for (&n, &c) in outputs.iter().zip(counts) {
-            if c > 0 {
-                self.key.push(n);
-                self.key.push(c);
-            }
-        }
-        if self.key == self.last {
+        let key = self.key(s_pad, outputs, counts);
+        if key == self.last {
             return self.last_t;
         }
         if self.map.len() >= MEMO_CAPACITY {
             self.map.clear();
         }
-        // One hash and one probe, hit or miss (the key is built in place).
-        let t = match self.map.entry(MemoKey::new(&self.key)) {
+        // One hash and one probe, hit or miss.
+        let t = match self.map.entry(key.clone()) {
             Entry::Occupied(e) => *e.get(),
             Entry::Vacant(e) => {
                 self.levels.clear();
-                self.levels
-                    .extend(self.key[1..].chunks_exact(2).map(|p| (p[0], p[1] as u64)));
+                self.levels.extend(
+                    key.as_slice()[1..]
+                        .chunks_exact(2)
+                        .map(|p| (p[0], p[1] as u64)),
+                );
                 let t = cost.batch_time_ns(s_pad, &self.levels);
                 self.evaluations += 1;
                 *e.insert(t)
             }
         };
-        std::mem::swap(&mut self.key, &mut self.last);
+        self.last = key;
         self.last_t = t;
         t
+    }
+
+    /// The key `(s', (n, count)…)` of a question, zero counts left out.
+    fn key(&mut self, s_pad: u32, outputs: &[u32], counts: &[u32]) -> MemoKey {
+        let mut words = [0u32; INLINE_WORDS];
+        words[0] = s_pad;
+        let mut len = 1;
+        for (&n, &c) in outputs.iter().zip(counts) {
+            if c > 0 {
+                if len + 2 > INLINE_WORDS - 1 {
+                    return self.long_key(s_pad, outputs, counts);
+                }
+                words[len] = n;
+                words[len + 1] = c;
+                len += 2;
+            }
+        }
+        MemoKey::Inline {
+            len: len as u8,
+            words,
+        }
+    }
+
+    #[cold]
+    fn long_key(&mut self, s_pad: u32, outputs: &[u32], counts: &[u32]) -> MemoKey {
+        self.long.clear();
+        self.long.push(s_pad);
+        for (&n, &c) in outputs.iter().zip(counts) {
+            if c > 0 {
+                self.long.push(n);
+                self.long.push(c);
+            }
+        }
+        MemoKey::Heap(self.long.as_slice().into())
     }
 }
 
