@@ -54,8 +54,10 @@ pub(crate) struct TimeMemo {
     /// The model the answers are of, held so that its address stays its own.
     model: Option<Arc<dyn CostModel>>,
     /// Linear-probing slots, a power of two long (or empty): 0 = free, else
-    /// 1 + the index of the entry in `entries`; at most half are used.
-    slots: Vec<u32>,
+    /// the low 32 bits of the entry's hash above 1 + its index in `entries`
+    /// (most probes that are not the key are told apart without reading the
+    /// entry); at most half are used.
+    slots: Vec<u64>,
     entries: Vec<MemoEntry>,
     /// The keys of `entries`, one after another.
     words: Vec<u32>,
@@ -120,14 +122,16 @@ impl TimeMemo {
             let mask = self.slots.len() - 1;
             let mut i = slot_of(hash, mask);
             loop {
-                match self.slots[i] {
-                    0 => break,
-                    k => {
-                        let e = self.entries[k as usize - 1];
-                        if e.hash == hash && self.is_key(&e, s_pad, outputs, counts) {
-                            self.last = Some(k as usize - 1);
-                            return e.t;
-                        }
+                let slot = self.slots[i];
+                if slot == 0 {
+                    break;
+                }
+                if slot >> 32 == hash & 0xffff_ffff {
+                    let index = (slot & 0xffff_ffff) as usize - 1;
+                    let e = self.entries[index];
+                    if e.hash == hash && self.is_key(&e, s_pad, outputs, counts) {
+                        self.last = Some(index);
+                        return e.t;
                     }
                 }
                 i = (i + 1) & mask;
@@ -195,7 +199,7 @@ impl TimeMemo {
         while self.slots[i] != 0 {
             i = (i + 1) & mask;
         }
-        self.slots[i] = index as u32 + 1;
+        self.slots[i] = (hash & 0xffff_ffff) << 32 | (index as u64 + 1);
     }
 
     /// Doubles the slots (at least 64) and places every entry again.
