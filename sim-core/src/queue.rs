@@ -1,5 +1,5 @@
-//! The pending-event set: a binary min-heap of `(time, seq)` keys with
-//! lazy cancellation.
+//! The pending-event set: a monotone priority queue of `(time, seq)` keys
+//! (a radix heap) with lazy cancellation.
 //!
 //! Every event gets a sequence number `seq` when it is scheduled (0, 1, 2, …
 //! per queue), and events leave the queue in ascending `(time, seq)` order,
@@ -15,14 +15,19 @@
 //! have not yet been passed are kept in a hash map. When nothing has been
 //! cancelled the hot path pays one integer test per pop.
 //!
-//! Why a `std` `BinaryHeap`: on the HOLD benchmark it was measured about
-//! 2.3× faster than the `priority-queue` crate, and the engine here keeps
-//! within a few percent of a bare `BinaryHeap<Reverse<(u64, u64)>>` loop
-//! (see [`crate::hold`]).
+//! The pending events are a radix heap (see `Heap`) on `(time, seq)` packed
+//! in one `u128`: events leave in strictly ascending key order and are never
+//! scheduled before the last one that left, which is all a radix heap needs;
+//! a push is an append, and memory is touched in sequence rather than at
+//! random, which is what matters once half a million user arrivals are
+//! pending. Keys are unique and totally ordered, so every correct priority
+//! queue pops the same sequence: the choice changes speed, never a result.
+//! Measured on the HOLD benchmark ([`crate::hold`]) against `std`'s
+//! `BinaryHeap` (used here before) and a 4-ary heap (docs/REPRODUCTION.md);
+//! earlier, `BinaryHeap` had been measured about 2.3× faster than the
+//! `priority-queue` crate.
 
-use std::cmp::Ordering;
-use std::collections::binary_heap::PeekMut;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::time::{SimDuration, SimTime};
@@ -71,32 +76,303 @@ impl EventKey {
     }
 }
 
-/// One heap entry, ordered so that the smallest `(time, seq)` is the
-/// heap's maximum.
+/// One heap entry: its `(time, seq)` key packed as `time · 2⁶⁴ + seq`
+/// (ordered as the pair), and the event.
 struct Entry<E> {
-    time: u64,
-    seq: u64,
+    key: u128,
     event: E,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+impl<E> Entry<E> {
+    #[inline]
+    fn time(&self) -> u64 {
+        (self.key >> 64) as u64
+    }
+
+    #[inline]
+    fn seq(&self) -> u64 {
+        self.key as u64
     }
 }
 
-impl<E> Eq for Entry<E> {}
+/// The heap of a queue: a 4-ary heap while it is small, a radix heap once it
+/// has held [`RADIX_AT`] entries (a one-way switch, O(n) once).
+enum Heap<E> {
+    Small(Dary<E>),
+    Large(Radix<E>),
+}
 
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+/// Entries at which a [`Heap`] turns from 4-ary into radix: 2¹⁶ entries of
+/// 32 bytes (2 MB) no longer sit in a core's L2 cache, and a 4-ary heap's
+/// pop then waits on memory at each of its lower levels.
+const RADIX_AT: usize = 1 << 16;
+
+impl<E> Heap<E> {
+    fn with_capacity(capacity: usize) -> Self {
+        if capacity >= RADIX_AT {
+            Heap::Large(Radix::with_capacity(capacity))
+        } else {
+            Heap::Small(Dary::with_capacity(capacity))
+        }
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        match self {
+            Heap::Small(h) => h.len(),
+            Heap::Large(h) => h.len(),
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, entry: Entry<E>) {
+        match self {
+            Heap::Small(h) if h.len() + 1 >= RADIX_AT => {
+                let mut large = Radix::with_capacity(0);
+                for e in h.slots.drain(..) {
+                    large.push(e);
+                }
+                large.push(entry);
+                *self = Heap::Large(large);
+            }
+            Heap::Small(h) => h.push(entry),
+            Heap::Large(h) => h.push(entry),
+        }
+    }
+
+    #[inline]
+    fn peek(&mut self) -> Option<&Entry<E>> {
+        match self {
+            Heap::Small(h) => h.peek(),
+            Heap::Large(h) => h.peek(),
+        }
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<Entry<E>> {
+        match self {
+            Heap::Small(h) => h.pop(),
+            Heap::Large(h) => h.pop(),
+        }
+    }
+
+    /// The smallest entry, without moving anything (debug checks only).
+    fn min_entry(&self) -> Option<&Entry<E>> {
+        match self {
+            Heap::Small(h) => h.peek(),
+            Heap::Large(h) => h.min_entry(),
+        }
     }
 }
 
-impl<E> Ord for Entry<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap.
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+/// A 4-ary min-heap of entries by key (keys unique).
+struct Dary<E> {
+    slots: Vec<Entry<E>>,
+}
+
+impl<E> Dary<E> {
+    fn with_capacity(capacity: usize) -> Self {
+        Dary {
+            slots: Vec::with_capacity(capacity),
+        }
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<&Entry<E>> {
+        self.slots.first()
+    }
+
+    #[inline]
+    fn push(&mut self, entry: Entry<E>) {
+        let key = entry.key;
+        let mut i = self.slots.len();
+        self.slots.push(entry);
+        while i > 0 {
+            let parent = (i - 1) / 4;
+            if self.slots[parent].key < key {
+                break;
+            }
+            self.slots.swap(i, parent);
+            i = parent;
+        }
+    }
+
+    /// Removes the smallest entry.
+    #[inline]
+    fn pop(&mut self) -> Option<Entry<E>> {
+        let last = self.slots.pop()?;
+        if self.slots.is_empty() {
+            return Some(last);
+        }
+        let top = std::mem::replace(&mut self.slots[0], last);
+        self.sift_down();
+        Some(top)
+    }
+
+    /// Moves the entry at the root down to its place.
+    #[inline]
+    fn sift_down(&mut self) {
+        let n = self.slots.len();
+        let key = self.slots[0].key;
+        let mut i = 0;
+        loop {
+            let first = 4 * i + 1;
+            if first >= n {
+                break;
+            }
+            let (mut m, mut mk) = (first, self.slots[first].key);
+            if first + 3 < n {
+                // A full group: branch-free choice of the smallest child.
+                for c in first + 1..first + 4 {
+                    let k = self.slots[c].key;
+                    let less = k < mk;
+                    m = if less { c } else { m };
+                    mk = if less { k } else { mk };
+                }
+            } else {
+                for c in first + 1..n {
+                    let k = self.slots[c].key;
+                    if k < mk {
+                        (m, mk) = (c, k);
+                    }
+                }
+            }
+            if key < mk {
+                break;
+            }
+            self.slots.swap(i, m);
+            i = m;
+        }
+    }
+}
+
+/// A radix heap (Ahuja, Mehlhorn, Orlin & Tarjan, "Faster algorithms for
+/// the shortest path problem", J. ACM 37(2), 1990) on the 128-bit keys: a
+/// monotone priority queue, which is what an event queue is (nothing is
+/// scheduled before the last event popped). Bucket 0 holds the entry whose
+/// key equals `last` (the smallest key, once found); bucket `i ≥ 1` the
+/// entries whose key first differs from `last` at bit `i − 1` counting from
+/// the bottom. A push appends to one bucket; a pop, when bucket 0 is empty,
+/// takes the lowest non-empty bucket, makes its smallest key `last` and
+/// spreads the bucket over lower ones. An entry only ever moves to lower
+/// buckets, so each costs at most 128 moves over its life (in practice a
+/// few), and every move is an append: memory is touched in sequence,
+/// not at random as in a binary heap of half a million events.
+struct Radix<E> {
+    buckets: Vec<Vec<Entry<E>>>,
+    /// Bit `i − 1` set iff bucket `i ≥ 1` is non-empty.
+    occupied: u128,
+    last: u128,
+    len: usize,
+}
+
+impl<E> Radix<E> {
+    fn with_capacity(capacity: usize) -> Self {
+        let mut buckets: Vec<Vec<Entry<E>>> = (0..=128).map(|_| Vec::new()).collect();
+        buckets[128].reserve(capacity);
+        Radix {
+            buckets,
+            occupied: 0,
+            last: 0,
+            len: 0,
+        }
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The bucket of `key` relative to `last` (`key ≥ last`).
+    #[inline]
+    fn bucket(last: u128, key: u128) -> usize {
+        128 - (key ^ last).leading_zeros() as usize
+    }
+
+    #[inline]
+    fn push(&mut self, entry: Entry<E>) {
+        if entry.key < self.last {
+            // Only after a peek found a later minimum that was then not
+            // popped (a run stopping at a horizon), and an event is
+            // scheduled before it: the new key is the smallest; re-spread
+            // everything around it. Rare (once per stop), O(n).
+            self.rebase(entry.key);
+        }
+        let b = Self::bucket(self.last, entry.key);
+        self.buckets[b].push(entry);
+        if b > 0 {
+            self.occupied |= 1 << (b - 1);
+        }
+        self.len += 1;
+    }
+
+    /// Makes `key` (at most every key held) the new `last` and re-spreads.
+    #[cold]
+    fn rebase(&mut self, key: u128) {
+        let all: Vec<Entry<E>> = self.buckets.iter_mut().flat_map(|b| b.drain(..)).collect();
+        self.last = key;
+        self.occupied = 0;
+        self.len = 0;
+        for e in all {
+            self.push(e);
+        }
+    }
+
+    /// Brings the smallest entry into bucket 0; `false` if the heap is empty.
+    #[inline]
+    fn settle(&mut self) -> bool {
+        if !self.buckets[0].is_empty() {
+            return true;
+        }
+        if self.occupied == 0 {
+            return false;
+        }
+        let i = self.occupied.trailing_zeros() as usize + 1;
+        self.occupied &= !(1 << (i - 1));
+        let mut spill = std::mem::take(&mut self.buckets[i]);
+        let last = spill.iter().map(|e| e.key).min().unwrap_or(self.last);
+        self.last = last;
+        for e in spill.drain(..) {
+            // Every key of bucket i agrees with the new `last` above bit
+            // i − 1, so it lands in a bucket below i.
+            let b = Self::bucket(last, e.key);
+            self.buckets[b].push(e);
+            if b > 0 {
+                self.occupied |= 1 << (b - 1);
+            }
+        }
+        self.buckets[i] = spill; // keeps its allocation
+        true
+    }
+
+    /// The smallest entry (found, hence `&mut`).
+    #[inline]
+    fn peek(&mut self) -> Option<&Entry<E>> {
+        if self.settle() {
+            self.buckets[0].last()
+        } else {
+            None
+        }
+    }
+
+    /// The smallest entry, without moving anything (slow: debug checks only).
+    fn min_entry(&self) -> Option<&Entry<E>> {
+        self.buckets.iter().flatten().min_by_key(|e| e.key)
+    }
+
+    /// Removes the smallest entry.
+    #[inline]
+    fn pop(&mut self) -> Option<Entry<E>> {
+        if !self.settle() {
+            return None;
+        }
+        self.len -= 1;
+        self.buckets[0].pop()
     }
 }
 
@@ -136,7 +412,7 @@ impl Hasher for SeqHasher {
 /// [`EventQueue::now`], which is the time of the last event popped (or a
 /// later instant the engine advanced to), and never moves backwards.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: Heap<E>,
     /// Current time, ns.
     now: u64,
     /// Sequence number the next scheduled event gets; also the count of
@@ -184,7 +460,7 @@ impl<E> EventQueue<E> {
     /// An empty queue at time zero with room for `capacity` pending events.
     pub fn with_capacity(capacity: usize) -> Self {
         EventQueue {
-            heap: BinaryHeap::with_capacity(capacity),
+            heap: Heap::with_capacity(capacity),
             now: 0,
             next_seq: 0,
             last_ran: None,
@@ -237,7 +513,10 @@ impl<E> EventQueue<E> {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        self.heap.push(Entry {
+            key: (u128::from(time) << 64) | u128::from(seq),
+            event,
+        });
         Ok(EventKey { time: at, seq })
     }
 
@@ -300,12 +579,12 @@ impl<E> EventQueue<E> {
     pub fn peek_time(&mut self) -> Option<SimTime> {
         loop {
             let top = self.heap.peek()?;
-            if self.cancelled_in_heap != 0 && self.cancelled.contains_key(&top.seq) {
-                PeekMut::pop(self.heap.peek_mut()?);
+            if self.cancelled_in_heap != 0 && self.cancelled.contains_key(&top.seq()) {
+                self.heap.pop();
                 self.cancelled_in_heap -= 1;
                 continue;
             }
-            return Some(SimTime::from_nanos(top.time));
+            return Some(SimTime::from_nanos(top.time()));
         }
     }
 
@@ -323,11 +602,11 @@ impl<E> EventQueue<E> {
     pub fn pop_at_or_before(&mut self, limit: SimTime) -> Option<(EventKey, E)> {
         let limit = limit.as_nanos();
         loop {
-            let top = self.heap.peek_mut()?;
-            if top.time > limit {
+            if self.heap.peek()?.time() > limit {
                 return None;
             }
-            let Entry { time, seq, event } = PeekMut::pop(top);
+            let entry = self.heap.pop()?;
+            let (time, seq, event) = (entry.time(), entry.seq(), entry.event);
             if self.cancelled_in_heap != 0 && self.cancelled.contains_key(&seq) {
                 // Discarded ahead; the map keeps it until it is pruned.
                 self.cancelled_in_heap -= 1;
@@ -350,8 +629,8 @@ impl<E> EventQueue<E> {
     pub(crate) fn advance_to(&mut self, t: SimTime) {
         debug_assert!(self
             .heap
-            .peek()
-            .is_none_or(|e| e.time > t.as_nanos() || self.cancelled.contains_key(&e.seq)));
+            .min_entry()
+            .is_none_or(|e| e.time() > t.as_nanos() || self.cancelled.contains_key(&e.seq())));
         self.now = self.now.max(t.as_nanos());
     }
 }
@@ -495,6 +774,45 @@ mod tests {
         assert!(q.is_empty());
     }
 
+    #[test]
+    fn the_switch_to_the_radix_heap_keeps_the_order() {
+        // RADIX_AT + 1000 events at pseudo-random instants (a 64-bit LCG,
+        // Knuth's MMIX constants) with many ties, popped half-way, then more
+        // scheduled from the clock on: the pops are the sorted keys.
+        let mut q = EventQueue::new();
+        let mut x = 1u64;
+        let mut next = move || {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 33) % 100_000
+        };
+        let mut expected = Vec::new();
+        for _ in 0..RADIX_AT + 1000 {
+            let k = q.schedule_at(t(next()), ()).unwrap();
+            expected.push((k.time().as_nanos(), k.seq()));
+        }
+        assert!(matches!(q.heap, Heap::Large(_)));
+        expected.sort_unstable();
+        let mut got = Vec::new();
+        for _ in 0..expected.len() / 2 {
+            let (k, ()) = q.pop().unwrap();
+            got.push((k.time().as_nanos(), k.seq()));
+        }
+        let now = q.now().as_nanos();
+        let mut rest: Vec<(u64, u64)> = expected.split_off(got.len());
+        for _ in 0..1000 {
+            let k = q.schedule_at(t(now + next() / 10), ()).unwrap();
+            rest.push((k.time().as_nanos(), k.seq()));
+        }
+        rest.sort_unstable();
+        expected.extend(rest);
+        while let Some((k, ())) = q.pop() {
+            got.push((k.time().as_nanos(), k.seq()));
+        }
+        assert_eq!(got, expected);
+    }
+
     #[derive(Debug, Clone)]
     enum Op {
         /// Schedule at now + delay (ns).
@@ -503,6 +821,10 @@ mod tests {
         Cancel(usize),
         /// Pop one event.
         Pop,
+        /// Pop one event if it is at or before now + delay (ns); a refusal
+        /// leaves the smallest key found but not taken, and later schedules
+        /// may go before it.
+        PopBefore(u64),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -510,6 +832,7 @@ mod tests {
             4 => (0u64..20).prop_map(Op::Schedule),
             2 => any::<usize>().prop_map(Op::Cancel),
             3 => Just(Op::Pop),
+            2 => (0u64..10).prop_map(Op::PopBefore),
         ]
     }
 
@@ -523,8 +846,13 @@ mod tests {
         /// Events leave in strictly ascending (time, seq) order, cancelled
         /// events never run, and the pending count matches a model.
         #[test]
-        fn random_schedule_cancel_pop(ops in proptest::collection::vec(op(), 0..300)) {
-            let mut q = EventQueue::new();
+        fn random_schedule_cancel_pop(
+            ops in proptest::collection::vec(op(), 0..300),
+            large in any::<bool>(),
+        ) {
+            // Both heaps: the 4-ary one, and the radix one (a queue made with
+            // room for RADIX_AT events starts with it).
+            let mut q = EventQueue::with_capacity(if large { RADIX_AT } else { 0 });
             let mut keys: Vec<EventKey> = Vec::new();
             // Reference model: seq → (time, state).
             let mut pending: std::collections::BTreeSet<(u64, u64)> = Default::default();
@@ -547,6 +875,19 @@ mod tests {
                         if was { cancelled.insert(k.seq()); }
                     }
                     Op::Cancel(_) => {}
+                    Op::PopBefore(d) => {
+                        let limit = q.now().as_nanos() + d;
+                        let expected = pending.first().copied().filter(|&(t, _)| t <= limit);
+                        let got = q
+                            .pop_at_or_before(t(limit))
+                            .map(|(k, _)| (k.time().as_nanos(), k.seq()));
+                        prop_assert_eq!(got, expected);
+                        if let Some(g) = got {
+                            pending.remove(&g);
+                            prop_assert!(last.is_none_or(|l| g > l));
+                            last = Some(g);
+                        }
+                    }
                     Op::Pop => {
                         let expected = pending.pop_first();
                         let got = q.pop().map(|(k, payload)| {

@@ -56,22 +56,23 @@ pub trait ArrivalSource: Send {
 /// the nearest ns (never a sum of rounded gaps).
 ///
 /// Memory: a user is 32 bytes — its last instant and the word position of
-/// each of its three streams (gaps, attributes, class); a generator is placed at that position for each
-/// draw ([`CounterStreams::at`], one Philox call per four words), so it
-/// draws what a live per-user generator would (a test checks it). Up to
-/// [`LIVE_STREAMS_MAX_USERS`] users also keep their two generators live
-/// (96 bytes more each), which saves recomputing a partly used block at each
-/// draw; the numbers are the same either way.
+/// each of its three streams (gaps, attributes, class); a generator is placed
+/// at that position for each draw ([`CounterStreams::at`], one Philox block
+/// per four words), so it draws what a live per-user generator would (a test
+/// checks it). Up to [`LIVE_STREAMS_MAX_USERS`] users also keep their three
+/// generators live ([`CounterStreams::at_buffered`], 96 bytes each: four
+/// blocks computed at a time), which saves recomputing a partly used block at
+/// each draw; the numbers are the same either way.
 pub struct PoissonUsers {
     profile: Profile,
     gaps: Option<Exp<f64>>,
     families: [CounterStreams; 3],
     users: Vec<UserState>,
-    /// Per user, its two generators, if kept live.
+    /// Per user, its three generators, if kept live.
     live: Option<Vec<[CounterRng; 3]>>,
 }
 
-/// Most users whose generators [`PoissonUsers`] keeps live (≈ 0.4 MB).
+/// Most users whose generators [`PoissonUsers`] keeps live (3 × 96 B each: ≈ 1.2 MB).
 pub const LIVE_STREAMS_MAX_USERS: u32 = 4096;
 
 /// One user of [`PoissonUsers`] (32 bytes, read in one cache line).
@@ -106,7 +107,7 @@ impl PoissonUsers {
         ];
         let live = (n <= live_max).then(|| {
             (0..n)
-                .map(|u| [GAPS, ATTRIBUTES, CLASS].map(|j| families[j].at(u, 0)))
+                .map(|u| [GAPS, ATTRIBUTES, CLASS].map(|j| families[j].at_buffered(u, 0)))
                 .collect()
         });
         PoissonUsers {

@@ -262,9 +262,9 @@ impl User {
         User {
             gaps: Exp::new(rate).ok().filter(|_| rate > 0.0),
             last_s: 0.0,
-            arrivals: CounterStreams::new(streams, "user/arrivals").at(u, 0),
-            attributes: CounterStreams::new(streams, "user/requests").at(u, 0),
-            class: CounterStreams::new(streams, "user/class").at(u, 0),
+            arrivals: CounterStreams::new(streams, "user/arrivals").at_buffered(u, 0),
+            attributes: CounterStreams::new(streams, "user/requests").at_buffered(u, 0),
+            class: CounterStreams::new(streams, "user/class").at_buffered(u, 0),
         }
     }
 

@@ -111,6 +111,9 @@ impl CostModel for Counting {
     fn finish_ns(&self, s_pad: u32, levels: &LevelCounts, n: u32) -> u64 {
         self.0.finish_ns(s_pad, levels, n)
     }
+    fn iteration_ns(&self, seqs: &[(u32, u32)], emitting: u32) -> u64 {
+        self.0.iteration_ns(seqs, emitting)
+    }
     fn spec(&self) -> CostSpec {
         self.0.spec()
     }

@@ -217,15 +217,32 @@ pub fn flops_to_secs(flops: u128, beta: f64, flop_rate: f64) -> f64 {
 
 /// Rounds non-negative `f64` seconds to the nearest ns, saturating at `u64::MAX`
 /// (a time that large can never meet a deadline or fit a slot).
+#[inline]
 pub fn secs_to_ns_saturating(secs: f64) -> u64 {
-    let ns = (secs * 1e9).round();
-    if ns.is_nan() || ns <= 0.0 {
-        0
-    } else if ns >= u64::MAX as f64 {
-        u64::MAX
-    } else {
-        ns as u64
+    nearest_u64_saturating(secs * 1e9)
+}
+
+/// `x` rounded to the nearest integer, ties away from zero (as [`f64::round`]),
+/// as a `u64`: 0 for NaN and for anything that rounds to 0 or below,
+/// `u64::MAX` for anything that rounds to 2⁶⁴ or above.
+///
+/// Equal to `f64::round` then the saturating cast (a proptest checks it), without
+/// the libm call on the simulator's hot path: for `0 < x < 2⁶⁴` the
+/// truncating cast `t = ⌊x⌋` is exact, and so is `x − t` (below 2⁵³ both are
+/// within a factor two of each other or `t = 0`; from 2⁵² up every `f64` is an
+/// integer and the difference is 0), so `x − t ≥ 0.5` is exactly the tie-or-above
+/// test of rounding half away from zero. `round(x) ≥ 2⁶⁴` iff `x ≥ 2⁶⁴`, since
+/// every `f64` from 2⁵³ up is an integer.
+#[inline]
+pub(crate) fn nearest_u64_saturating(x: f64) -> u64 {
+    if x.is_nan() || x <= 0.0 {
+        return 0;
     }
+    if x >= 18_446_744_073_709_551_616.0 {
+        return u64::MAX;
+    }
+    let t = x as u64;
+    t + u64::from(x - t as f64 >= 0.5)
 }
 
 /// `t_batch = β·(t^I + t^A)` in ns, from the batch's exact FLOP total (MODEL.md §4–5).
@@ -349,5 +366,84 @@ mod tests {
         assert_eq!(secs_to_ns_saturating(1.5e-9), 2); // nearest, half away from zero
         assert_eq!(secs_to_ns_saturating(-3.0), 0);
         assert_eq!(secs_to_ns_saturating(1e30), u64::MAX);
+    }
+
+    /// The rounding as it was written before `nearest_u64_saturating`: libm's
+    /// `round` (half away from zero), then the saturating cast.
+    fn nearest_by_round(x: f64) -> u64 {
+        let r = x.round();
+        if r.is_nan() || r <= 0.0 {
+            0
+        } else if r >= u64::MAX as f64 {
+            u64::MAX
+        } else {
+            r as u64
+        }
+    }
+
+    #[test]
+    fn nearest_matches_round_at_the_edges() {
+        let two64 = 18_446_744_073_709_551_616.0_f64;
+        let mut xs = vec![
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            0.0,
+            -0.0,
+            f64::MIN_POSITIVE,
+            5e-324,
+            0.5,
+            0.49999999999999994, // the largest f64 below ½: rounds to 0
+            1.5,
+            2.5,
+            -0.5,
+            -1.5,
+            two64,
+            two64 * 2.0,
+        ];
+        // Around 2⁵¹ … 2⁵⁴ (where ½ stops being representable) and below 2⁶⁴.
+        for e in [51, 52, 53, 54, 63] {
+            let p = 2f64.powi(e);
+            for x in [p - 1.5, p - 1.0, p - 0.5, p, p + 0.5, p + 1.0, p + 1.5] {
+                xs.extend([x, x.next_up(), x.next_down()]);
+            }
+        }
+        xs.extend([two64.next_down(), two64.next_up()]);
+        for x in xs {
+            assert_eq!(nearest_u64_saturating(x), nearest_by_round(x), "{x:e}");
+        }
+        // Ties: k + ½ goes up.
+        assert_eq!(nearest_u64_saturating(2.5), 3);
+        assert_eq!(
+            nearest_u64_saturating(4_503_599_627_370_495.5),
+            4_503_599_627_370_496
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn nearest_matches_round_on_any_f64(bits in proptest::num::u64::ANY) {
+            let x = f64::from_bits(bits);
+            proptest::prop_assert_eq!(nearest_u64_saturating(x), nearest_by_round(x));
+        }
+
+        #[test]
+        fn nearest_matches_round_on_ties_and_neighbours(k in 0u64..(1 << 52), shift in 0i32..12) {
+            // k + ½ scaled down by 2^shift (exact): ties at every scale below 2⁵², and their neighbours.
+            let tie = (k as f64 + 0.5) / 2f64.powi(shift);
+            for x in [tie, tie.next_up(), tie.next_down(), k as f64] {
+                proptest::prop_assert_eq!(nearest_u64_saturating(x), nearest_by_round(x));
+            }
+        }
+
+        #[test]
+        fn nearest_matches_round_on_large_values(x in 4.0e15f64..2.0e19) {
+            proptest::prop_assert_eq!(nearest_u64_saturating(x), nearest_by_round(x));
+        }
+
+        #[test]
+        fn secs_to_ns_matches_round(secs in 0.0f64..1.0e6) {
+            proptest::prop_assert_eq!(secs_to_ns_saturating(secs), nearest_by_round(secs * 1e9));
+        }
     }
 }
