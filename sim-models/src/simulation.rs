@@ -195,6 +195,7 @@ pub fn run_with<'a>(
         gpu_utilisation: per_window(busy as f64 / 1e9) / gpu_count as f64,
         uplink_utilisation: per_epoch(m.rho_up_sum),
         downlink_utilisation: per_epoch(m.rho_down_sum),
+        radio: m.radio.summary(),
         nodes_total: m.nodes_total,
         iterations: 0,
         kv_block_utilisation: None,

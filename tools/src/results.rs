@@ -186,6 +186,42 @@ pub const METRICS: &[Metric] = &[
         name: "kv_block_utilisation",
         of: |s| opt(s.kv_block_utilisation),
     },
+    Metric {
+        name: "se_up_mean",
+        of: |s| opt(s.radio.se_up.as_ref().map(|q| q.mean)),
+    },
+    Metric {
+        name: "se_up_p5",
+        of: |s| opt(s.radio.se_up.as_ref().map(|q| q.p5)),
+    },
+    Metric {
+        name: "se_up_p50",
+        of: |s| opt(s.radio.se_up.as_ref().map(|q| q.p50)),
+    },
+    Metric {
+        name: "se_up_p95",
+        of: |s| opt(s.radio.se_up.as_ref().map(|q| q.p95)),
+    },
+    Metric {
+        name: "se_down_mean",
+        of: |s| opt(s.radio.se_down.as_ref().map(|q| q.mean)),
+    },
+    Metric {
+        name: "se_down_p5",
+        of: |s| opt(s.radio.se_down.as_ref().map(|q| q.p5)),
+    },
+    Metric {
+        name: "se_down_p50",
+        of: |s| opt(s.radio.se_down.as_ref().map(|q| q.p50)),
+    },
+    Metric {
+        name: "se_down_p95",
+        of: |s| opt(s.radio.se_down.as_ref().map(|q| q.p95)),
+    },
+    Metric {
+        name: "no_rate",
+        of: |s| s.radio.no_rate as f64,
+    },
 ];
 
 /// A metric of one class in one replication.

@@ -160,6 +160,12 @@ impl Channel {
         })
     }
 
+    /// Users asked for in the current epoch whose uplink has no rate
+    /// (`SE^U = 0`, MODEL.md §14), count.
+    pub fn no_rate_users(&self) -> u64 {
+        self.links.values().filter(|l| l.se_up <= 0.0).count() as u64
+    }
+
     /// User `u`'s spectral efficiencies `(SE^U, SE^D)`, b/s/Hz, in coherence
     /// block `block` (MODEL.md §3, §13): continuous serving's one question to
     /// the channel. With a coherence time of `T_C`, block `k` is epoch `k`'s

@@ -116,8 +116,16 @@ impl<'a> Station<'a> {
             arrivals,
             next_id: 0,
             channel,
-            up: FluidLink::new(sys.bandwidth_up),
-            down: FluidLink::new(sys.bandwidth_down),
+            up: {
+                let mut l = FluidLink::new(sys.bandwidth_up);
+                l.count_busy_from(sys.warmup_ns);
+                l
+            },
+            down: {
+                let mut l = FluidLink::new(sys.bandwidth_down);
+                l.count_busy_from(sys.warmup_ns);
+                l
+            },
             up_key: None,
             coherence_pending: false,
             instances,
@@ -178,7 +186,7 @@ impl<'a> Station<'a> {
         now_ns / self.cfg.coherence_ns
     }
 
-    fn radio(&self) -> bool {
+    pub(crate) fn radio(&self) -> bool {
         self.cfg.links == Links::Radio
     }
 
@@ -216,6 +224,12 @@ impl<'a> Station<'a> {
         }
         self.advance_up(now_ns, ctx);
         let (se, _) = self.channel.se_at(req.user, self.block(now_ns));
+        if req.counted {
+            // Radio measures (MODEL.md §14): the SE the upload starts at; at 0
+            // it waits, stalled, for a block with a rate.
+            self.metrics.radio.uplink(se);
+            self.metrics.radio.no_rate(u64::from(se <= 0.0));
+        }
         let bits = req.prompt as u64 * self.sys.token_bits as u64;
         let flow = self.up.open(req.user, se, None, req);
         self.up.push(flow, bits, se);
@@ -410,6 +424,10 @@ impl<'a> Station<'a> {
                             abandoned: false,
                         };
                         let mark = streamed.then_some(bits);
+                        if r.counted {
+                            // The SE its output starts going down at (MODEL.md §14).
+                            self.metrics.radio.downlink(se);
+                        }
                         let f = self.down.open(r.user, se, mark, d);
                         seq.down = Some(f);
                         f
