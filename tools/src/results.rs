@@ -187,7 +187,7 @@ pub const METRICS: &[Metric] = &[
         of: |s| opt(s.kv_block_utilisation),
     },
     Metric {
-        name: "se_up_mean",
+        name: "se_up",
         of: |s| opt(s.radio.se_up.as_ref().map(|q| q.mean)),
     },
     Metric {
@@ -203,7 +203,7 @@ pub const METRICS: &[Metric] = &[
         of: |s| opt(s.radio.se_up.as_ref().map(|q| q.p95)),
     },
     Metric {
-        name: "se_down_mean",
+        name: "se_down",
         of: |s| opt(s.radio.se_down.as_ref().map(|q| q.mean)),
     },
     Metric {
