@@ -468,9 +468,16 @@ mod tests {
         link.push(a, 1000, 1.0);
         link.push(b, 500, 0.0);
         assert_eq!((link.active(), link.sharing()), (2, 1));
-        assert_eq!(run_to(&mut link, 2 * S), [Reached::Drained { flow: a, at_ns: S }]);
+        assert_eq!(
+            run_to(&mut link, 2 * S),
+            [Reached::Drained { flow: a, at_ns: S }]
+        );
         assert_eq!((link.active(), link.sharing()), (1, 0));
-        assert_eq!(link.next_ns(), None, "no rate, no completion: nothing to wait for");
+        assert_eq!(
+            link.next_ns(),
+            None,
+            "no rate, no completion: nothing to wait for"
+        );
         link.rebase(|u| if u == 1 { 0.5 } else { 1.0 });
         assert_eq!(link.sharing(), 1);
         assert_eq!(

@@ -225,9 +225,8 @@ impl<'a> Station<'a> {
         self.advance_up(now_ns, ctx);
         let (se, _) = self.channel.se_at(req.user, self.block(now_ns));
         if req.counted {
-            // Radio measures (MODEL.md §14): the SE the upload starts at; at 0
-            // it waits, stalled, for a block with a rate.
-            self.metrics.radio.uplink(se);
+            // Radio measures (MODEL.md §14): an upload starting without a
+            // rate waits, stalled, for a block with one.
             self.metrics.radio.no_rate(u64::from(se <= 0.0));
         }
         let bits = req.prompt as u64 * self.sys.token_bits as u64;
@@ -284,6 +283,11 @@ impl<'a> Station<'a> {
 
     /// A prompt has reached the base station: rejected for capacity, or routed.
     fn uploaded(&mut self, req: Request, now_ns: u64, ctx: &mut Context<'_, Event>) {
+        if req.counted && self.radio() {
+            // The served upload's SE: that of the block it completed in (MODEL.md §14).
+            let se = self.channel.se_at(req.user, self.block(now_ns)).0;
+            self.metrics.radio.uplink(se);
+        }
         // The most KV a request ever holds: prompt + n − 1 tokens (the last is never fed back).
         let need = (req.prompt as u64 + req.output as u64 - 1).div_ceil(self.cfg.block_size as u64);
         if need > self.cfg.num_blocks {
