@@ -17,7 +17,7 @@ mkdir -p "$OUT" "$FIG"
 CONT='Continuous((policy: Fcfs, tensor_parallel: 20, max_num_seqs: 4, delivery: Streamed, channel: Radio))'
 declare -A AXIS=(
   [cell-radius]='(path: "channel.model.placement", values: [Annulus(r_min: 35.0, r_max: 100.0), Annulus(r_min: 35.0, r_max: 250.0), Annulus(r_min: 35.0, r_max: 500.0), Annulus(r_min: 35.0, r_max: 1000.0), Annulus(r_min: 35.0, r_max: 2000.0), Annulus(r_min: 35.0, r_max: 5000.0)])'
-  [bandwidth]='(path: "channel.bandwidth_up", values: [100e3, 200e3, 500e3, 1e6, 5e6, 20e6])'
+  [bandwidth]='(path: "channel.bandwidth_up", values: [10e3, 20e3, 50e3, 100e3, 200e3, 500e3, 1e6, 5e6, 20e6])'
 )
 
 # 1. The sweeps: each scenario as written (epochs, dftsp and exact), then
@@ -26,7 +26,7 @@ for s in cell-radius bandwidth; do
   for w in "" -azure; do
     "$E" sweep "scenarios/radio/$s$w.ron" --out "$OUT/$s$w" --quiet --jobs 2
     "$E" sweep "scenarios/radio/$s$w.ron" --out "$OUT/$s$w-continuous" --quiet --jobs 2 \
-      --set "serving=$CONT" --set "sweep=Some((replications: 2, grid: [${AXIS[$s]}]))"
+      --set "serving=$CONT" --set "sweep=Some((replications: 3, grid: [${AXIS[$s]}]))"
   done
 done
 
