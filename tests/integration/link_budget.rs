@@ -24,7 +24,7 @@ fn run_dumped(s: &Scenario, name: &str) -> (RunOutput, Vec<(u64, Instance)>, Vec
     let mut instances = Vec::new();
     let mut records = Vec::new();
     let mut on_instance = |k: u64, inst: &Instance| instances.push((k, inst.clone()));
-    let mut on_request = |r: &RequestRecord| records.push(r.clone());
+    let mut on_request = |r: &RequestRecord| records.push(*r);
     let opts = RunOptions {
         on_instance: Some(&mut on_instance),
         on_request: Some(&mut on_request),
