@@ -191,32 +191,32 @@ pub const METRICS: &[Metric] = &[
         of: |s| opt(s.radio.se_up.as_ref().map(|q| q.mean)),
     },
     Metric {
-        name: "se_up_p5",
-        of: |s| opt(s.radio.se_up.as_ref().map(|q| q.p5)),
+        name: "se_up_p5_hdr",
+        of: |s| opt(s.radio.se_up.as_ref().map(|q| q.p5_hdr)),
     },
     Metric {
-        name: "se_up_p50",
-        of: |s| opt(s.radio.se_up.as_ref().map(|q| q.p50)),
+        name: "se_up_p50_hdr",
+        of: |s| opt(s.radio.se_up.as_ref().map(|q| q.p50_hdr)),
     },
     Metric {
-        name: "se_up_p95",
-        of: |s| opt(s.radio.se_up.as_ref().map(|q| q.p95)),
+        name: "se_up_p95_hdr",
+        of: |s| opt(s.radio.se_up.as_ref().map(|q| q.p95_hdr)),
     },
     Metric {
         name: "se_down",
         of: |s| opt(s.radio.se_down.as_ref().map(|q| q.mean)),
     },
     Metric {
-        name: "se_down_p5",
-        of: |s| opt(s.radio.se_down.as_ref().map(|q| q.p5)),
+        name: "se_down_p5_hdr",
+        of: |s| opt(s.radio.se_down.as_ref().map(|q| q.p5_hdr)),
     },
     Metric {
-        name: "se_down_p50",
-        of: |s| opt(s.radio.se_down.as_ref().map(|q| q.p50)),
+        name: "se_down_p50_hdr",
+        of: |s| opt(s.radio.se_down.as_ref().map(|q| q.p50_hdr)),
     },
     Metric {
-        name: "se_down_p95",
-        of: |s| opt(s.radio.se_down.as_ref().map(|q| q.p95)),
+        name: "se_down_p95_hdr",
+        of: |s| opt(s.radio.se_down.as_ref().map(|q| q.p95_hdr)),
     },
     Metric {
         name: "no_rate",

@@ -49,24 +49,25 @@ impl Quantiles {
 }
 
 /// One direction's spectral efficiency over the served requests, b/s/Hz:
-/// the mean and exact nearest-rank percentiles (`summary.json`'s
-/// `radio.se_up`, `radio.se_down`; docs/radio.md).
+/// the exact mean and HdrHistogram's percentiles (`_hdr`, 3 significant
+/// digits, as the latency's) (`summary.json`'s `radio.se_up`,
+/// `radio.se_down`; docs/radio.md).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SeQuantiles {
     /// Requests, count.
     pub count: u64,
-    /// Mean, b/s/Hz.
+    /// Mean, b/s/Hz (exact).
     pub mean: f64,
-    /// 5th percentile, b/s/Hz.
-    pub p5: f64,
-    /// 25th percentile, b/s/Hz.
-    pub p25: f64,
-    /// Median, b/s/Hz.
-    pub p50: f64,
-    /// 75th percentile, b/s/Hz.
-    pub p75: f64,
-    /// 95th percentile, b/s/Hz.
-    pub p95: f64,
+    /// 5th percentile, b/s/Hz (HdrHistogram's).
+    pub p5_hdr: f64,
+    /// 25th percentile, b/s/Hz (HdrHistogram's).
+    pub p25_hdr: f64,
+    /// Median, b/s/Hz (HdrHistogram's).
+    pub p50_hdr: f64,
+    /// 75th percentile, b/s/Hz (HdrHistogram's).
+    pub p75_hdr: f64,
+    /// 95th percentile, b/s/Hz (HdrHistogram's).
+    pub p95_hdr: f64,
 }
 
 /// `summary.json`'s `radio` object (MODEL.md §14).
@@ -89,11 +90,11 @@ impl Radio {
             s.as_ref().map(|s| SeQuantiles {
                 count: s.count,
                 mean: s.mean,
-                p5: s.p5,
-                p25: s.p25,
-                p50: s.p50,
-                p75: s.p75,
-                p95: s.p95,
+                p5_hdr: s.p5_hdr,
+                p25_hdr: s.p25_hdr,
+                p50_hdr: s.p50_hdr,
+                p75_hdr: s.p75_hdr,
+                p95_hdr: s.p95_hdr,
             })
         };
         Radio {

@@ -4,40 +4,91 @@
 //! (below CQI 1). The pipelines feed it ([`RadioTally::uplink`],
 //! [`RadioTally::downlink`] for every measured request served,
 //! [`RadioTally::no_rate`]); the bandwidth utilisation is in the run's
-//! metrics (§8). Any channel: the paper's reports its SEs too.
+//! metrics (§8). Any channel: the paper's reports its SEs too. Memory is
+//! bounded: HdrHistograms (3 significant digits) and exact sums.
 
+use hdrhistogram::Histogram;
 use serde::Serialize;
 
-/// Quantiles reported for the SE distributions (the fields `p5` … `p95` of [`SeSummary`]).
+use crate::metrics::{record, HIST_SIGFIG};
+
+/// Quantiles reported for the SE distributions (the fields `p5_hdr` …
+/// `p95_hdr` of [`SeSummary`]).
 pub const SE_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
-/// The accumulator of a run's radio measures. Keeps every served SE (8 bytes
-/// per request and direction) for exact nearest-rank quantiles.
+/// Unit of the SE histograms, b/s/Hz (10⁻⁶: an SE is recorded as
+/// `round(SE/unit)`, far below the histograms' 3-digit resolution).
+pub const SE_UNIT: f64 = 1e-6;
+
+/// One direction's served SEs: an HdrHistogram (3 significant digits,
+/// bounded memory whatever the run's length) and the exact sum.
+#[derive(Clone, Debug)]
+struct SeHist {
+    h: Histogram<u64>,
+    sum: f64,
+}
+
+impl Default for SeHist {
+    fn default() -> Self {
+        SeHist {
+            h: Histogram::new(HIST_SIGFIG).expect("3 significant digits is valid"),
+            sum: 0.0,
+        }
+    }
+}
+
+impl SeHist {
+    fn add(&mut self, se: f64) {
+        self.sum += se;
+        record(&mut self.h, (se / SE_UNIT).round() as u64);
+    }
+
+    fn summary(&self) -> Option<SeSummary> {
+        if self.h.is_empty() {
+            return None;
+        }
+        let q = |q: f64| self.h.value_at_quantile(q) as f64 * SE_UNIT;
+        let [p5, p25, p50, p75, p95] = SE_QUANTILES;
+        Some(SeSummary {
+            count: self.h.len(),
+            mean: self.sum / self.h.len() as f64,
+            p5_hdr: q(p5),
+            p25_hdr: q(p25),
+            p50_hdr: q(p50),
+            p75_hdr: q(p75),
+            p95_hdr: q(p95),
+        })
+    }
+}
+
+/// The accumulator of a run's radio measures; its memory does not grow
+/// with the run (HdrHistograms, as the latency's).
 #[derive(Clone, Debug, Default)]
 pub struct RadioTally {
-    se_up: Vec<f64>,
-    se_down: Vec<f64>,
+    up: SeHist,
+    down: SeHist,
     no_rate: u64,
 }
 
-/// One direction's SE over the served requests, b/s/Hz: the mean and the
-/// nearest-rank quantiles of [`SE_QUANTILES`] (the `⌈q·n⌉`-th smallest).
+/// One direction's SE over the served requests, b/s/Hz: the exact mean and
+/// HdrHistogram's percentiles (`_hdr`: the highest value equivalent to the
+/// recorded one at 3 significant digits, as the latency's in summary.json).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SeSummary {
     /// Requests, count.
     pub count: u64,
-    /// Mean, b/s/Hz.
+    /// Mean, b/s/Hz (exact).
     pub mean: f64,
-    /// 5th percentile, b/s/Hz.
-    pub p5: f64,
-    /// 25th percentile, b/s/Hz.
-    pub p25: f64,
-    /// Median, b/s/Hz.
-    pub p50: f64,
-    /// 75th percentile, b/s/Hz.
-    pub p75: f64,
-    /// 95th percentile, b/s/Hz.
-    pub p95: f64,
+    /// 5th percentile, b/s/Hz (HdrHistogram's).
+    pub p5_hdr: f64,
+    /// 25th percentile, b/s/Hz (HdrHistogram's).
+    pub p25_hdr: f64,
+    /// Median, b/s/Hz (HdrHistogram's).
+    pub p50_hdr: f64,
+    /// 75th percentile, b/s/Hz (HdrHistogram's).
+    pub p75_hdr: f64,
+    /// 95th percentile, b/s/Hz (HdrHistogram's).
+    pub p95_hdr: f64,
 }
 
 /// A run's radio measures (summary.json's `radio`).
@@ -55,14 +106,14 @@ pub struct RadioSummary {
 }
 
 impl RadioTally {
-    /// Records a served request's uplink spectral efficiency, b/s/Hz.
+    /// Records a served request's uplink spectral efficiency, b/s/Hz (≥ 0).
     pub fn uplink(&mut self, se: f64) {
-        self.se_up.push(se);
+        self.up.add(se);
     }
 
-    /// Records a served request's downlink spectral efficiency, b/s/Hz.
+    /// Records a served request's downlink spectral efficiency, b/s/Hz (≥ 0).
     pub fn downlink(&mut self, se: f64) {
-        self.se_down.push(se);
+        self.down.add(se);
     }
 
     /// Adds `n` to the count of uploads without a rate (see [`RadioSummary::no_rate`]).
@@ -73,32 +124,11 @@ impl RadioTally {
     /// The summary so far.
     pub fn summary(&self) -> RadioSummary {
         RadioSummary {
-            se_up: summarise(&self.se_up),
-            se_down: summarise(&self.se_down),
+            se_up: self.up.summary(),
+            se_down: self.down.summary(),
             no_rate: self.no_rate,
         }
     }
-}
-
-/// Mean and nearest-rank quantiles (the `⌈q·n⌉`-th smallest) of `xs`.
-fn summarise(xs: &[f64]) -> Option<SeSummary> {
-    if xs.is_empty() {
-        return None;
-    }
-    let mut sorted = xs.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    let q = |q: f64| sorted[((q * n as f64).ceil() as usize).clamp(1, n) - 1];
-    let [p5, p25, p50, p75, p95] = SE_QUANTILES;
-    Some(SeSummary {
-        count: n as u64,
-        mean: xs.iter().sum::<f64>() / n as f64,
-        p5: q(p5),
-        p25: q(p25),
-        p50: q(p50),
-        p75: q(p75),
-        p95: q(p95),
-    })
 }
 
 #[cfg(test)]
@@ -119,13 +149,21 @@ mod tests {
         assert_eq!(s.no_rate, 2);
         let up = s.se_up.unwrap();
         assert_eq!(up.count, 20);
-        // Mean (1 + … + 20)/20 = 210/20 = 10.5; nearest rank ⌈q·20⌉: q 0.05 → 1st = 1,
-        // 0.25 → 5th = 5, 0.5 → 10th = 10, 0.75 → 15th = 15, 0.95 → 19th = 19.
+        // Mean (1 + … + 20)/20 = 210/20 = 10.5, exact. Percentiles: the
+        // nearest rank ⌈q·20⌉ gives q 0.05 → 1st = 1, 0.25 → 5th = 5,
+        // 0.5 → 10th = 10, 0.75 → 15th = 15, 0.95 → 19th = 19; HdrHistogram
+        // reports the top of that value's bucket, within 10⁻³ above it.
         assert_eq!(up.mean, 10.5);
-        assert_eq!(
-            [up.p5, up.p25, up.p50, up.p75, up.p95],
-            [1.0, 5.0, 10.0, 15.0, 19.0]
-        );
-        assert_eq!(s.se_down.unwrap().mean, 7.40625);
+        let got = [up.p5_hdr, up.p25_hdr, up.p50_hdr, up.p75_hdr, up.p95_hdr];
+        for (g, want) in got.iter().zip([1.0, 5.0, 10.0, 15.0, 19.0]) {
+            assert!(*g >= want && *g <= want * (1.0 + 1e-3), "{g} vs {want}");
+        }
+        let down = s.se_down.unwrap();
+        assert_eq!(down.mean, 7.40625);
+        assert!(down.p5_hdr >= 7.40625 && down.p95_hdr <= 7.40625 * (1.0 + 1e-3));
+        // An SE of 0 (no rate) is a value like any other.
+        let mut z = RadioTally::default();
+        z.uplink(0.0);
+        assert_eq!(z.summary().se_up.unwrap().p50_hdr, 0.0);
     }
 }
