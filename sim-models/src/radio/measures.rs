@@ -16,9 +16,9 @@ use crate::metrics::{record, HIST_SIGFIG};
 /// `p95_hdr` of [`SeSummary`]).
 pub const SE_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
-/// Unit of the SE histograms, b/s/Hz (10⁻⁶: an SE is recorded as
-/// `round(SE/unit)`, far below the histograms' 3-digit resolution).
-pub const SE_UNIT: f64 = 1e-6;
+/// Histogram units per b/s/Hz (10⁶: an SE is recorded as `round(SE·10⁶)`,
+/// far below the histograms' 3-digit resolution, and reported as `v/10⁶`).
+pub const SE_UNITS_PER_BPSHZ: f64 = 1e6;
 
 /// One direction's served SEs: an HdrHistogram (3 significant digits,
 /// bounded memory whatever the run's length) and the exact sum.
@@ -40,14 +40,14 @@ impl Default for SeHist {
 impl SeHist {
     fn add(&mut self, se: f64) {
         self.sum += se;
-        record(&mut self.h, (se / SE_UNIT).round() as u64);
+        record(&mut self.h, (se * SE_UNITS_PER_BPSHZ).round() as u64);
     }
 
     fn summary(&self) -> Option<SeSummary> {
         if self.h.is_empty() {
             return None;
         }
-        let q = |q: f64| self.h.value_at_quantile(q) as f64 * SE_UNIT;
+        let q = |q: f64| self.h.value_at_quantile(q) as f64 / SE_UNITS_PER_BPSHZ;
         let [p5, p25, p50, p75, p95] = SE_QUANTILES;
         Some(SeSummary {
             count: self.h.len(),
