@@ -3,11 +3,11 @@
 //! closed form (two arithmetic series per output level) is measured against
 //! the paper's FLOP sum and against stepping the roofline iteration by iteration.
 //!
-//! `cargo bench -p sim-models --bench cost`; compare the three medians.
+//! `cargo bench -p sim-models --bench cost`; compare the medians.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use sim_models::cost::{
-    gpu_preset, model_preset, CostModel, FlopsCost, IterationLoad, RooflineCost,
+    gpu_preset, model_preset, CostModel, CostSpec, FlopsCost, IterationLoad, RooflineCost,
 };
 use sim_models::quant::quant_preset;
 use std::hint::black_box;
@@ -54,6 +54,11 @@ fn bench(cr: &mut Criterion) {
     });
     cr.bench_function("roofline batch_time_ns (closed form)", |b| {
         b.iter(|| roof.batch_time_ns(black_box(512), black_box(&levels)))
+    });
+    // As runs and schedulers hold it (`CostSpec::build`: constants computed once).
+    let prepared = CostSpec::Roofline(roof).build();
+    cr.bench_function("roofline batch_time_ns (prepared, as built)", |b| {
+        b.iter(|| prepared.batch_time_ns(black_box(512), black_box(&levels)))
     });
     cr.bench_function("roofline stepwise (per iteration)", |b| {
         b.iter(|| stepwise(&roof, black_box(512), black_box(&levels)))

@@ -305,6 +305,10 @@ impl<'a> BaseStation<'a> {
                 epoch,
                 first_token_ns,
                 delivery_ns,
+                uploaded_ns: None,
+                admitted_ns: None,
+                user_first_token_ns: None,
+                preemptions: 0,
             });
         }
     }

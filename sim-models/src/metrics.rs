@@ -246,11 +246,14 @@ pub enum Outcome {
     Pending,
     /// Scheduled, not delivered by the end of the run.
     InFlight,
+    /// Rejected at upload: it needs more KV blocks than an instance has
+    /// (continuous serving only, MODEL.md §13).
+    RejectedCapacity,
 }
 
 impl Outcome {
     /// Every outcome, in the order of the counts.
-    pub const ALL: [Outcome; 7] = [
+    pub const ALL: [Outcome; 8] = [
         Outcome::RejectedAccuracy,
         Outcome::Expired,
         Outcome::Dropped,
@@ -258,6 +261,7 @@ impl Outcome {
         Outcome::Late,
         Outcome::Pending,
         Outcome::InFlight,
+        Outcome::RejectedCapacity,
     ];
 
     /// Its name in the per-request log: the [`Counts`] field it adds to
@@ -271,11 +275,17 @@ impl Outcome {
             Outcome::Late => "late",
             Outcome::Pending => "pending",
             Outcome::InFlight => "in_flight",
+            Outcome::RejectedCapacity => "rejected_capacity",
         }
     }
 }
 
 /// One cohort request and its fate: a row of the per-request log.
+///
+/// The epoch pipeline fills `epoch` and leaves the continuous-serving
+/// fields (`uploaded_ns`, `admitted_ns`, `user_first_token_ns`,
+/// `preemptions`) at `None`/0; continuous serving (MODEL.md §13) leaves
+/// `epoch` at `None` and fills them.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RequestRecord {
     /// Request id (arrival order).
@@ -297,14 +307,33 @@ pub struct RequestRecord {
     /// The epoch `k` that scheduled it, if one did.
     pub epoch: Option<u64>,
     /// The instant its first token was computed (end of the initial
-    /// stage), ns, if its job's compute ended by the end of the run.
+    /// stage; in continuous serving, the end of the iteration that emitted
+    /// its first output token), ns, if that happened by the end of the run.
     pub first_token_ns: Option<u64>,
-    /// Its delivery instant, ns, if delivered.
+    /// Its delivery instant (continuous serving: its last token at the
+    /// user), ns, if delivered.
     pub delivery_ns: Option<u64>,
+    /// Continuous serving: the instant its prompt had reached the base
+    /// station and it joined an instance's waiting queue, ns, if it did.
+    pub uploaded_ns: Option<u64>,
+    /// Continuous serving: the instant it was first admitted to a running
+    /// batch (the start of that iteration), ns, if it was.
+    pub admitted_ns: Option<u64>,
+    /// Continuous serving: the instant its first output token reached the
+    /// user (TTFT = this − arrival), ns, if it did.
+    pub user_first_token_ns: Option<u64>,
+    /// Continuous serving: times it was preempted (0 in the epoch pipeline).
+    pub preemptions: u32,
 }
 
 /// The per-request callback: called once per cohort request, when its fate is settled.
 pub type RequestHook<'a> = dyn FnMut(&RequestRecord) + 'a;
+
+/// The per-period histogram callback of continuous serving: a cut instant
+/// `W + j·P` (ns) and the run's histograms as they stood there (cumulative
+/// since the warm-up, MODEL.md §8), for `.hlog` files with one interval per
+/// period.
+pub type PeriodHook<'a> = dyn FnMut(u64, &Histograms) + 'a;
 
 /// The per-request measures of one service class (MODEL.md §12): what
 /// [`Metrics`] keeps in total, for the requests of that class.

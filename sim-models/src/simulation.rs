@@ -17,8 +17,8 @@ use crate::arrivals::ArrivalSource;
 use crate::base_station::{BaseStation, Hooks};
 pub use crate::base_station::{EpochHook, Event, HistogramHook, InstanceHook, SimError};
 use crate::channel::Channel;
-pub use crate::metrics::RequestHook;
 use crate::metrics::{ClassOutput, RunOutput};
+pub use crate::metrics::{PeriodHook, RequestHook};
 use crate::scenario::{Scenario, System};
 use crate::scheduler::Scheduler;
 
@@ -36,7 +36,16 @@ pub struct RunOptions<'a> {
     pub on_request: Option<&'a mut RequestHook<'a>>,
     /// Called at the end of every epoch, after `on_epoch`, with its record
     /// and the histograms so far (e.g. to cut them into intervals of time).
+    /// Epoch pipeline only (continuous serving has no epochs: see
+    /// `on_period_histograms`).
     pub on_epoch_histograms: Option<&'a mut HistogramHook<'a>>,
+    /// Continuous serving only (MODEL.md §13): a period `P` in ns (> 0)
+    /// and a callback called at every cut `W + j·P < end` (`j ≥ 1`) with
+    /// the cut instant and the histograms holding exactly what was measured
+    /// at instants `≤` the cut (see docs/continuous.md for the radio
+    /// downlink's and the KV blocks' bookkeeping). The epoch pipeline
+    /// ignores it (it cuts at epochs, `on_epoch_histograms`).
+    pub on_period_histograms: Option<(u64, &'a mut PeriodHook<'a>)>,
     /// Keep every epoch record in [`RunOutput::epoch_records`] (off by default).
     pub keep_epoch_records: bool,
     /// Progress observer (the CLI's progress bar); it may stop the run.
@@ -92,14 +101,25 @@ pub fn run_with<'a>(
     opts: RunOptions<'_>,
 ) -> Result<RunOutput, SimError> {
     if sys.serving.is_some() {
-        let RunOptions { progress, stop, .. } = opts;
-        return crate::continuous::run(name, sys, arrivals, channel, progress, stop);
+        let RunOptions {
+            on_request,
+            on_period_histograms,
+            progress,
+            stop,
+            ..
+        } = opts;
+        let hooks = crate::continuous::Hooks {
+            on_request: on_request.map(|f| f as &mut RequestHook<'_>),
+            on_period_histograms: on_period_histograms.map(|(p, f)| (p, f as &mut PeriodHook<'_>)),
+        };
+        return crate::continuous::run(name, sys, arrivals, channel, hooks, progress, stop);
     }
     let RunOptions {
         on_instance,
         on_epoch,
         on_request,
         on_epoch_histograms,
+        on_period_histograms: _,
         keep_epoch_records,
         progress,
         stop,
@@ -740,7 +760,7 @@ mod tests {
                 },
                 ServiceClass::new("loose", 1.0 - share),
             ];
-            let mut seen = [[0u64; 7]; 2];
+            let mut seen = [[0u64; Outcome::ALL.len()]; 2];
             let mut ids = Vec::new();
             let mut on_request = |r: &RequestRecord| {
                 let k = Outcome::ALL.iter().position(|o| *o == r.outcome).unwrap();

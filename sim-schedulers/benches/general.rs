@@ -15,7 +15,8 @@
 //!   of equal active count (O(levels) per call instead of O(longest output)):
 //!   how much of `toy`'s ratio is the model's own evaluation cost.
 //!
-//! - `roofline`: the real `RooflineCost` of the paper's system (BLOOM-3B,
+//! - `roofline`: the real `RooflineCost` of the paper's system, built as runs
+//!   build it (`CostSpec::build`, a `PreparedRoofline`) (BLOOM-3B,
 //!   W8A16, 20 `Jetson-TX2` presets in tensor parallel, MODEL.md §11) with
 //!   every rate multiplied by `bench_support::tx2_roofline_speedup(20)` (≈ 458)
 //!   so that a worst-case request (512 + 512 tokens) takes as long as under
@@ -80,7 +81,10 @@ fn model(name: &str) -> Arc<dyn CostModel> {
             closed_form: true,
             ..toy_roofline(fc)
         }),
-        "roofline" | "roofline-run" => Arc::new(tx2_roofline(20, tx2_roofline_speedup(20))),
+        // As a run builds it (`CostSpec::build`: constants computed once).
+        "roofline" | "roofline-run" => {
+            CostSpec::Roofline(tx2_roofline(20, tx2_roofline_speedup(20))).build()
+        }
         _ => unreachable!(),
     }
 }

@@ -22,8 +22,6 @@
 //! base station hands every epoch the same one), so a run evaluates each
 //! count vector once, not once per epoch.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use sim_models::cost::CostModel;
@@ -32,18 +30,40 @@ use sim_models::cost::CostModel;
 /// on huge queues; answers are recomputed, never wrong).
 const MEMO_CAPACITY: usize = 1 << 16;
 
-/// The batch times a scheduler has asked one cost model for, by `(s', (n, count)…)`.
+/// Most key words a [`TimeMemo`] keeps before it starts afresh (64 MiB).
+const WORDS_CAPACITY: usize = 1 << 24;
+
+/// One answer of a [`TimeMemo`]: its key `(s', (n, count)…)` is
+/// `words[start .. start + len]`, `hash` that key's hash.
+#[derive(Clone, Copy, Debug)]
+struct MemoEntry {
+    hash: u64,
+    start: u32,
+    len: u32,
+    t: u64,
+}
+
+/// The batch times a scheduler has asked one cost model for, by `(s', (n, count)…)`:
+/// an open-addressing hash table over an arena of keys. A question is hashed
+/// and compared straight from its `(outputs, counts)`, without building its
+/// key (which a search under a non-FLOP model asks for every new vector, and
+/// which cost as much as a model evaluation when built, copied and compared
+/// through a `HashMap`); the key is written only when the answer is new.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TimeMemo {
     /// The model the answers are of, held so that its address stays its own.
     model: Option<Arc<dyn CostModel>>,
-    map: HashMap<Box<[u32]>, u64, BuildHasherDefault<WordHasher>>,
-    key: Vec<u32>,
-    /// The last question and its answer: searches often ask it again at once
-    /// (the sweep of `exact` at a new threshold), and a comparison is cheaper
-    /// than a hash lookup.
-    last: Vec<u32>,
-    last_t: u64,
+    /// Linear-probing slots, a power of two long (or empty): 0 = free, else
+    /// the low 32 bits of the entry's hash above 1 + its index in `entries`
+    /// (most probes that are not the key are told apart without reading the
+    /// entry); at most half are used.
+    slots: Vec<u64>,
+    entries: Vec<MemoEntry>,
+    /// The keys of `entries`, one after another.
+    words: Vec<u32>,
+    /// The entry of the last question: searches often ask it again at once
+    /// (the sweep of `exact` at a new threshold).
+    last: Option<usize>,
     levels: Vec<(u32, u64)>,
     /// Model evaluations (memo misses) since the last [`TimeMemo::start`].
     pub evaluations: u64,
@@ -60,11 +80,18 @@ impl TimeMemo {
             .as_ref()
             .is_some_and(|m| std::ptr::addr_eq(Arc::as_ptr(m), Arc::as_ptr(cost)));
         if !same {
-            self.map.clear();
-            self.last.clear(); // (never a key: every key holds s')
+            self.clear();
             self.model = Some(cost.clone());
         }
         self.evaluations = 0;
+    }
+
+    /// Forgets every answer (keeps the allocations).
+    fn clear(&mut self) {
+        self.slots.fill(0);
+        self.entries.clear();
+        self.words.clear();
+        self.last = None;
     }
 
     /// `t_batch` in ns of a batch padded to `s_pad` holding `counts[l]` requests
@@ -78,42 +105,126 @@ impl TimeMemo {
         counts: &[u32],
     ) -> u64 {
         debug_assert_eq!(outputs.len(), counts.len());
-        self.key.clear();
-        self.key.push(s_pad);
+        let mut h = WordHasher::default();
+        h.add(s_pad as u64);
         for (&n, &c) in outputs.iter().zip(counts) {
             if c > 0 {
-                self.key.push(n);
-                self.key.push(c);
+                h.add((n as u64) << 32 | c as u64);
             }
         }
-        if self.key == self.last {
-            return self.last_t;
+        let hash = h.0;
+        if let Some(e) = self.last.map(|i| self.entries[i]) {
+            if e.hash == hash && self.is_key(&e, s_pad, outputs, counts) {
+                return e.t;
+            }
         }
-        if let Some(&t) = self.map.get(&self.key[..]) {
-            std::mem::swap(&mut self.key, &mut self.last);
-            self.last_t = t;
-            return t;
+        if !self.slots.is_empty() {
+            let mask = self.slots.len() - 1;
+            let mut i = slot_of(hash, mask);
+            loop {
+                let slot = self.slots[i];
+                if slot == 0 {
+                    break;
+                }
+                if slot >> 32 == hash & 0xffff_ffff {
+                    let index = (slot & 0xffff_ffff) as usize - 1;
+                    let e = self.entries[index];
+                    if e.hash == hash && self.is_key(&e, s_pad, outputs, counts) {
+                        self.last = Some(index);
+                        return e.t;
+                    }
+                }
+                i = (i + 1) & mask;
+            }
         }
+        // A new vector: evaluate, then remember it.
         self.levels.clear();
-        self.levels
-            .extend(self.key[1..].chunks_exact(2).map(|p| (p[0], p[1] as u64)));
+        self.levels.extend(
+            outputs
+                .iter()
+                .zip(counts)
+                .filter(|p| *p.1 > 0)
+                .map(|(&n, &c)| (n, c as u64)),
+        );
         let t = cost.batch_time_ns(s_pad, &self.levels);
         self.evaluations += 1;
-        if self.map.len() >= MEMO_CAPACITY {
-            self.map.clear();
+        if self.entries.len() >= MEMO_CAPACITY || self.words.len() >= WORDS_CAPACITY {
+            self.clear();
         }
-        self.map.insert(self.key.as_slice().into(), t);
-        std::mem::swap(&mut self.key, &mut self.last);
-        self.last_t = t;
+        let start = self.words.len() as u32;
+        self.words.push(s_pad);
+        for &(n, c) in &self.levels {
+            self.words.push(n);
+            self.words.push(c as u32);
+        }
+        self.entries.push(MemoEntry {
+            hash,
+            start,
+            len: self.words.len() as u32 - start,
+            t,
+        });
+        let index = self.entries.len() - 1;
+        if 2 * self.entries.len() > self.slots.len() {
+            self.grow();
+        } else {
+            self.place(hash, index);
+        }
+        self.last = Some(index);
         t
     }
+
+    /// Whether entry `e`'s key is `(s_pad, (n, c)…)` for the nonzero `counts`.
+    #[inline]
+    fn is_key(&self, e: &MemoEntry, s_pad: u32, outputs: &[u32], counts: &[u32]) -> bool {
+        let key = &self.words[e.start as usize..(e.start + e.len) as usize];
+        if key[0] != s_pad {
+            return false;
+        }
+        let mut rest = key[1..].chunks_exact(2);
+        for (&n, &c) in outputs.iter().zip(counts) {
+            if c > 0 {
+                match rest.next() {
+                    Some(p) if p[0] == n && p[1] == c => {}
+                    _ => return false,
+                }
+            }
+        }
+        rest.next().is_none()
+    }
+
+    /// Puts entry `index` (hash `hash`) in the first free slot of its probe sequence.
+    fn place(&mut self, hash: u64, index: usize) {
+        let mask = self.slots.len() - 1;
+        let mut i = slot_of(hash, mask);
+        while self.slots[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = (hash & 0xffff_ffff) << 32 | (index as u64 + 1);
+    }
+
+    /// Doubles the slots (at least 64) and places every entry again.
+    fn grow(&mut self) {
+        let len = (2 * self.slots.len()).max(64);
+        self.slots.clear();
+        self.slots.resize(len, 0);
+        for index in 0..self.entries.len() {
+            self.place(self.entries[index].hash, index);
+        }
+    }
+}
+
+/// The home slot of `hash` in a table of `mask + 1` slots: its high bits
+/// (a multiplicative hash's best mixed).
+#[inline]
+fn slot_of(hash: u64, mask: usize) -> usize {
+    (hash >> (64 - (mask + 1).trailing_zeros().max(1))) as usize & mask
 }
 
 /// A multiply–rotate hash of whole words (the `FxHash` scheme of rustc): the
 /// memo's keys are short lists of small integers, for which SipHash's
-/// resistance to chosen keys buys nothing and costs most of a lookup.
+/// resistance to chosen keys buys nothing.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct WordHasher(u64);
+struct WordHasher(u64);
 
 impl WordHasher {
     const K: u64 = 0x517c_c1b7_2722_0a95;
@@ -121,37 +232,6 @@ impl WordHasher {
     #[inline]
     fn add(&mut self, w: u64) {
         self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(Self::K);
-    }
-}
-
-impl Hasher for WordHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut b = [0u8; 8];
-            b[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(b));
-        }
-    }
-
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(i as u64);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 
@@ -198,6 +278,43 @@ mod tests {
         }
         // The repeated vector was not evaluated again.
         assert_eq!(memo.evaluations, 3);
+    }
+
+    /// Many distinct vectors (the table grows several times, keys of up to
+    /// 12 levels), asked twice in another order: every answer is the model's,
+    /// and the second round evaluates nothing.
+    #[test]
+    fn memo_grows_and_remembers_every_vector() {
+        let cost = crate::bench_support::toy_roofline(crate::bench_support::paper_flops(20));
+        let outs: Vec<u32> = (1..=12).map(|i| 40 * i).collect();
+        let vector = |i: u32| -> (u32, Vec<u32>) {
+            let counts = (0..12)
+                .map(|l| (i * 7 + l * 3) % 5 * ((i >> l) & 1))
+                .collect();
+            (128 + 64 * (i % 3), counts)
+        };
+        let direct = |s: u32, counts: &[u32]| {
+            let levels: Vec<(u32, u64)> = outs
+                .iter()
+                .zip(counts)
+                .filter(|p| *p.1 > 0)
+                .map(|(&n, &c)| (n, c as u64))
+                .collect();
+            cost.batch_time_ns(s, &levels)
+        };
+        let mut memo = TimeMemo::default();
+        let mut distinct = std::collections::HashSet::new();
+        for i in 0..1500 {
+            let (s, counts) = vector(i);
+            distinct.insert((s, counts.clone()));
+            assert_eq!(memo.time(&cost, s, &outs, &counts), direct(s, &counts));
+        }
+        assert_eq!(memo.evaluations, distinct.len() as u64);
+        for i in (0..1500).rev() {
+            let (s, counts) = vector(i);
+            assert_eq!(memo.time(&cost, s, &outs, &counts), direct(s, &counts));
+        }
+        assert_eq!(memo.evaluations, distinct.len() as u64);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use sim_models::continuous::instance::{Instance, Seq};
 use sim_models::continuous::kv_blocks::BlockPool;
 use sim_models::continuous::scheduler::{complete, schedule, shape, Emitted, Limits, StepReport};
 use sim_models::cost::CostModel;
-use sim_models::metrics::RunOutput;
+use sim_models::metrics::{Histograms, Outcome, RequestRecord, RunOutput};
 use sim_models::request::{Attributes, Request};
 use sim_models::scenario::{
     Continuous, Delivery, Gpus, Links, ModelSpec, QuantSpec, Scenario, Serving, System,
@@ -101,6 +101,65 @@ fn run_script(sys: System, arrivals: &[ScriptedArrival], gain: Option<f64>) -> R
     }
     let mut never = NeverScheduler;
     run_with("t", sys, source, channel, &mut never, RunOptions::default()).unwrap()
+}
+
+/// Runs `arrivals` as [`run_script`] does, with the per-request log and, with
+/// `period_ns`, the histogram cuts: the output, the log's rows in the order the
+/// hook saw them, and the cuts `(instant, histograms)`.
+fn run_logged(
+    sys: System,
+    arrivals: &[ScriptedArrival],
+    gain: Option<f64>,
+    period_ns: Option<u64>,
+) -> (RunOutput, Vec<RequestRecord>, Vec<(u64, Histograms)>) {
+    let source = Box::new(Scripted::new(sys.users, arrivals));
+    let mut channel = Channel::new(&sys, &RngStreams::new(sys.seed));
+    if let Some(g) = gain {
+        channel = channel.with_fixed_gain(g);
+    }
+    let mut rows = Vec::new();
+    let mut cuts = Vec::new();
+    let mut on_request = |r: &RequestRecord| rows.push(*r);
+    let mut on_cut = |t: u64, h: &Histograms| cuts.push((t, h.clone()));
+    let opts = RunOptions {
+        on_request: Some(&mut on_request),
+        on_period_histograms: period_ns.map(|p| (p, &mut on_cut as &mut _)),
+        ..Default::default()
+    };
+    let mut never = NeverScheduler;
+    let out = run_with("t", sys, source, channel, &mut never, opts).unwrap();
+    (out, rows, cuts)
+}
+
+/// A per-request log row with the continuous fields, the rest as given.
+#[allow(clippy::too_many_arguments)]
+fn row(
+    (id, arrival_ns, user, prompt, output): (u64, u64, u32, u32, u32),
+    outcome: Outcome,
+    first_token_ns: Option<u64>,
+    delivery_ns: Option<u64>,
+    uploaded_ns: Option<u64>,
+    admitted_ns: Option<u64>,
+    user_first_token_ns: Option<u64>,
+    preemptions: u32,
+) -> RequestRecord {
+    RequestRecord {
+        id,
+        arrival_ns,
+        user,
+        class: 0,
+        prompt,
+        output,
+        deadline_ns: arrival_ns + 10 * S,
+        outcome,
+        epoch: None,
+        first_token_ns,
+        delivery_ns,
+        uploaded_ns,
+        admitted_ns,
+        user_first_token_ns,
+        preemptions,
+    }
 }
 
 /// The epoch scheduler slot of `run_with`; continuous serving never calls it.
@@ -312,6 +371,217 @@ fn the_same_preemption_in_a_whole_run() {
 }
 
 #[test]
+fn the_request_log_of_the_preemption_timeline_by_hand() {
+    // The timeline of `the_same_preemption_in_a_whole_run` plus C (user 0, prompt 15, output 3:
+    // 17 tokens > 16 of the pool) at 2 ns, rejected at its upload, which on ideal links is its
+    // arrival. Rows come as fates settle: C at 2 ns, A at 15 040, B at 21 632.
+    // A: admitted at 0 (its first iteration), first token at 8192, last at 15 040, never preempted.
+    // B: admitted at 8192 (the second iteration's start), first token 12 832, preempted once at
+    //    12 832, last token 21 632. On ideal links a token is at the user when emitted.
+    let sys = tiny(ideal(4, 4, 16)).resolve().unwrap();
+    let script = [
+        arrival(0, 0, 8, 4),
+        arrival(1, 1, 4, 4),
+        arrival(2, 0, 15, 3),
+    ];
+    let (out, rows, _) = run_logged(sys, &script, None, None);
+    let want = [
+        row(
+            (2, 2, 0, 15, 3),
+            Outcome::RejectedCapacity,
+            None,
+            None,
+            Some(2),
+            None,
+            None,
+            0,
+        ),
+        row(
+            (0, 0, 0, 8, 4),
+            Outcome::OnTime,
+            Some(8192),
+            Some(15_040),
+            Some(0),
+            Some(0),
+            Some(8192),
+            0,
+        ),
+        row(
+            (1, 1, 1, 4, 4),
+            Outcome::OnTime,
+            Some(12_832),
+            Some(21_632),
+            Some(1),
+            Some(8192),
+            Some(12_832),
+            1,
+        ),
+    ];
+    assert_eq!(rows, want);
+    assert_eq!(
+        (
+            out.counts.arrived,
+            out.counts.rejected_capacity,
+            out.counts.preemptions
+        ),
+        (3, 1, 1)
+    );
+
+    // The same run stopped at 14 000 ns, inside A's iteration [13 920, 15 040]: A is in
+    // flight (first token known, no delivery), B, preempted at 12 832, is back in the waiting
+    // queue: pending, with its admission, first token and preemption kept.
+    let mut sc = tiny(ideal(4, 4, 16));
+    sc.horizon = 14e-6;
+    let sys = sc.resolve().unwrap();
+    assert_eq!(sys.horizon_ns, 14_000);
+    let (out, mut rows, _) = run_logged(sys, &script[..2], None, None);
+    rows.sort_by_key(|r| r.id);
+    assert_eq!(
+        rows,
+        [
+            row(
+                (0, 0, 0, 8, 4),
+                Outcome::InFlight,
+                Some(8192),
+                None,
+                Some(0),
+                Some(0),
+                Some(8192),
+                0
+            ),
+            row(
+                (1, 1, 1, 4, 4),
+                Outcome::Pending,
+                Some(12_832),
+                None,
+                Some(1),
+                Some(8192),
+                Some(12_832),
+                1
+            ),
+        ]
+    );
+    assert_eq!((out.counts.in_flight, out.counts.pending), (1, 1));
+}
+
+#[test]
+fn an_expired_request_is_logged_with_what_it_got() {
+    // `expired_waiting_requests_are_dropped` with τ = 2000 ns for B: uploaded at its arrival
+    // (1000 ns), never admitted, dropped at 3488 ns. Its deadline is 1000 + 2000.
+    let sys = tiny(ideal(1, 4, 16)).resolve().unwrap();
+    let mut b = arrival(1000, 1, 3, 2);
+    b.attrs.latency_ns = 2000;
+    let (_, rows, _) = run_logged(sys, &[arrival(0, 0, 3, 2), b], None, None);
+    let expired = RequestRecord {
+        deadline_ns: 3000,
+        ..row(
+            (1, 1000, 1, 3, 2),
+            Outcome::Expired,
+            None,
+            None,
+            Some(1000),
+            None,
+            None,
+            0,
+        )
+    };
+    // A: prefill [0, 2592] emits its first token, decode [2592, 3488] its last.
+    let a = row(
+        (0, 0, 0, 3, 2),
+        Outcome::OnTime,
+        Some(2592),
+        Some(3488),
+        Some(0),
+        Some(0),
+        Some(2592),
+        0,
+    );
+    // Both at 3488: A delivered at its iteration's end, then B dropped as the next starts.
+    assert_eq!(rows, [a, expired]);
+}
+
+#[test]
+fn histogram_cuts_fall_at_w_plus_j_periods_and_hold_what_was_measured_by_then() {
+    // The preemption timeline with a horizon of 100 µs cut every 16 µs: cuts at 16, 32, 48,
+    // 64, 80 and 96 µs. A is delivered at 15 040 ns (before the first cut), B at 21 632 ns
+    // (before the second): the first snapshot holds A's latency only, the second both, and
+    // nothing changes after. Both waits (A 0, B 8191) are measured by 8192 ns.
+    let mut sc = tiny(ideal(4, 4, 16));
+    sc.horizon = 100e-6;
+    let sys = sc.resolve().unwrap();
+    let (out, _, cuts) = run_logged(
+        sys,
+        &[arrival(0, 0, 8, 4), arrival(1, 1, 4, 4)],
+        None,
+        Some(16_000),
+    );
+    let at: Vec<u64> = cuts.iter().map(|c| c.0).collect();
+    assert_eq!(at, [16_000, 32_000, 48_000, 64_000, 80_000, 96_000]);
+    let lat = |h: &Histograms| (h.latency.len(), h.waiting.len(), h.ttft.len());
+    assert_eq!(lat(&cuts[0].1), (1, 2, 2));
+    assert!(one(&cuts[0].1.latency, 15_040));
+    for (_, h) in &cuts[1..] {
+        assert_eq!(lat(h), (2, 2, 2));
+    }
+    assert_eq!(lat(&out.hist), (2, 2, 2));
+    // Cumulative: every snapshot's counts are within the next one's, and the last within the run's.
+    for w in cuts.windows(2) {
+        assert!(w[0].1.latency.len() <= w[1].1.latency.len());
+        assert!(w[0].1.kv_blocks.len() <= w[1].1.kv_blocks.len());
+    }
+    // A period of 0 ns is refused (an endless loop otherwise).
+    let sys = tiny(ideal(4, 4, 16)).resolve().unwrap();
+    let source = Box::new(Scripted::new(sys.users, &[]));
+    let channel = Channel::new(&sys, &RngStreams::new(sys.seed));
+    let mut on_cut = |_: u64, _: &Histograms| {};
+    let opts = RunOptions {
+        on_period_histograms: Some((0, &mut on_cut)),
+        ..Default::default()
+    };
+    assert!(run_with("t", sys, source, channel, &mut NeverScheduler, opts).is_err());
+}
+
+/// Scripted arrivals that report a failure once they are exhausted (a replayed
+/// trace that became unreadable).
+struct FailingSource(Scripted);
+
+impl sim_models::arrivals::ArrivalSource for FailingSource {
+    fn streams(&self) -> u32 {
+        self.0.streams()
+    }
+    fn first_ns(&mut self, s: u32) -> Option<u64> {
+        self.0.first_ns(s)
+    }
+    fn arrive(&mut self, s: u32, now_ns: u64) -> (sim_models::arrivals::Arrival, Option<u64>) {
+        self.0.arrive(s, now_ns)
+    }
+    fn failure(&mut self) -> Option<String> {
+        Some("trace.csv: unreadable".into())
+    }
+}
+
+#[test]
+fn a_failing_arrival_source_fails_the_run() {
+    // Otherwise the run would end as if the trace had ended, and its request log be committed.
+    let sys = tiny(ideal(4, 4, 16)).resolve().unwrap();
+    let source = Box::new(FailingSource(Scripted::new(
+        sys.users,
+        &[arrival(0, 0, 8, 4)],
+    )));
+    let channel = Channel::new(&sys, &RngStreams::new(sys.seed));
+    let e = run_with(
+        "t",
+        sys,
+        source,
+        channel,
+        &mut NeverScheduler,
+        RunOptions::default(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("trace.csv: unreadable"), "{e}");
+}
+
+#[test]
 fn a_request_that_can_never_fit_is_rejected_at_upload() {
     // 4 blocks of 4 = 16 tokens; prompt 15 + output 3 − 1 = 17 tokens > 16.
     let sys = tiny(ideal(4, 4, 16)).resolve().unwrap();
@@ -406,12 +676,29 @@ fn streamed_tokens_reach_the_user_one_by_one_at_end_they_come_whole() {
         sc.channel.bandwidth_up = 1000.0;
         sc.channel.bandwidth_down = 1000.0;
         sc.channel.bs_power_dbm = 20.0;
-        let out = run_script(
+        let (out, rows, _) = run_logged(
             sc.resolve().unwrap(),
             &[arrival(0, 0, 4, 3)],
             Some(gain_for_se_2()),
+            None,
         );
         assert_eq!(out.counts.on_time, 1, "{delivery:?}");
+        // The log: uploaded and admitted at 32 ms, first token on the GPU at 32.003 584 ms,
+        // at the user at arrival + TTFT, delivered at arrival + latency.
+        assert_eq!(
+            rows,
+            [row(
+                (0, 0, 0, 4, 3),
+                Outcome::OnTime,
+                Some(32_003_584),
+                Some(latency),
+                Some(32_000_000),
+                Some(32_000_000),
+                Some(ttft),
+                0
+            )],
+            "{delivery:?}"
+        );
         assert!(
             one(&out.hist.ttft, ttft),
             "{delivery:?}: {}",
@@ -503,10 +790,70 @@ proptest! {
         let Serving::Continuous(cfg) = &sc.serving else { unreachable!() };
         let (blocks, block_size) = (cfg.num_blocks.unwrap(), cfg.block_size);
         let mut never = NeverScheduler;
-        let out = sim_models::simulation::run(&sc, &mut never, RunOptions::default())
+        let mut rows = Vec::new();
+        let mut cuts = Vec::new();
+        let mut on_request = |r: &RequestRecord| rows.push(*r);
+        let mut on_cut = |t: u64, h: &Histograms| cuts.push((t, h.clone()));
+        let period = (sc.horizon * 1e9 / 7.0) as u64;
+        let opts = RunOptions {
+            on_request: Some(&mut on_request),
+            on_period_histograms: Some((period, &mut on_cut)),
+            ..Default::default()
+        };
+        let out = sim_models::simulation::run(&sc, &mut never, opts)
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         let c = out.counts;
         prop_assert!(c.identity_holds());
+        // The per-request log: each cohort request once, with the outcome the counts give it,
+        // and its instants in their order.
+        let mut ids: Vec<u64> = rows.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        prop_assert_eq!(ids.len(), rows.len());
+        prop_assert_eq!(rows.len() as u64, c.arrived);
+        let n = |o: Outcome| rows.iter().filter(|r| r.outcome == o).count() as u64;
+        prop_assert_eq!(
+            Outcome::ALL.map(n),
+            [c.rejected_accuracy, c.expired, 0, c.on_time, c.late, c.pending, c.in_flight, c.rejected_capacity]
+        );
+        prop_assert_eq!(rows.iter().map(|r| r.preemptions as u64).sum::<u64>(), c.preemptions);
+        for r in &rows {
+            prop_assert!(r.arrival_ns >= out.warmup_ns && r.epoch.is_none());
+            let delivered = matches!(r.outcome, Outcome::OnTime | Outcome::Late);
+            prop_assert_eq!(r.delivery_ns.is_some(), delivered);
+            if delivered {
+                prop_assert_eq!(r.outcome == Outcome::OnTime, r.delivery_ns <= Some(r.deadline_ns));
+                let chain = [
+                    Some(r.arrival_ns),
+                    r.uploaded_ns,
+                    r.admitted_ns,
+                    r.first_token_ns,
+                    r.user_first_token_ns,
+                    r.delivery_ns,
+                ];
+                prop_assert!(chain.iter().all(Option::is_some), "{:?}", r);
+                prop_assert!(chain.windows(2).all(|w| w[0] <= w[1]), "{:?}", r);
+            }
+        }
+        // The cuts: at W + j·P before the end, each snapshot within the next and the run's.
+        let want: Vec<u64> = (1..)
+            .map(|j| out.warmup_ns + j * period)
+            .take_while(|&t| t < out.end_ns)
+            .collect();
+        prop_assert_eq!(cuts.iter().map(|c| c.0).collect::<Vec<_>>(), want);
+        let mut prev = Histograms::default();
+        for h in cuts.iter().map(|c| &c.1).chain([&out.hist]) {
+            for (a, b) in [
+                (&prev.latency, &h.latency),
+                (&prev.ttft, &h.ttft),
+                (&prev.waiting, &h.waiting),
+                (&prev.kv_blocks, &h.kv_blocks),
+            ] {
+                let mut d = b.clone();
+                prop_assert!(d.subtract(a).is_ok());
+            }
+            prev = h.clone();
+        }
         prop_assert_eq!(out.hist.latency.len(), c.on_time + c.late);
         prop_assert_eq!(out.hist.tpot.len() <= c.on_time + c.late, true);
         prop_assert!(out.hist.ttft.len() >= out.hist.latency.len());

@@ -27,6 +27,7 @@ HORIZON=${HORIZON:-86400}
 ROUNDS=${ROUNDS:-3}
 SEED=${SEED:-1}
 WORK=${WORK:-$(mktemp -d)}
+mkdir -p "$WORK"
 BIN=$PWD/target/release/edgesim
 TRACE=data/traces/AzureLLMInferenceTrace_conv.csv
 cargo build --release -p tools --quiet

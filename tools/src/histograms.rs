@@ -327,6 +327,38 @@ pub fn hlog(title: &str, unit: Unit, intervals: &[Interval<'_>]) -> anyhow::Resu
     Ok(out)
 }
 
+/// An interval log, as [`hlog`] writes it, of untagged intervals produced
+/// one at a time by `next` (`(start, length, histogram)`, `None` at the
+/// end): only the interval being written is held, so a log of many large
+/// intervals costs the memory of one.
+///
+/// # Errors
+///
+/// An error from `next`, or a histogram that does not serialize.
+pub fn hlog_each(
+    title: &str,
+    unit: Unit,
+    mut next: impl FnMut() -> anyhow::Result<Option<(Duration, Duration, Histogram<u64>)>>,
+) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut serializer = V2DeflateSerializer::new();
+    {
+        let mut writer = IntervalLogWriterBuilder::new()
+            .add_comment(&format!("[{title}; values recorded in ns (counts for batch sizes); timestamps in simulated seconds]"))
+            .add_comment("[Histogram log format version 1.3]")
+            .with_start_time(UNIX_EPOCH)
+            .with_base_time(UNIX_EPOCH)
+            .with_max_value_divisor(unit.divisor)
+            .begin_log_with(&mut out, &mut serializer)?;
+        while let Some((start, length, h)) = next()? {
+            writer
+                .write_histogram(&h, start, length, None)
+                .map_err(|e| anyhow!("serializing histogram {title}: {e}"))?;
+        }
+    }
+    Ok(out)
+}
+
 /// The histograms of an interval log with their tags, in file order.
 pub type Tagged = Vec<(Option<String>, Histogram<u64>)>;
 
@@ -363,6 +395,38 @@ mod tests {
             h.record(v * 1_000_000).unwrap(); // 1, 2, 3, 4 ms in ns
         }
         h
+    }
+
+    #[test]
+    fn a_log_written_interval_by_interval_is_the_log_written_at_once() {
+        let a = sample();
+        let mut b = Histogram::<u64>::new(3).unwrap();
+        b.record(7_000_000_000).unwrap(); // a larger range than `a`'s
+        let s = |x: u64| Duration::from_secs(x);
+        let whole = hlog(
+            "t",
+            MILLISECONDS,
+            &[
+                Interval {
+                    tag: None,
+                    start: s(1),
+                    length: s(2),
+                    histogram: &a,
+                },
+                Interval {
+                    tag: None,
+                    start: s(3),
+                    length: s(4),
+                    histogram: &b,
+                },
+            ],
+        )
+        .unwrap();
+        let mut left = vec![(s(3), s(4), b.clone()), (s(1), s(2), a.clone())];
+        let each = hlog_each("t", MILLISECONDS, || Ok(left.pop())).unwrap();
+        assert_eq!(each, whole);
+        let back = read_hlog(&each).unwrap();
+        assert_eq!((back[0].1.len(), back[1].1.len()), (4, 1));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::Args;
 use sim_core::ProgressReport;
 use sim_models::instance::Instance;
-use sim_models::simulation::{EpochHook, HistogramHook, InstanceHook, RequestHook};
+use sim_models::simulation::{EpochHook, HistogramHook, InstanceHook, PeriodHook, RequestHook};
 use sim_models::{EpochRecord, Histograms, RequestRecord, RunOptions, Scenario};
 use tools::out_dir::{self, DirLock};
 use tools::request_log::RequestLog;
@@ -36,7 +36,7 @@ pub struct RunArgs {
     /// Override a scenario field by its dotted path, e.g. `--set arrivals.rate=250` (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
-    /// Write each epoch's scheduling instance to DIR/instances/epoch-NNNNNN.ron (MODEL.md §10).
+    /// Write each epoch's scheduling instance to DIR/instances/epoch-NNNNNN.ron (MODEL.md §10; epoch pipeline only).
     #[arg(long)]
     pub dump_instances: bool,
     /// Write the per-request log DIR/requests.csv: one row per cohort request with its outcome and instants.
@@ -76,20 +76,15 @@ fn simulate(scenario: &Scenario, origin: &str, dir: &Path, a: &RunArgs) -> anyho
     let sys = scenario
         .resolve()
         .map_err(|e| load::scenario_error(origin, e))?;
-    if sys.serving.is_some() {
-        // Continuous serving has no epochs and no per-request hook yet: say so
-        // rather than write an empty or one-interval file.
-        for (on, flag) in [
-            (a.request_log, "--request-log"),
-            (a.dump_instances, "--dump-instances"),
-            (a.hlog_interval.is_some(), "--hlog-interval"),
-        ] {
-            if on {
-                return Err(tools::failure::bad_input(format!(
-                    "{flag}: not available with serving: Continuous (epoch pipeline only)"
-                )));
-            }
-        }
+    let continuous = sys.serving.is_some();
+    if continuous && a.dump_instances {
+        // Continuous serving schedules each instance's iterations itself
+        // (MODEL.md §13): there is no epoch instance to write.
+        return Err(tools::failure::bad_input(
+            "--dump-instances: continuous serving (serving: Continuous) has no scheduling \
+             epochs, hence no instances to dump; drop the flag or use serving: Epochs"
+                .to_string(),
+        ));
     }
     if let Some(t) = sys.trace.as_ref().filter(|t| t.skipped > 0) {
         eprintln!(
@@ -106,6 +101,12 @@ fn simulate(scenario: &Scenario, origin: &str, dir: &Path, a: &RunArgs) -> anyho
             s.borrow_mut().observe(r, h);
         }
     };
+    // Continuous serving cuts at exactly W + j·P (it has no epochs).
+    let mut on_period = |t_ns: u64, h: &Histograms| {
+        if let Some(s) = &snapshots {
+            s.borrow_mut().cut(t_ns, h);
+        }
+    };
     let stop = interrupt::stop_flag();
     // Every input is checked: hold the directory, then clear what an earlier
     // run left there (summary.json first), so that no file of it can be taken
@@ -119,7 +120,7 @@ fn simulate(scenario: &Scenario, origin: &str, dir: &Path, a: &RunArgs) -> anyho
     let log = match a.request_log {
         true => {
             let names = sys.classes.iter().map(|c| c.name.clone()).collect();
-            Some(RefCell::new(RequestLog::create(dir, names)?))
+            Some(RefCell::new(RequestLog::create(dir, names, continuous)?))
         }
         false => None,
     };
@@ -176,6 +177,10 @@ fn simulate(scenario: &Scenario, origin: &str, dir: &Path, a: &RunArgs) -> anyho
             Some(&mut on_histograms as &mut HistogramHook<'_>)
         } else {
             None
+        },
+        on_period_histograms: match (continuous, a.hlog_interval) {
+            (true, Some(p)) => Some((p, &mut on_period as &mut PeriodHook<'_>)),
+            _ => None,
         },
         keep_epoch_records: false,
         progress: if crate::progress::wanted(quiet) {

@@ -12,9 +12,10 @@ use serde::Serialize;
 use sim_models::{EpochRecord, Histograms, RunOutput};
 
 use crate::files::{self, AtomicFile};
-use crate::histograms::{self, Interval, KINDS};
+use crate::histograms::{self, KINDS};
 use crate::summary::Summary;
 use crate::table::{self, Num};
+use hdrhistogram::serialization::Serializer as _;
 
 /// Header of `epochs.csv` (one row per epoch, MODEL.md §8).
 pub const EPOCH_COLUMNS: &[&str] = &[
@@ -186,44 +187,56 @@ pub fn class_dir(dir: &Path, name: &str) -> std::path::PathBuf {
 }
 
 /// Writes `h`'s `.hlog` and `.hgrm` of kind `k` into `dir`. The `.hlog`
-/// holds one interval per cut: `cuts` are the cumulative histograms at the
-/// instants (ns) that close each period, ascending; the intervals are
-/// `[W, t₁]`, `[t₁, t₂]`, …, `[t_last, end]`, each the values recorded in it
-/// (a snapshot minus the one before). No cuts: one interval `[W, end]`.
+/// holds one interval per cut: `cuts` are the instants (ns) that close
+/// each period, ascending, with the cumulative histograms there, V2-encoded
+/// (decoded one at a time); the intervals are `[W, t₁]`, `[t₁, t₂]`, …,
+/// `[t_last, end]`, each the values recorded in it (a snapshot minus the one
+/// before). No cuts: one interval `[W, end]`.
 fn write_histogram(
     dir: &Path,
     k: &histograms::Kind,
     h: &hdrhistogram::Histogram<u64>,
     title: &str,
-    cuts: &[(u64, &hdrhistogram::Histogram<u64>)],
+    cuts: &[(u64, &[u8])],
     (warmup_ns, end_ns): (u64, u64),
 ) -> anyhow::Result<()> {
-    let mut cuts: Vec<(u64, &hdrhistogram::Histogram<u64>)> =
-        cuts.iter().copied().filter(|(t, _)| *t < end_ns).collect();
-    cuts.push((end_ns.max(warmup_ns), h));
-    let mut parts = Vec::with_capacity(cuts.len());
-    let mut prev: Option<&hdrhistogram::Histogram<u64>> = None;
+    let mut decoder = hdrhistogram::serialization::Deserializer::new();
+    let mut cuts = cuts.iter().filter(|(t, _)| *t < end_ns);
+    let mut prev: Option<hdrhistogram::Histogram<u64>> = None;
     let mut prev_t = warmup_ns;
-    for (t, cum) in cuts {
-        let mut part = cum.clone();
-        if let Some(p) = prev {
-            part.subtract(p)
-                .map_err(|e| anyhow::anyhow!("{}: cutting intervals: {e:?}", k.name))?;
-        }
-        parts.push((prev_t, t, part));
-        prev = Some(cum);
-        prev_t = t;
-    }
-    let intervals: Vec<Interval<'_>> = parts
-        .iter()
-        .map(|(a, b, part)| Interval {
-            tag: None,
-            start: Duration::from_nanos(*a),
-            length: Duration::from_nanos(b.saturating_sub(*a)),
-            histogram: part,
-        })
-        .collect();
-    let log = histograms::hlog(title, k.unit, &intervals)?;
+    let mut done = false;
+    let mut next =
+        || -> anyhow::Result<Option<(Duration, Duration, hdrhistogram::Histogram<u64>)>> {
+            if done {
+                return Ok(None);
+            }
+            let (t, cum) = match cuts.next() {
+                Some((t, bytes)) => {
+                    let cum: hdrhistogram::Histogram<u64> = decoder
+                        .deserialize(&mut &bytes[..])
+                        .map_err(|e| anyhow::anyhow!("{}: decoding a snapshot: {e:?}", k.name))?;
+                    (*t, cum)
+                }
+                None => {
+                    done = true;
+                    (end_ns.max(warmup_ns), h.clone())
+                }
+            };
+            let mut part = cum.clone();
+            if let Some(p) = &prev {
+                part.subtract(p)
+                    .map_err(|e| anyhow::anyhow!("{}: cutting intervals: {e:?}", k.name))?;
+            }
+            let interval = (
+                Duration::from_nanos(prev_t),
+                Duration::from_nanos(t.saturating_sub(prev_t)),
+                part,
+            );
+            prev = Some(cum);
+            prev_t = t;
+            Ok(Some(interval))
+        };
+    let log = histograms::hlog_each(title, k.unit, &mut next)?;
     files::write_atomic(&dir.join(k.hlog_file), &log)?;
     let text = histograms::hgrm(h, title, k.unit);
     files::write_atomic(&dir.join(k.hgrm_file), text.as_bytes())
@@ -258,12 +271,19 @@ pub fn parse_period(text: &str) -> Result<u64, String> {
 /// The run's histograms as they stood at the end of the epochs that closed
 /// each period: with period `P` and warm-up `W`, the first epoch with
 /// `t_k ≥ W + P`, then the first with `t_k ≥ W + 2P`, … (fed by the
-/// simulation's per-epoch histogram hook). [`write_outputs`] writes the
+/// simulation's per-epoch histogram hook). In continuous serving, which has
+/// no epochs, at exactly `W + P`, `W + 2P`, … (fed by the per-period hook).
+/// Each snapshot is kept V2-encoded (its non-empty buckets only, a few kB),
+/// not as histograms (each the size of its whole value range, up to ~0.4 MB),
+/// so a run of many periods stays small. [`write_outputs`] writes the
 /// differences between consecutive snapshots as the intervals of each `.hlog`.
 pub struct Snapshots {
     period_ns: u64,
     next_ns: u64,
-    taken: Vec<(u64, Histograms)>,
+    /// Per cut: its instant and each of [`KINDS`]' cumulative histograms, V2-encoded.
+    taken: Vec<(u64, Vec<Vec<u8>>)>,
+    /// The first snapshot that could not be encoded (reported by [`write_outputs`]).
+    failure: Option<String>,
 }
 
 impl Snapshots {
@@ -273,13 +293,34 @@ impl Snapshots {
             period_ns,
             next_ns: warmup_ns.saturating_add(period_ns),
             taken: Vec::new(),
+            failure: None,
         }
+    }
+
+    fn take(&mut self, t_ns: u64, hist: &Histograms) {
+        let mut encoder = hdrhistogram::serialization::V2Serializer::new();
+        let mut per_kind = Vec::with_capacity(KINDS.len());
+        for k in &KINDS {
+            let mut bytes = Vec::new();
+            if let Err(e) = encoder.serialize((k.get)(hist), &mut bytes) {
+                self.failure
+                    .get_or_insert_with(|| format!("{}: encoding a snapshot: {e:?}", k.name));
+            }
+            per_kind.push(bytes);
+        }
+        self.taken.push((t_ns, per_kind));
+    }
+
+    /// Takes the snapshot of a cut at exactly `t_ns` (continuous serving,
+    /// whose simulation calls back at every `W + j·P`, MODEL.md §13).
+    pub fn cut(&mut self, t_ns: u64, hist: &Histograms) {
+        self.take(t_ns, hist);
     }
 
     /// Takes a snapshot if epoch `rec` closes a period.
     pub fn observe(&mut self, rec: &EpochRecord, hist: &Histograms) {
         if rec.t_k_ns >= self.next_ns {
-            self.taken.push((rec.t_k_ns, hist.clone()));
+            self.take(rec.t_k_ns, hist);
             while self.next_ns <= rec.t_k_ns {
                 self.next_ns = self.next_ns.saturating_add(self.period_ns);
             }
@@ -303,10 +344,12 @@ pub fn write_outputs(
     dir: &Path,
     snapshots: Option<&Snapshots>,
 ) -> anyhow::Result<Summary> {
-    let taken: &[(u64, Histograms)] = snapshots.map_or(&[], |s| &s.taken);
-    for k in &KINDS {
-        let cuts: Vec<(u64, &hdrhistogram::Histogram<u64>)> =
-            taken.iter().map(|(t, s)| (*t, (k.get)(s))).collect();
+    if let Some(m) = snapshots.and_then(|s| s.failure.as_ref()) {
+        anyhow::bail!("--hlog-interval: {m}");
+    }
+    let taken: &[(u64, Vec<Vec<u8>>)] = snapshots.map_or(&[], |s| &s.taken);
+    for (i, k) in KINDS.iter().enumerate() {
+        let cuts: Vec<(u64, &[u8])> = taken.iter().map(|(t, s)| (*t, &s[i][..])).collect();
         let span = (out.warmup_ns, out.end_ns);
         write_histogram(dir, k, (k.get)(&out.hist), k.title, &cuts, span)?;
     }

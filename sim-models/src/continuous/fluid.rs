@@ -190,6 +190,17 @@ impl<P> FluidLink<P> {
     ///
     /// # Panics
     /// If `flow` is not open (a bug in the caller).
+    pub fn payload(&self, flow: u32) -> &P {
+        &self.flows[flow as usize]
+            .as_ref()
+            .expect("an open flow")
+            .payload
+    }
+
+    /// The payload of an open flow, mutably.
+    ///
+    /// # Panics
+    /// If `flow` is not open (a bug in the caller).
     pub fn payload_mut(&mut self, flow: u32) -> &mut P {
         &mut self.flow_mut(flow).payload
     }

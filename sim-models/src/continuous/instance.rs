@@ -25,6 +25,10 @@ pub struct Seq {
     pub blocks: u64,
     /// Whether it has ever been admitted (its first admission is its waiting time).
     pub admitted_once: bool,
+    /// Instant of its first admission, ns (set by the station, for the per-request log).
+    pub admitted_ns: Option<u64>,
+    /// Times it was preempted.
+    pub preemptions: u32,
     /// Its downlink flow, once it has emitted (streamed radio delivery).
     pub down: Option<u32>,
     /// Instant its first output token was emitted on the GPU, ns.
@@ -42,6 +46,8 @@ impl Seq {
             emitted: 0,
             blocks: 0,
             admitted_once: false,
+            admitted_ns: None,
+            preemptions: 0,
             down: None,
             first_token_ns: None,
             waiting: None,
@@ -200,6 +206,7 @@ impl Instance {
         let s = self.seq_mut(slot);
         let blocks = std::mem::take(&mut s.blocks);
         s.computed = 0;
+        s.preemptions += 1;
         let id = s.req.id;
         self.blocks.release(blocks);
         self.preempt_counter += 1;

@@ -32,7 +32,7 @@ pub use station::Event;
 use crate::arrivals::ArrivalSource;
 use crate::base_station::SimError;
 use crate::channel::Channel;
-use crate::metrics::{ClassOutput, RunOutput};
+use crate::metrics::{ClassOutput, PeriodHook, RequestHook, RunOutput};
 use crate::scenario::{System, WaitingOrder};
 use station::Station;
 
@@ -44,19 +44,32 @@ pub fn scheduler_name(order: WaitingOrder) -> &'static str {
     }
 }
 
+/// The callbacks of a continuous run (the fields of `RunOptions` that apply).
+#[derive(Default)]
+pub struct Hooks<'a> {
+    /// Called once per cohort request when its fate is settled: the per-request log.
+    pub on_request: Option<&'a mut RequestHook<'a>>,
+    /// A period `P` (ns, > 0) and the callback called at every cut
+    /// `W + j·P < end` with the histograms as they stood there.
+    pub on_period_histograms: Option<(u64, &'a mut PeriodHook<'a>)>,
+}
+
 /// Runs a resolved system whose `serving` is continuous, with the given
-/// arrival source and channel, to its horizon (MODEL.md §13), with an
-/// optional progress observer and stop flag as in the epoch pipeline
-/// (`simulation::run_with` calls it; there are no epochs, so no epoch callbacks).
+/// arrival source and channel, to its horizon (MODEL.md §13), with its
+/// callbacks, an optional progress observer and stop flag as in the epoch
+/// pipeline (`simulation::run_with` calls it; there are no epochs, so no
+/// epoch callbacks).
 ///
 /// # Errors
-/// [`SimError::Invariant`] if `sys.serving` is `None`; an instant beyond
-/// `u64::MAX` ns; a broken invariant (accounting identity) — a bug.
+/// [`SimError::Invariant`] if `sys.serving` is `None` or a histogram period
+/// is 0; [`SimError::Arrivals`] if the arrival source failed; an instant
+/// beyond `u64::MAX` ns; a broken invariant (accounting identity) — a bug.
 pub fn run<'a>(
     name: &str,
     sys: System,
     arrivals: Box<dyn ArrivalSource + 'a>,
     channel: Channel,
+    hooks: Hooks<'a>,
     progress: Option<&mut dyn ProgressObserver>,
     stop: Option<Arc<AtomicBool>>,
 ) -> Result<RunOutput, SimError> {
@@ -73,7 +86,14 @@ pub fn run<'a>(
         .iter()
         .map(|c| (c.name.clone(), c.share))
         .collect();
-    let mut model = Station::new(sys, cfg, arrivals, channel);
+    if hooks
+        .on_period_histograms
+        .as_ref()
+        .is_some_and(|(p, _)| *p == 0)
+    {
+        return Err(SimError::Invariant("a histogram period of 0 ns".into()));
+    }
+    let mut model = Station::new(sys, cfg, arrivals, channel, hooks);
     let mut engine = Engine::with_capacity(model.arrivals.streams() as usize + 64);
     engine.set_stop_flag(stop);
     model.prime(&mut engine)?;
@@ -88,7 +108,14 @@ pub fn run<'a>(
     if let Some(e) = model.error.take() {
         return Err(e);
     }
+    // A replayed trace that became unreadable mid-run fails the run, as in
+    // the epoch pipeline (its arrivals stopped early: the results would lie).
+    if let Some(m) = model.arrivals.failure() {
+        return Err(SimError::Arrivals(m));
+    }
     let end_ns = summary.now.as_nanos();
+    // The cuts after the last event: nothing was measured between it and them.
+    model.cut_before(end_ns);
     model.finish(end_ns);
     let counts = model.metrics.counts;
     if !counts.identity_holds() {

@@ -16,6 +16,12 @@
 //! token reaches its user, so the fluid is advanced lazily — to the present
 //! whenever tokens join it, at coherence boundaries and at the end of the
 //! run — and every delivery is measured at its own exact instant.
+//!
+//! Optional callbacks ([`super::Hooks`]): each cohort request's fate, once
+//! settled, to the per-request log (with its upload, first-admission,
+//! first-token and delivery instants and its preemptions); and the
+//! histograms at every cut `W + j·P`, taken before the first event after
+//! the cut (no event of their own, so a run is the same with or without them).
 
 use std::sync::Arc;
 
@@ -30,7 +36,7 @@ use crate::arrivals::ArrivalSource;
 use crate::base_station::SimError;
 use crate::channel::Channel;
 use crate::cost::CostModel;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Outcome, RequestRecord};
 use crate::request::Request;
 use crate::scenario::{ContinuousSystem, Delivery, Links, System};
 
@@ -56,18 +62,45 @@ pub enum Event {
 /// A request's output on the downlink.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Down {
-    pub arrival_ns: u64,
-    pub deadline_ns: u64,
-    pub counted: bool,
-    pub output: u32,
-    /// Service class index (MODEL.md §12).
-    pub class: u16,
+    /// The request.
+    pub req: Request,
+    /// What the per-request log needs of its time on the instance.
+    pub trail: Trail,
     /// When its first token reached the user.
     pub first_ns: Option<u64>,
     /// Every token is queued (the request has finished on its GPU).
     pub done: bool,
     /// The request was dropped: its bits drain, nothing is measured.
     pub abandoned: bool,
+}
+
+/// A request's instants on its instance, for the per-request log.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Trail {
+    pub uploaded_ns: Option<u64>,
+    pub admitted_ns: Option<u64>,
+    /// Its first output token's iteration end on the GPU.
+    pub first_token_ns: Option<u64>,
+    pub preemptions: u32,
+}
+
+impl Trail {
+    fn of(s: &Seq) -> Trail {
+        Trail {
+            uploaded_ns: Some(s.uploaded_ns),
+            admitted_ns: s.admitted_ns,
+            first_token_ns: s.first_token_ns,
+            preemptions: s.preemptions,
+        }
+    }
+}
+
+/// The histogram cuts of a continuous run: the next cut instant, the
+/// period and the callback.
+struct Cuts<'a> {
+    next_ns: u64,
+    period_ns: u64,
+    hook: &'a mut crate::metrics::PeriodHook<'a>,
 }
 
 /// Continuous serving's station.
@@ -92,6 +125,10 @@ pub(crate) struct Station<'a> {
     /// `Σ` blocks in use × ns over `[W, end]`, all instances.
     pub block_ns: f64,
     pub error: Option<SimError>,
+    /// The per-request log's callback.
+    on_request: Option<&'a mut crate::metrics::RequestHook<'a>>,
+    /// The histogram cuts, if asked for.
+    cuts: Option<Cuts<'a>>,
     // Scratch buffers, reused.
     reached: Vec<Reached>,
     report: StepReport,
@@ -106,6 +143,7 @@ impl<'a> Station<'a> {
         cfg: ContinuousSystem,
         arrivals: Box<dyn ArrivalSource + 'a>,
         channel: Channel,
+        hooks: super::Hooks<'a>,
     ) -> Station<'a> {
         let cost = sys.instance_cost(cfg.tensor_parallel);
         let instances = (0..cfg.instances)
@@ -139,6 +177,12 @@ impl<'a> Station<'a> {
             iterations: 0,
             block_ns: 0.0,
             error: None,
+            on_request: hooks.on_request,
+            cuts: hooks.on_period_histograms.map(|(period_ns, hook)| Cuts {
+                next_ns: sys.warmup_ns.saturating_add(period_ns),
+                period_ns,
+                hook,
+            }),
             reached: Vec::new(),
             report: StepReport::default(),
             shape: Vec::new(),
@@ -190,6 +234,58 @@ impl<'a> Station<'a> {
         self.cfg.links == Links::Radio
     }
 
+    /// Hands the fate of cohort request `r` to the per-request hook, if any.
+    fn log(
+        &mut self,
+        r: &Request,
+        outcome: Outcome,
+        trail: Trail,
+        user_first: Option<u64>,
+        delivery: Option<u64>,
+    ) {
+        if let Some(f) = self.on_request.as_mut() {
+            f(&RequestRecord {
+                id: r.id,
+                arrival_ns: r.arrival_ns,
+                user: r.user,
+                class: r.class,
+                prompt: r.prompt,
+                output: r.output,
+                deadline_ns: r.deadline_ns,
+                outcome,
+                epoch: None,
+                first_token_ns: trail.first_token_ns,
+                delivery_ns: delivery,
+                uploaded_ns: trail.uploaded_ns,
+                admitted_ns: trail.admitted_ns,
+                user_first_token_ns: user_first,
+                preemptions: trail.preemptions,
+            });
+        }
+    }
+
+    /// The instant `s`'s first output token reached its user, if it has.
+    fn user_first(&self, s: &Seq) -> Option<u64> {
+        if self.radio() {
+            s.down.and_then(|f| self.down.payload(f).first_ns)
+        } else {
+            s.first_token_ns // on ideal links, at the user when emitted
+        }
+    }
+
+    /// Takes every histogram cut `< now_ns` not yet taken: each sees what
+    /// was measured at instants up to it (every event before `now_ns` has
+    /// been handled, and none fell between the cut and `now_ns`).
+    pub fn cut_before(&mut self, now_ns: u64) {
+        let Some(c) = self.cuts.as_mut() else {
+            return;
+        };
+        while c.next_ns < now_ns {
+            (c.hook)(c.next_ns, &self.metrics.hist);
+            c.next_ns = c.next_ns.saturating_add(c.period_ns);
+        }
+    }
+
     // ---- arrivals and the uplink ----
 
     fn arrival(&mut self, now_ns: u64, s: u32, ctx: &mut Context<'_, Event>) {
@@ -202,13 +298,6 @@ impl<'a> Station<'a> {
         let counted = now_ns >= self.sys.warmup_ns;
         self.metrics.arrival(counted, a.attrs.class);
         // (1e), MODEL.md §2: eligible iff ΔPPL ≤ ε_i.
-        if self.sys.accuracy_admission && self.sys.delta_ppl.is_some_and(|d| d > a.attrs.tolerance)
-        {
-            if counted {
-                self.metrics.rejected_accuracy(a.attrs.class);
-            }
-            return;
-        }
         let req = Request {
             id,
             user: a.user,
@@ -219,6 +308,20 @@ impl<'a> Station<'a> {
             counted,
             class: a.attrs.class,
         };
+        if self.sys.accuracy_admission && self.sys.delta_ppl.is_some_and(|d| d > a.attrs.tolerance)
+        {
+            if counted {
+                self.metrics.rejected_accuracy(a.attrs.class);
+                self.log(
+                    &req,
+                    Outcome::RejectedAccuracy,
+                    Trail::default(),
+                    None,
+                    None,
+                );
+            }
+            return;
+        }
         if !self.radio() {
             return self.uploaded(req, now_ns, ctx);
         }
@@ -293,6 +396,11 @@ impl<'a> Station<'a> {
         if need > self.cfg.num_blocks {
             if req.counted {
                 self.metrics.rejected_capacity(req.class);
+                let trail = Trail {
+                    uploaded_ns: Some(now_ns),
+                    ..Trail::default()
+                };
+                self.log(&req, Outcome::RejectedCapacity, trail, None, None);
             }
             return;
         }
@@ -312,7 +420,9 @@ impl<'a> Station<'a> {
         let inst = &mut self.instances[i];
         scheduler::schedule(inst, now_ns, &self.limits, &mut report);
         for s in &report.admitted_first {
-            let r = inst.seq(*s).req;
+            let seq = inst.seq_mut(*s);
+            seq.admitted_ns = Some(now_ns);
+            let r = seq.req;
             if r.counted {
                 self.metrics.waiting(now_ns - r.arrival_ns, r.class);
             }
@@ -324,6 +434,9 @@ impl<'a> Station<'a> {
         for s in &expired {
             if s.req.counted {
                 self.metrics.expired(s.req.class);
+                // A preempted request may have streamed tokens before it expired.
+                let user_first = self.user_first(s);
+                self.log(&s.req, Outcome::Expired, Trail::of(s), user_first, None);
             }
             if let Some(f) = s.down {
                 self.abandon(f);
@@ -406,10 +519,14 @@ impl<'a> Station<'a> {
                     self.metrics.ttft(now_ns - r.arrival_ns, r.class);
                 }
                 if e.finished && r.counted {
-                    self.metrics
-                        .delivered(now_ns, r.arrival_ns, r.deadline_ns, r.class);
+                    let outcome =
+                        self.metrics
+                            .delivered(now_ns, r.arrival_ns, r.deadline_ns, r.class);
                     let first = seq.first_token_ns.unwrap_or(now_ns);
                     self.metrics.tpot(first, now_ns, r.output, r.class);
+                    // On ideal links a token is at the user when it is emitted.
+                    let trail = Trail::of(seq);
+                    self.log(&r, outcome, trail, trail.first_token_ns, Some(now_ns));
                 }
             } else if streamed || e.finished {
                 let se = self.channel.se_at(r.user, now_ns / self.cfg.coherence_ns).1;
@@ -418,11 +535,8 @@ impl<'a> Station<'a> {
                     Some(f) => f,
                     None => {
                         let d = Down {
-                            arrival_ns: r.arrival_ns,
-                            deadline_ns: r.deadline_ns,
-                            counted: r.counted,
-                            output: r.output,
-                            class: r.class,
+                            req: r,
+                            trail: Trail::of(seq),
                             first_ns: None,
                             done: false,
                             abandoned: false,
@@ -440,7 +554,11 @@ impl<'a> Station<'a> {
                 let n = if streamed { 1 } else { r.output as u64 };
                 self.down.push(flow, n * bits, se);
                 if e.finished {
-                    self.down.payload_mut(flow).done = true;
+                    let preemptions = self.instances[i].seq(e.slot).preemptions;
+                    let d = self.down.payload_mut(flow);
+                    d.done = true;
+                    // Preemptions after its first token (streamed) count too.
+                    d.trail.preemptions = preemptions;
                 }
             }
             if e.finished {
@@ -468,9 +586,9 @@ impl<'a> Station<'a> {
                 Reached::Mark { flow, at_ns } => {
                     let d = self.down.payload_mut(flow);
                     d.first_ns = Some(at_ns);
-                    if d.counted && !d.abandoned {
-                        let a = d.arrival_ns;
-                        let class = d.class;
+                    if d.req.counted && !d.abandoned {
+                        let a = d.req.arrival_ns;
+                        let class = d.req.class;
                         self.metrics.ttft(at_ns - a, class);
                     }
                 }
@@ -480,15 +598,18 @@ impl<'a> Station<'a> {
                         self.down.close(flow);
                     } else if d.done {
                         self.down.close(flow);
-                        if d.counted {
-                            self.metrics
-                                .delivered(at_ns, d.arrival_ns, d.deadline_ns, d.class);
+                        let r = d.req;
+                        if r.counted {
+                            let outcome =
+                                self.metrics
+                                    .delivered(at_ns, r.arrival_ns, r.deadline_ns, r.class);
                             let first = d.first_ns.unwrap_or(at_ns);
                             if d.first_ns.is_none() {
-                                self.metrics.ttft(at_ns - d.arrival_ns, d.class);
+                                self.metrics.ttft(at_ns - r.arrival_ns, r.class);
                                 // AtEnd: whole output
                             }
-                            self.metrics.tpot(first, at_ns, d.output, d.class);
+                            self.metrics.tpot(first, at_ns, r.output, r.class);
+                            self.log(&r, outcome, d.trail, Some(first), Some(at_ns));
                         }
                     }
                 }
@@ -527,35 +648,39 @@ impl<'a> Station<'a> {
                 }
             }
         }
-        let uploading: Vec<u16> = self
-            .up
-            .payloads()
-            .filter(|r| r.counted)
-            .map(|r| r.class)
-            .collect();
-        let delivering: Vec<u16> = self
-            .down
-            .payloads()
-            .filter(|d| d.done && !d.abandoned && d.counted)
-            .map(|d| d.class)
-            .collect();
-        let mut waiting = Vec::new();
-        let mut running = Vec::new();
+        // (request, outcome, trail, first token at the user), in a fixed order:
+        // uploads, outputs on the downlink, then the instances' requests by slot.
+        let mut open: Vec<(Request, Outcome, Trail, Option<u64>)> = Vec::new();
+        open.extend(
+            self.up
+                .payloads()
+                .filter(|r| r.counted)
+                .map(|r| (*r, Outcome::Pending, Trail::default(), None)),
+        );
+        open.extend(
+            self.down
+                .payloads()
+                .filter(|d| d.done && !d.abandoned && d.req.counted)
+                .map(|d| (d.req, Outcome::InFlight, d.trail, d.first_ns)),
+        );
         for s in self.instances.iter().flat_map(Instance::seqs) {
             if s.req.counted {
                 // Waiting (preempted ones too) never started or lost their progress.
-                if s.is_waiting() {
-                    waiting.push(s.req.class);
+                let outcome = if s.is_waiting() {
+                    Outcome::Pending
                 } else {
-                    running.push(s.req.class);
-                }
+                    Outcome::InFlight
+                };
+                open.push((s.req, outcome, Trail::of(s), self.user_first(s)));
             }
         }
-        for c in uploading.into_iter().chain(waiting) {
-            self.metrics.pending(c);
-        }
-        for c in delivering.into_iter().chain(running) {
-            self.metrics.in_flight(c);
+        for (r, outcome, trail, user_first) in open {
+            if outcome == Outcome::Pending {
+                self.metrics.pending(r.class);
+            } else {
+                self.metrics.in_flight(r.class);
+            }
+            self.log(&r, outcome, trail, user_first, None);
         }
     }
 }
@@ -565,6 +690,7 @@ impl Model for Station<'_> {
 
     fn handle(&mut self, now: SimTime, event: Event, ctx: &mut Context<'_, Event>) {
         let now_ns = now.as_nanos();
+        self.cut_before(now_ns);
         match event {
             Event::Arrival { stream } => self.arrival(now_ns, stream, ctx),
             Event::Uplink => {

@@ -32,7 +32,7 @@ pub use flops::{
 };
 pub use gpus::{gpu_preset, GpuParams, GpuPreset, GPU_PRESETS};
 pub use models::{model_preset, ModelArch, ModelPreset, MODEL_PRESETS};
-pub use roofline::{IterationLoad, IterationTime, RooflineCost};
+pub use roofline::{IterationLoad, IterationTime, PreparedRoofline, RooflineCost};
 
 /// A batch's requests grouped by output length: `(n, count)` pairs, each `n`
 /// (tokens) at most once, in any order. The time of a batch depends only on
@@ -109,11 +109,12 @@ pub enum CostSpec {
 }
 
 impl CostSpec {
-    /// The cost model this spec describes.
+    /// The cost model this spec describes (a roofline with its constants
+    /// computed once: [`roofline::PreparedRoofline`]).
     pub fn build(&self) -> Arc<dyn CostModel> {
         match self {
             CostSpec::Flops(f) => Arc::new(*f),
-            CostSpec::Roofline(r) => Arc::new(*r),
+            CostSpec::Roofline(r) => Arc::new(r.prepared()),
         }
     }
 }

@@ -323,3 +323,198 @@ fn epoch_shaped_iterations_sum_to_the_batch_time() {
         secs_to_ns_saturating(c.iteration(&load).total)
     );
 }
+
+/// The batch time as it was computed before the constants were hoisted
+/// (commit b6349f9): every constant derived from the fields on each call,
+/// the prefill through [`RooflineCost::iteration`], the decode runs through
+/// the closed form below. The test oracle of the faster path: both must give
+/// the same `f64`, bit for bit.
+fn reference_elapsed_secs(c: &RooflineCost, s_pad: u32, levels: &[(u32, u64)], upto: u32) -> f64 {
+    let mut sorted: Vec<(u32, u64)> = levels
+        .iter()
+        .filter(|l| l.1 > 0)
+        .map(|&(n, k)| (n.max(1), k))
+        .collect();
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted.sort_unstable();
+    let l = c.arch.dims.layers as f64;
+    let a = 2.0 * l * c.arch.layer_params() + 2.0 * c.arch.head_params();
+    let b = 4.0 * l * c.arch.heads as f64 * c.arch.head_dim as f64;
+    let (comm_per_token, comm_fixed) = if c.tp <= 1 {
+        (0.0, 0.0)
+    } else {
+        let t = c.tp as f64;
+        let d = c.arch.dims.d_model as f64;
+        (
+            2.0 * l * 2.0 * (t - 1.0) / t * 2.0 * d / c.gpu.link_bandwidth,
+            2.0 * l * 2.0 * (t - 1.0) * c.gpu.link_latency,
+        )
+    };
+    let w = c.quant.alpha_w * 2.0 * c.arch.read_params();
+    let k = c.quant.alpha_kv * c.arch.kv_bytes_per_token_fp16();
+    let f = if c.quant.alpha_kv <= 0.5 {
+        c.gpu.int8_ops
+    } else {
+        c.gpu.flops
+    };
+    let rf = c.tp as f64 * f * c.gpu.eta_f;
+    let rb = c.tp as f64 * c.gpu.bandwidth * c.gpu.eta_b;
+    let decode_run = |count: u64, c_first: u64, c_last: u64| -> f64 {
+        if count == 0 || c_last < c_first {
+            return 0.0;
+        }
+        let r = count as f64;
+        let (p0, p1) = (r * a / rf, r * b / rf);
+        let (q0, q1) = (w / rb, r * k / rb);
+        let compute_wins = |c: u64| p0 + p1 * c as f64 >= q0 + q1 * c as f64;
+        let series = |u: f64, v: f64, lo: u64, hi: u64| -> f64 {
+            let n = (hi - lo + 1) as f64;
+            n * u + v * (lo as f64 + hi as f64) * n / 2.0
+        };
+        let crossing = if p1 == q1 {
+            f64::INFINITY
+        } else {
+            (q0 - p0) / (p1 - q1)
+        };
+        let (mut split, first_part_compute) = if crossing.is_finite() {
+            (
+                crossing.ceil().clamp(c_first as f64, c_last as f64 + 1.0) as u64,
+                p1 < q1,
+            )
+        } else {
+            (c_last + 1, compute_wins(c_first))
+        };
+        while split > c_first && compute_wins(split - 1) != first_part_compute {
+            split -= 1;
+        }
+        while split <= c_last && compute_wins(split) == first_part_compute {
+            split += 1;
+        }
+        let (first, second) = if first_part_compute {
+            ((p0, p1), (q0, q1))
+        } else {
+            ((q0, q1), (p0, p1))
+        };
+        let head = if split > c_first {
+            series(first.0, first.1, c_first, split - 1)
+        } else {
+            0.0
+        };
+        let tail = if split <= c_last {
+            series(second.0, second.1, split, c_last)
+        } else {
+            0.0
+        };
+        let n = (c_last - c_first + 1) as f64;
+        head + tail + n * (c.gpu.t_0 + comm_per_token * r + comm_fixed)
+    };
+    let total: u64 = sorted.iter().map(|l| l.1).sum();
+    let s = s_pad as u64;
+    let mut secs = c.iteration(&IterationLoad::prefill(total, s)).total;
+    let last = upto.saturating_sub(1) as u64;
+    let mut running = total;
+    let mut from = 1u64;
+    for &(n, count) in sorted.iter() {
+        let to = (n as u64 - 1).min(last);
+        if to >= from {
+            secs += decode_run(running, s + from, s + to);
+        }
+        from = from.max(n as u64);
+        running -= count;
+        if from > last {
+            break;
+        }
+    }
+    secs
+}
+
+/// [`arb_cost`] with the FLOP and byte rates scaled independently by
+/// 10^[−3, 3] and a tensor-parallel degree up to 64: the compute/memory
+/// crossover of the decode runs then falls anywhere (before, inside or after
+/// a run), which is where the closed form's split is estimated and corrected.
+fn arb_cost_scaled() -> impl Strategy<Value = RooflineCost> {
+    (arb_cost(), -3.0f64..3.0, -3.0f64..3.0, 1u32..65).prop_map(|(mut c, f, b, tp)| {
+        c.gpu.flops *= 10f64.powf(f);
+        c.gpu.int8_ops *= 10f64.powf(f);
+        c.gpu.bandwidth *= 10f64.powf(b);
+        c.tp = tp;
+        c
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+
+    /// The fast path changes no bit: `elapsed_secs` (constants per call) and
+    /// the [`PreparedRoofline`] that `CostSpec::build` returns (constants once)
+    /// equal the pre-hoisting formula exactly in `batch_time_ns`,
+    /// `first_token_ns` and `finish_ns`, on random instances, rates, paddings
+    /// and level lists (any order, zero counts and `n = 0` included, more
+    /// levels than the stack holds).
+    #[test]
+    fn fast_path_is_bit_identical_to_the_per_iteration_formula(
+        c in prop_oneof![arb_cost(), arb_cost_scaled()],
+        s_pad in 1u32..4096,
+        levels in prop::collection::vec((0u32..2048, 0u64..200), 0..24),
+        upto in 0u32..2100,
+    ) {
+        // As given, and in the schedulers' form (n ≥ 1 ascending, distinct,
+        // counts > 0), which the fast path uses without copying or sorting.
+        let canonical: Vec<(u32, u64)> = levels
+            .iter()
+            .filter(|l| l.1 > 0)
+            .map(|&(n, k)| (n.max(1), k))
+            .collect::<std::collections::BTreeMap<u32, u64>>()
+            .into_iter()
+            .collect();
+        let built = CostSpec::Roofline(c).build();
+        for levels in [&levels, &canonical] {
+            let old = |upto: u32| reference_elapsed_secs(&c, s_pad, levels, upto);
+            prop_assert_eq!(c.elapsed_secs(s_pad, levels, upto).to_bits(), old(upto).to_bits());
+            let longest = levels.iter().filter(|l| l.1 > 0).map(|l| l.0.max(1)).max().unwrap_or(0);
+            for m in [&c as &dyn CostModel, &c.prepared(), &*built] {
+                prop_assert_eq!(m.batch_time_ns(s_pad, levels), secs_to_ns_saturating(old(longest)));
+                prop_assert_eq!(m.first_token_ns(s_pad, levels), secs_to_ns_saturating(old(1)));
+                prop_assert_eq!(
+                    m.finish_ns(s_pad, levels, upto),
+                    secs_to_ns_saturating(old(upto.max(1)))
+                );
+            }
+        }
+        // `decode_run_secs` (public, any contexts) against the reference's
+        // decode run: the first level's run from context s' + 1.
+        if let Some(&(n, _)) = canonical.first() {
+            let total: u64 = canonical.iter().map(|l| l.1).sum();
+            let s = s_pad as u64;
+            let run = c.decode_run_secs(total, s + 1, s + n as u64 - 1);
+            let prefill = c.iteration(&IterationLoad::prefill(total, s)).total;
+            let whole = reference_elapsed_secs(&c, s_pad, &canonical, n);
+            prop_assert_eq!((prefill + run).to_bits(), whole.to_bits());
+        }
+    }
+}
+
+/// The prepared model is the same model in every other respect: name, memory
+/// figures, iteration times, and the spec it writes to instance files.
+#[test]
+fn prepared_roofline_is_the_same_model() {
+    for tp in [1, 2, 8] {
+        let c = RooflineCost {
+            tp,
+            ..llama8b_a100()
+        };
+        let p = CostSpec::Roofline(c).build();
+        assert_eq!(p.name(), c.name());
+        assert_eq!(p.weight_bytes().to_bits(), c.weight_bytes().to_bits());
+        assert_eq!(
+            p.kv_bytes_per_token().to_bits(),
+            c.kv_bytes_per_token().to_bits()
+        );
+        let seqs = [(512, 512), (1, 700), (1, 1030)];
+        assert_eq!(p.iteration_ns(&seqs, 3), c.iteration_ns(&seqs, 3));
+        assert_eq!(p.spec(), CostSpec::Roofline(c));
+        assert_eq!(format!("{p:?}"), format!("{c:?}"));
+    }
+}

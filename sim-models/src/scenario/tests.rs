@@ -928,6 +928,31 @@ fn roofline_scenario_builds_the_roofline_on_the_pool_and_on_one_gpu() {
 }
 
 #[test]
+fn continuous_blocks_under_the_roofline_use_the_gpu_preset_and_gqa() {
+    // MODEL.md §13 with the roofline's bytes (§11): Llama-3.1-8B FP16 on one
+    // A100-80GB, u = 0.9, 16-token blocks. Stored parameters
+    // 32·(4096·4096 + 2·4096·8·128 + 4096·4096 + 3·4096·14 336) + 2·4096·128 256
+    // = 8 029 995 008, weights 2 bytes each = 16 059 990 016 B; KV per token
+    // 2·32·8·128·2 = 131 072 B (8 KV heads), 2 097 152 B a block;
+    // ⌊(0.9·80e9 − 16 059 990 016) / 2 097 152⌋ = ⌊26 674.28⌋ = 26 674.
+    // (The GPU preset's 80 GB, not the Part I default 32 GB; the roofline's
+    // grouped-query KV, not §5's 4·L·d_m.)
+    let s = Scenario::from_ron_str(
+        "(gpus: (count: 2, gpu: Some(Preset(\"A100-80GB-SXM\"))), model: Preset(\"Llama-3.1-8B\"), \
+          quant: Preset(\"FP16\"), cost: Roofline, serving: Continuous(()))",
+    )
+    .unwrap();
+    let c = s.resolve().unwrap().serving.unwrap();
+    assert_eq!((c.instances, c.num_blocks), (2, 26_674));
+    // T = 2: twice the memory for one copy of the weights, KV split over two
+    // GPUs counted whole: ⌊(0.9·160e9 − 16 059 990 016) / 2 097 152⌋ = 61 006.
+    let mut t = s.clone();
+    t.set("serving.tensor_parallel", "2").unwrap();
+    let c = t.resolve().unwrap().serving.unwrap();
+    assert_eq!((c.instances, c.num_blocks), (1, 61_006));
+}
+
+#[test]
 fn custom_model_takes_the_roofline_fields() {
     let s = Scenario::from_ron_str(
         "(gpus: (count: 1, gpu: Some(Preset(\"L4\"))), accuracy_admission: false, cost: Roofline, \

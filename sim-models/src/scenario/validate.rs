@@ -779,17 +779,28 @@ impl Scenario {
         let serving = match &self.serving {
             Serving::Epochs => None,
             Serving::Continuous(c) => {
-                // The cost model of one instance of T GPUs (System::instance_cost).
+                // The cost model of one instance of T GPUs, as
+                // System::instance_cost builds it: the roofline's weight and
+                // KV bytes (grouped-query attention) and the GPU preset's
+                // memory when they apply, not the Part I fields' defaults.
                 let t = c.tensor_parallel.max(1);
-                let cost = crate::cost::FlopsCost {
-                    model,
-                    quant,
-                    flop_rate: t as f64 * self.gpus.flops,
+                let cost: Box<dyn cost::CostModel> = match (self.cost, &arch, &gpu) {
+                    (CostKind::Roofline, Some(a), Some((_, g))) => Box::new(cost::RooflineCost {
+                        arch: *a,
+                        quant,
+                        gpu: *g,
+                        tp: t,
+                    }),
+                    _ => Box::new(cost::FlopsCost {
+                        model,
+                        quant,
+                        flop_rate: t as f64 * flops_per_gpu,
+                    }),
                 };
                 // The serving's coherence blocks default to the channel's
                 // (T_C, or a link budget's own coherence time), so that the
                 // fluid links see every fading block (MODEL.md §13, §14).
-                let cs = c.resolve(self.gpus.count, self.gpus.memory, &cost, coherence_ns)?;
+                let cs = c.resolve(self.gpus.count, memory_per_gpu, &*cost, coherence_ns)?;
                 if c.coherence_time.is_some() && cs.coherence_ns != coherence_ns {
                     if let ChannelModel::LinkBudget(lb) = &self.channel.model {
                         if lb.coherence_time.is_some() {

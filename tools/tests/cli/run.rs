@@ -468,3 +468,218 @@ fn a_continuous_run_from_the_shipped_scenario() {
         }
     }
 }
+
+/// The intervals of a `.hlog`: `(start s, length s, histogram)`.
+fn intervals(path: &Path) -> Vec<(f64, f64, hdrhistogram::Histogram<u64>)> {
+    let bytes = std::fs::read(path).unwrap();
+    let mut de = hdrhistogram::serialization::Deserializer::new();
+    let mut out = Vec::new();
+    for e in IntervalLogIterator::new(&bytes) {
+        if let LogEntry::Interval(iv) = e.unwrap() {
+            let decoded = base64::Engine::decode(
+                &base64::engine::general_purpose::STANDARD,
+                iv.encoded_histogram(),
+            )
+            .unwrap();
+            out.push((
+                iv.start_timestamp().as_secs_f64(),
+                iv.duration().as_secs_f64(),
+                de.deserialize(&mut decoded.as_slice()).unwrap(),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_continuous_run_writes_its_request_log_and_cut_hlogs() {
+    // scenarios/continuous/paper.ron (radio links, T_coh = T_C = 1.5 s) at λ = 20 req/s for
+    // 120 s: W = 12 s, cuts every 30 s at 42, 72 and 102 s (multiples of the coherence time, so
+    // downlink deliveries fall in their own interval). The run with both flags gives the same
+    // summary and .hgrm files as the run without.
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/continuous/paper.ron");
+    let base = [
+        scenario.to_str().unwrap(),
+        "--set",
+        "horizon=120",
+        "--set",
+        "arrivals.rate=20",
+        "-q",
+    ];
+    let (plain, logged) = (tmp.path().join("plain"), tmp.path().join("logged"));
+    run(&plain, &base);
+    let mut args = base.to_vec();
+    args.extend(["--request-log", "--hlog-interval", "30s"]);
+    run(&logged, &args);
+    assert!(!plain.join("requests.csv").exists());
+    let strip = |dir: &Path| {
+        let mut j = summary(dir);
+        j.as_object_mut().unwrap().remove("wall_s");
+        j
+    };
+    assert_eq!(strip(&plain), strip(&logged));
+
+    // requests.csv: the epoch columns then the continuous ones; one row per cohort request,
+    // the outcomes adding up to summary.json's counts, preemptions too.
+    let s = summary(&logged);
+    let mut r = csv::Reader::from_path(logged.join("requests.csv")).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    let want: Vec<&str> = tools::request_log::REQUEST_COLUMNS
+        .iter()
+        .chain(tools::request_log::CONTINUOUS_COLUMNS)
+        .copied()
+        .collect();
+    assert_eq!(header, want);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (id, outcome, epoch, pre) = (col("id"), col("outcome"), col("epoch"), col("preemptions"));
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let mut ids: Vec<u64> = rows.iter().map(|r| r[id].parse().unwrap()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), rows.len());
+    assert_eq!(rows.len() as u64, u(&s, "arrived"));
+    for k in [
+        "rejected_accuracy",
+        "rejected_capacity",
+        "expired",
+        "on_time",
+        "late",
+        "pending",
+        "in_flight",
+    ] {
+        let n = rows.iter().filter(|r| &r[outcome] == k).count() as u64;
+        assert_eq!(n, u(&s, k), "{k}");
+    }
+    assert!(rows.iter().all(|r| r[epoch].is_empty()));
+    let preempted: u64 = rows.iter().map(|r| r[pre].parse::<u64>().unwrap()).sum();
+    assert_eq!(preempted, u(&s, "preemptions"));
+    assert!(u(&s, "late") + u(&s, "on_time") > 0, "{s}");
+    // The instants are exact ns: the histograms rebuilt from the rows are the run's, value
+    // for value (latency: delivery; waiting: first admission; first_token: on the GPU;
+    // ttft: at the user).
+    let ns = |cell: &str| -> Option<u64> {
+        let (a, b) = cell.split_once('.')?;
+        assert_eq!(b.len(), 9, "{cell}");
+        Some(a.parse::<u64>().unwrap() * 1_000_000_000 + b.parse::<u64>().unwrap())
+    };
+    let arrival = col("arrival_s");
+    for (kind, end) in [
+        ("latency", "delivery_s"),
+        ("waiting", "admitted_s"),
+        ("first_token", "first_token_s"),
+        ("ttft", "user_first_token_s"),
+    ] {
+        let mut rebuilt = hdrhistogram::Histogram::<u64>::new(3).unwrap();
+        for r in &rows {
+            if let Some(t) = ns(&r[col(end)]) {
+                rebuilt.record(t - ns(&r[arrival]).unwrap()).unwrap();
+            }
+        }
+        let whole = intervals(&plain.join(format!("{kind}.hlog")));
+        let w = &whole[0].2;
+        assert_eq!(rebuilt.len(), w.len(), "{kind}");
+        for v in w.iter_recorded() {
+            assert_eq!(
+                rebuilt.count_at(v.value_iterated_to()),
+                v.count_at_value(),
+                "{kind}"
+            );
+        }
+    }
+
+    // Each .hlog: four intervals [12, 42], [42, 72], [72, 102], [102, 120] whose values add
+    // up, value for value, to the run's single interval.
+    for kind in [
+        "latency",
+        "ttft",
+        "tpot",
+        "waiting",
+        "first_token",
+        "kv_blocks",
+    ] {
+        let cut = intervals(&logged.join(format!("{kind}.hlog")));
+        let spans: Vec<(f64, f64)> = cut.iter().map(|c| (c.0, c.1)).collect();
+        assert_eq!(
+            spans,
+            [(12.0, 30.0), (42.0, 30.0), (72.0, 30.0), (102.0, 18.0)],
+            "{kind}"
+        );
+        let mut sum = hdrhistogram::Histogram::<u64>::new(3).unwrap();
+        for c in &cut {
+            sum.add(&c.2).unwrap();
+        }
+        let whole = intervals(&plain.join(format!("{kind}.hlog")));
+        assert_eq!(whole.len(), 1);
+        let w = &whole[0].2;
+        assert_eq!(sum.len(), w.len(), "{kind}");
+        assert!(!w.is_empty(), "{kind}");
+        for v in w.iter_recorded() {
+            assert_eq!(
+                sum.count_at(v.value_iterated_to()),
+                v.count_at_value(),
+                "{kind}"
+            );
+        }
+        assert_eq!(
+            std::fs::read(logged.join(format!("{kind}.hgrm"))).unwrap(),
+            std::fs::read(plain.join(format!("{kind}.hgrm"))).unwrap()
+        );
+    }
+    // Deliveries spread over the run: more than one interval holds latencies.
+    let lat = intervals(&logged.join("latency.hlog"));
+    assert!(lat.iter().filter(|c| !c.2.is_empty()).count() > 1);
+
+    // --dump-instances has nothing to dump: refused, naming the flag, nothing written.
+    let o = edgesim()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--dump-instances", "-q", "--out"])
+        .arg(tmp.path().join("dump"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--dump-instances") && err.contains("no scheduling"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("dump/summary.json").exists());
+}
+
+#[test]
+fn the_measured_replay_example_serves_every_request_of_its_trace() {
+    // scenarios/continuous/measured-replay.ron (docs/continuous.md, "Replaying a
+    // measured serving run"): the run sees exactly the trace's requests — counted
+    // here from the file itself, one JSON object a line — and every one of them
+    // ends in exactly one outcome; with 1 h deadlines, no expiry and a horizon
+    // long past the last send, all of them complete and have a TTFT and a latency.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let trace = std::fs::read_to_string(root.join("data/traces/replay-example.jsonl")).unwrap();
+    let rows = trace.lines().filter(|l| !l.trim().is_empty()).count() as u64;
+    assert_eq!(rows, 400, "the generator's REQUESTS");
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = root.join("scenarios/continuous/measured-replay.ron");
+    run(tmp.path(), &[scenario.to_str().unwrap(), "--quiet"]);
+    let s = summary(tmp.path());
+    assert_eq!(u(&s, "arrived_total"), rows, "{s}");
+    assert_eq!(u(&s, "arrived"), rows, "warm-up 0: every request counts");
+    let accounted: u64 = [
+        "rejected_accuracy",
+        "rejected_capacity",
+        "expired",
+        "on_time",
+        "late",
+        "pending",
+        "in_flight",
+    ]
+    .iter()
+    .map(|k| u(&s, k))
+    .sum();
+    assert_eq!(accounted, rows, "{s}");
+    assert_eq!(u(&s, "on_time"), rows, "{s}");
+    for h in ["ttft_s", "tpot_s", "latency_s"] {
+        assert_eq!(s[h]["count"].as_u64(), Some(rows), "{h}: {s}");
+    }
+    assert!(u(&s, "iterations") > 0);
+}
