@@ -124,6 +124,7 @@ impl BaseStation<'_> {
             ));
         }
         rec.queue_len = self.pending.len() as u64;
+        rec.no_rate_users = self.channel.no_rate_users();
         if let Some(f) = self.hooks.on_instance.as_mut() {
             f(k, &self.instance);
         }
@@ -175,6 +176,8 @@ impl BaseStation<'_> {
         self.taken.clear();
         self.taken.resize(self.pending.len(), false);
         let (mut up, mut down) = (0u64, 0u64);
+        let (mut se_up, mut se_down) = (0.0, 0.0);
+        let measured = t_k >= self.sys.warmup_ns;
         for (job, verdict) in plan.jobs.iter().zip(&verdicts.jobs) {
             let Ok(cost) = verdict else {
                 rec.violations += 1;
@@ -207,6 +210,14 @@ impl BaseStation<'_> {
                     self.metrics.waiting(t_k - r.arrival_ns, r.class);
                 }
                 self.metrics.started(r.class);
+                // The link drawn for the instance (kept for the epoch).
+                let link = self.channel.link(r.user);
+                se_up += link.se_up;
+                se_down += link.se_down;
+                if measured {
+                    self.metrics.radio.uplink(link.se_up);
+                    self.metrics.radio.downlink(link.se_down);
+                }
                 rec.selected.push(r.id);
                 state.requests.push(r);
             }
@@ -261,6 +272,10 @@ impl BaseStation<'_> {
         }
         rec.rho_up = up as f64 / RHO_ONE as f64;
         rec.rho_down = down as f64 / RHO_ONE as f64;
+        if rec.batch_size > 0 {
+            rec.se_up_mean = Some(se_up / rec.batch_size as f64);
+            rec.se_down_mean = Some(se_down / rec.batch_size as f64);
+        }
         rec.selected.sort_unstable();
         Ok(())
     }

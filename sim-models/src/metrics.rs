@@ -158,6 +158,14 @@ pub struct EpochRecord {
     pub dropped: u64,
     /// Cohort requests delivered on time so far in the run (running total, for progress displays).
     pub on_time_so_far: u64,
+    /// Mean uplink spectral efficiency `SE^U` of the requests started, b/s/Hz
+    /// (`None`: none started; MODEL.md §3, §14).
+    pub se_up_mean: Option<f64>,
+    /// Mean downlink spectral efficiency `SE^D` of the requests started, b/s/Hz.
+    pub se_down_mean: Option<f64>,
+    /// Users with a pending request whose `SE^U` is 0 in the epoch (below
+    /// CQI 1, MODEL.md §14: `ρU` infinite, they cannot upload), count.
+    pub no_rate_users: u64,
 }
 
 /// Everything a run measured (MODEL.md §8).
@@ -195,10 +203,14 @@ pub struct RunOutput {
     pub gpu_busy_ns: Vec<u64>,
     /// Mean GPU utilisation: `Σ busy / (G·(end − W))`.
     pub gpu_utilisation: f64,
-    /// Mean `Σ ρU` per measured epoch (the share of the uplink slot's band used).
+    /// Mean `Σ ρU` per measured epoch (the share of the uplink slot's band
+    /// used); in continuous serving, the share of `[W, end]` the uplink spent
+    /// sending (NaN without a radio).
     pub uplink_utilisation: f64,
-    /// Mean `Σ ρD` per measured epoch.
+    /// Mean `Σ ρD` per measured epoch; in continuous serving as `uplink_utilisation`.
     pub downlink_utilisation: f64,
+    /// The radio's measures (MODEL.md §14): SE of the served requests, uploads without a rate.
+    pub radio: crate::radio::RadioSummary,
     /// Search nodes over all epochs.
     pub nodes_total: u64,
     /// Instance iterations run (continuous serving; 0 in the epoch pipeline).
@@ -392,6 +404,8 @@ pub struct Metrics {
     pub nodes_total: u64,
     /// Per-epoch records, if kept.
     pub records: Vec<EpochRecord>,
+    /// The radio's measures (MODEL.md §14).
+    pub radio: crate::radio::RadioTally,
     /// Per service class (empty without classes).
     pub classes: Vec<ClassMeasures>,
     keep_records: bool,
@@ -556,6 +570,7 @@ impl Metrics {
             self.batch_sum += rec.batch_size;
             self.rho_up_sum += rec.rho_up;
             self.rho_down_sum += rec.rho_down;
+            self.radio.no_rate(rec.no_rate_users);
             record(&mut self.hist.batch_size, rec.batch_size);
             record(&mut self.hist.solve_ns, rec.solve_ns);
         }

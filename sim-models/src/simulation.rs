@@ -19,8 +19,7 @@ pub use crate::base_station::{EpochHook, Event, HistogramHook, InstanceHook, Sim
 use crate::channel::Channel;
 use crate::metrics::{ClassOutput, RunOutput};
 pub use crate::metrics::{PeriodHook, RequestHook};
-use crate::radio::ChannelModel;
-use crate::scenario::{Scenario, ScenarioError, System};
+use crate::scenario::{Scenario, System};
 use crate::scheduler::Scheduler;
 
 /// Callbacks and controls of one run. `RunOptions::default()` runs silently to the horizon.
@@ -81,17 +80,6 @@ pub fn run_system(
     scheduler: &mut dyn Scheduler,
     opts: RunOptions<'_>,
 ) -> Result<RunOutput, SimError> {
-    // MODEL.md §14: the link budget exists as a model (crate::radio) but the
-    // epoch pipeline still draws §3's channel; refuse rather than silently
-    // run the paper's channel under a LinkBudget scenario.
-    if let ChannelModel::LinkBudget(_) = sys.channel_model {
-        return Err(SimError::Scenario(ScenarioError::Invalid {
-            field: "channel.model".into(),
-            message: "LinkBudget(..) is not yet wired into the simulation (`edgesim link` \
-                      prints its link budget); runs support `Paper` only for now"
-                .into(),
-        }));
-    }
     let streams = RngStreams::new(sys.seed);
     let arrivals =
         crate::workload::source(&sys, &streams).map_err(|e| SimError::Arrivals(e.to_string()))?;
@@ -227,6 +215,7 @@ pub fn run_with<'a>(
         gpu_utilisation: per_window(busy as f64 / 1e9) / gpu_count as f64,
         uplink_utilisation: per_epoch(m.rho_up_sum),
         downlink_utilisation: per_epoch(m.rho_down_sum),
+        radio: m.radio.summary(),
         nodes_total: m.nodes_total,
         iterations: 0,
         kv_block_utilisation: None,
@@ -542,14 +531,6 @@ mod tests {
         assert_eq!(out.epoch_records[1].violations, 1);
         assert_eq!(out.epoch_records[2].selected, [0]);
         assert_eq!(out.counts.on_time, 1);
-    }
-
-    #[test]
-    fn a_link_budget_scenario_is_refused_until_wired() {
-        let mut sys = paper(3.0);
-        sys.channel_model = ChannelModel::LinkBudget(Default::default());
-        let e = run_system("t", sys, &mut Failing, RunOptions::default()).unwrap_err();
-        assert!(e.to_string().contains("channel.model"), "{e}");
     }
 
     #[test]

@@ -3,5 +3,6 @@
 
 mod common;
 mod continuous;
+mod link_budget;
 mod paper_runs;
 mod schedulers;

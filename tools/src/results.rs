@@ -186,6 +186,42 @@ pub const METRICS: &[Metric] = &[
         name: "kv_block_utilisation",
         of: |s| opt(s.kv_block_utilisation),
     },
+    Metric {
+        name: "se_up",
+        of: |s| opt(s.radio.se_up.as_ref().map(|q| q.mean)),
+    },
+    Metric {
+        name: "se_up_p5_hdr",
+        of: |s| opt(s.radio.se_up.as_ref().map(|q| q.p5_hdr)),
+    },
+    Metric {
+        name: "se_up_p50_hdr",
+        of: |s| opt(s.radio.se_up.as_ref().map(|q| q.p50_hdr)),
+    },
+    Metric {
+        name: "se_up_p95_hdr",
+        of: |s| opt(s.radio.se_up.as_ref().map(|q| q.p95_hdr)),
+    },
+    Metric {
+        name: "se_down",
+        of: |s| opt(s.radio.se_down.as_ref().map(|q| q.mean)),
+    },
+    Metric {
+        name: "se_down_p5_hdr",
+        of: |s| opt(s.radio.se_down.as_ref().map(|q| q.p5_hdr)),
+    },
+    Metric {
+        name: "se_down_p50_hdr",
+        of: |s| opt(s.radio.se_down.as_ref().map(|q| q.p50_hdr)),
+    },
+    Metric {
+        name: "se_down_p95_hdr",
+        of: |s| opt(s.radio.se_down.as_ref().map(|q| q.p95_hdr)),
+    },
+    Metric {
+        name: "no_rate",
+        of: |s| s.radio.no_rate as f64,
+    },
 ];
 
 /// A metric of one class in one replication.

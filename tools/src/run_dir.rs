@@ -36,6 +36,9 @@ pub const EPOCH_COLUMNS: &[&str] = &[
     "dropped",
     "violations",
     "selected",
+    "se_up_mean",
+    "se_down_mean",
+    "no_rate_users",
 ];
 
 /// One row of `epochs.csv`, in [`EPOCH_COLUMNS`] order (times in s).
@@ -75,6 +78,12 @@ pub struct EpochRow {
     pub violations: u64,
     /// Ids started, ascending, separated by spaces.
     pub selected: String,
+    /// Mean `SE^U` of the requests started, b/s/Hz (empty: none started).
+    pub se_up_mean: Option<Num>,
+    /// Mean `SE^D` of the requests started, b/s/Hz (empty: none started).
+    pub se_down_mean: Option<Num>,
+    /// Users with a pending request and `SE^U = 0` (cannot upload), count.
+    pub no_rate_users: u64,
 }
 
 impl From<&EpochRecord> for EpochRow {
@@ -98,6 +107,9 @@ impl From<&EpochRecord> for EpochRow {
             dropped: r.dropped,
             violations: r.violations,
             selected: ids.join(" "),
+            se_up_mean: r.se_up_mean.map(Num),
+            se_down_mean: r.se_down_mean.map(Num),
+            no_rate_users: r.no_rate_users,
         }
     }
 }

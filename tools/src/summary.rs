@@ -48,6 +48,63 @@ impl Quantiles {
     }
 }
 
+/// One direction's spectral efficiency over the served requests, b/s/Hz:
+/// the exact mean and HdrHistogram's percentiles (`_hdr`, 3 significant
+/// digits, as the latency's) (`summary.json`'s `radio.se_up`,
+/// `radio.se_down`; docs/radio.md).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeQuantiles {
+    /// Requests, count.
+    pub count: u64,
+    /// Mean, b/s/Hz (exact).
+    pub mean: f64,
+    /// 5th percentile, b/s/Hz (HdrHistogram's).
+    pub p5_hdr: f64,
+    /// 25th percentile, b/s/Hz (HdrHistogram's).
+    pub p25_hdr: f64,
+    /// Median, b/s/Hz (HdrHistogram's).
+    pub p50_hdr: f64,
+    /// 75th percentile, b/s/Hz (HdrHistogram's).
+    pub p75_hdr: f64,
+    /// 95th percentile, b/s/Hz (HdrHistogram's).
+    pub p95_hdr: f64,
+}
+
+/// `summary.json`'s `radio` object (MODEL.md §14).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Radio {
+    /// Uplink `SE^U` of the measured requests served (`null`: none).
+    pub se_up: Option<SeQuantiles>,
+    /// Downlink `SE^D` of the measured requests served (`null`: none).
+    pub se_down: Option<SeQuantiles>,
+    /// Uploads that had no rate (`SE^U = 0`): in epochs, user-epochs (per
+    /// measured epoch, the users with a pending request and `SE^U = 0`);
+    /// in continuous serving, cohort uploads that started without a rate.
+    pub no_rate: u64,
+}
+
+impl Radio {
+    /// From the model's summary.
+    pub fn new(r: &sim_models::radio::RadioSummary) -> Radio {
+        let q = |s: &Option<sim_models::radio::SeSummary>| {
+            s.as_ref().map(|s| SeQuantiles {
+                count: s.count,
+                mean: s.mean,
+                p5_hdr: s.p5_hdr,
+                p25_hdr: s.p25_hdr,
+                p50_hdr: s.p50_hdr,
+                p75_hdr: s.p75_hdr,
+                p95_hdr: s.p95_hdr,
+            })
+        };
+        Radio {
+            se_up: q(&r.se_up),
+            se_down: q(&r.se_down),
+            no_rate: r.no_rate,
+        }
+    }
+}
+
 /// One run's results (`summary.json`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -141,6 +198,10 @@ pub struct Summary {
     /// Mean `Σ ρD` per measured epoch, fraction of the band (`null`: no
     /// measured epoch).
     pub downlink_utilisation: Option<f64>,
+    /// The radio (MODEL.md §14; docs/radio.md): SE of the served requests,
+    /// uploads without a rate. Absent in summaries written before it existed.
+    #[serde(default)]
+    pub radio: Radio,
     /// Events the engine processed, count.
     pub events: u64,
     /// Per service class, keyed by name in the scenario's order (absent without classes).
@@ -160,6 +221,15 @@ impl Summary {
         let measured_epochs = out.measured_epochs > 0;
         let when = |measured: bool, x: f64| measured.then_some(x);
         let s = |ns: u64| ns as f64 / 1e9;
+        // Epochs: per measured epoch; continuous serving (no epochs): over
+        // the measured window, NaN (`null`) without a radio (ideal links).
+        let link_share = |x: f64| {
+            if out.epochs > 0 {
+                when(measured_epochs, x)
+            } else {
+                when(measured_time, x).filter(|x| x.is_finite())
+            }
+        };
         Summary {
             scenario: out.scenario.clone(),
             scheduler: out.scheduler.clone(),
@@ -195,8 +265,9 @@ impl Summary {
             measured_epochs: out.measured_epochs,
             nodes_total: out.nodes_total,
             gpu_utilisation: when(measured_time, out.gpu_utilisation),
-            uplink_utilisation: when(measured_epochs, out.uplink_utilisation),
-            downlink_utilisation: when(measured_epochs, out.downlink_utilisation),
+            uplink_utilisation: link_share(out.uplink_utilisation),
+            downlink_utilisation: link_share(out.downlink_utilisation),
+            radio: Radio::new(&out.radio),
             events: out.events_processed,
             classes: Classes(
                 out.classes

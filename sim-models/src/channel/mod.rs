@@ -11,8 +11,11 @@
 //! users cost nothing. Implementations, one file each, one row in
 //! [`Channel::new`]:
 //! - [`rayleigh::Rayleigh`], the paper's channel (§3): block Rayleigh fading,
-//!   `g = PL·X`, `X ~ Exp(1)`, Shannon spectral efficiency over `N0·B`.
+//!   `g = PL·X`, `X ~ Exp(1)`, Shannon spectral efficiency over `N0·B`;
+//! - [`link_budget::LinkBudgetChannel`], the 3GPP link budget (MODEL.md §14,
+//!   docs/radio.md): path loss, shadowing, fading, CQI or capped Shannon.
 
+pub mod link_budget;
 pub mod rayleigh;
 
 use std::collections::HashMap;
@@ -23,6 +26,7 @@ use sim_core::{RngStreams, SeqHasher};
 
 use crate::scenario::System;
 
+pub use link_budget::LinkBudgetChannel;
 pub use rayleigh::Rayleigh;
 
 /// `SE = log2(1 + p·g/σ²)`, b/s/Hz (MODEL.md §3).
@@ -50,6 +54,21 @@ pub trait ChannelModel: Debug + Send {
 
     /// `(SE^U, SE^D)`, b/s/Hz, of a user whose gain is `gain`.
     fn spectral_efficiency(&self, gain: f64) -> (f64, f64);
+
+    /// User `user`'s link in epoch (coherence block) `epoch`: its gain and
+    /// spectral efficiencies. By default `spectral_efficiency(gain(..))`; a
+    /// model whose SE is not one function of the gain (the link budget: each
+    /// user's SNR has its own noise and fading) answers it directly. SE 0 =
+    /// no rate in that block (`ρ` infinite). Pure, like [`ChannelModel::gain`].
+    fn link(&self, user: u32, epoch: u64) -> Link {
+        let gain = self.gain(user, epoch);
+        let (se_up, se_down) = self.spectral_efficiency(gain);
+        Link {
+            gain,
+            se_up,
+            se_down,
+        }
+    }
 }
 
 /// One user's link in one epoch.
@@ -84,9 +103,13 @@ pub struct Channel {
 
 impl Channel {
     /// The channel `sys` names, its random numbers from `streams`. One row
-    /// per channel model (today only the paper's, [`Rayleigh`]).
+    /// per channel model.
     pub fn new(sys: &System, streams: &RngStreams) -> Channel {
-        Channel::with_model(sys, Box::new(Rayleigh::new(sys, streams)))
+        let model: Box<dyn ChannelModel> = match sys.link_budget(streams) {
+            None => Box::new(Rayleigh::new(sys, streams)),
+            Some(lb) => Box::new(LinkBudgetChannel::new(sys, lb)),
+        };
+        Channel::with_model(sys, model)
     }
 
     /// The channel of `sys`'s slots and bands around `model`.
@@ -124,15 +147,23 @@ impl Channel {
     /// epoch for `u` and kept until the next [`Channel::begin_epoch`].
     pub fn link(&mut self, u: u32) -> Link {
         let (model, epoch, fixed) = (&self.model, self.epoch, self.fixed_gain);
-        *self.links.entry(u).or_insert_with(|| {
-            let gain = fixed.unwrap_or_else(|| model.gain(u, epoch));
-            let (se_up, se_down) = model.spectral_efficiency(gain);
-            Link {
-                gain,
-                se_up,
-                se_down,
+        *self.links.entry(u).or_insert_with(|| match fixed {
+            None => model.link(u, epoch),
+            Some(gain) => {
+                let (se_up, se_down) = model.spectral_efficiency(gain);
+                Link {
+                    gain,
+                    se_up,
+                    se_down,
+                }
             }
         })
+    }
+
+    /// Users asked for in the current epoch whose uplink has no rate
+    /// (`SE^U = 0`, MODEL.md §14), count.
+    pub fn no_rate_users(&self) -> u64 {
+        self.links.values().filter(|l| l.se_up <= 0.0).count() as u64
     }
 
     /// User `u`'s spectral efficiencies `(SE^U, SE^D)`, b/s/Hz, in coherence
@@ -142,8 +173,13 @@ impl Channel {
     /// function of the seed, the user and the block, so blocks may be asked
     /// in any order).
     pub fn se_at(&self, u: u32, block: u64) -> (f64, f64) {
-        let gain = self.fixed_gain.unwrap_or_else(|| self.model.gain(u, block));
-        self.model.spectral_efficiency(gain)
+        match self.fixed_gain {
+            None => {
+                let l = self.model.link(u, block);
+                (l.se_up, l.se_down)
+            }
+            Some(gain) => self.model.spectral_efficiency(gain),
+        }
     }
 
     /// `ρU = s·bits/(T_U·B^U·SE^U)` for a prompt of `prompt` tokens on `link` (MODEL.md §3).

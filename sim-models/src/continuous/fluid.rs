@@ -13,6 +13,11 @@
 //! and at coherence-block boundaries ([`FluidLink::rebase`]: new `SE`s, tags
 //! recomputed from the bits left).
 //!
+//! A flow whose `SE` is 0 in a block (a link-budget user below CQI 1,
+//! MODEL.md §14) is *stalled*: it keeps its bits, sends nothing and takes no
+//! share of the band (`k` counts the flows with a rate), until a rebase gives
+//! it a rate.
+//!
 //! Time: the link's state refers to an integer-ns instant; each completion
 //! instant is that instant plus the fluid's `f64` interval rounded once to
 //! the nearest ns, and `V` is snapped to the completing tag, so a flow ends
@@ -88,6 +93,11 @@ pub struct FluidLink<P> {
     now_ns: u64,
     v: f64,
     active: BTreeSet<(Tag, u32)>,
+    // Flows of `active` with an infinite tag (SE 0): they take no share.
+    stalled: usize,
+    // Busy time (some flow sending) since `busy_from_ns`, ns, up to `now_ns`.
+    busy_ns: u64,
+    busy_from_ns: u64,
     flows: Vec<Option<Flow<P>>>,
     free: Vec<u32>,
 }
@@ -100,14 +110,56 @@ impl<P> FluidLink<P> {
             now_ns: 0,
             v: 0.0,
             active: BTreeSet::new(),
+            stalled: 0,
+            busy_ns: 0,
+            busy_from_ns: 0,
             flows: Vec::new(),
             free: Vec::new(),
         }
     }
 
-    /// Flows with bits to send (`k`).
+    /// Counts busy time only from `from_ns` on (the warm-up's end).
+    pub fn count_busy_from(&mut self, from_ns: u64) {
+        self.busy_from_ns = from_ns;
+    }
+
+    /// Time within `[from, to_ns]` (`from` of [`FluidLink::count_busy_from`])
+    /// during which some flow was sending, ns, at today's rates after the
+    /// link's current instant: the link's utilisation numerator (all of `B`
+    /// goes to the sending flows, MODEL.md §13).
+    pub fn busy_ns(&self, to_ns: u64) -> u64 {
+        let from = self.now_ns.max(self.busy_from_ns);
+        let tail = if self.sharing() > 0 {
+            to_ns.saturating_sub(from)
+        } else {
+            0
+        };
+        self.busy_ns + tail
+    }
+
+    /// Adds `[now, to_ns]` to the busy time if a flow is sending.
+    fn count_busy(&mut self, to_ns: u64) {
+        if self.sharing() > 0 {
+            let from = self.now_ns.max(self.busy_from_ns);
+            self.busy_ns += to_ns.saturating_sub(from);
+        }
+    }
+
+    /// Flows with bits to send (stalled ones included).
     pub fn active(&self) -> usize {
         self.active.len()
+    }
+
+    /// Flows with bits to send and a rate (`k`, the band's sharers).
+    pub fn sharing(&self) -> usize {
+        self.active.len() - self.stalled
+    }
+
+    /// Removes `(tag, flow)` from the active set, keeping the stalled count.
+    fn deactivate(&mut self, tag: Tag, flow: u32) {
+        if self.active.remove(&(tag, flow)) && tag.0.is_infinite() {
+            self.stalled -= 1;
+        }
     }
 
     /// Whether an open flow has sent every bit queued on it.
@@ -194,7 +246,7 @@ impl<P> FluidLink<P> {
     pub fn close(&mut self, flow: u32) -> P {
         let f = self.flows[flow as usize].take().expect("an open flow");
         if let Some(t) = f.tag {
-            self.active.remove(&(t, flow));
+            self.deactivate(t, flow);
         }
         self.free.push(flow);
         f.payload
@@ -213,10 +265,10 @@ impl<P> FluidLink<P> {
     /// its queue) and its current `V_ref`, `served_ref`.
     fn retag(&mut self, flow: u32) {
         let v = self.v;
-        let f = self.flows[flow as usize].as_mut().expect("an open flow");
-        if let Some(t) = f.tag.take() {
-            self.active.remove(&(t, flow));
+        if let Some(t) = self.flow_mut(flow).tag.take() {
+            self.deactivate(t, flow);
         }
+        let f = self.flows[flow as usize].as_mut().expect("an open flow");
         let target = f.mark.unwrap_or(f.queued).min(f.queued) as f64;
         if target <= f.served_ref && f.queued as f64 <= f.served_ref {
             return; // drained
@@ -224,9 +276,12 @@ impl<P> FluidLink<P> {
         let tag = if f.se > 0.0 {
             (f.v_ref + (target - f.served_ref).max(0.0) / f.se).max(v)
         } else {
-            f64::INFINITY // no rate this block (SE = 0): it holds its share, sends nothing
+            f64::INFINITY // no rate this block (SE = 0): stalled, no share, sends nothing
         };
         f.tag = Some(Tag(tag));
+        if tag.is_infinite() {
+            self.stalled += 1;
+        }
         self.active.insert((Tag(tag), flow));
     }
 
@@ -250,9 +305,9 @@ impl<P> FluidLink<P> {
         self.retag(flow);
     }
 
-    /// Interval in ns, rounded to the nearest, for `V` to grow by `dv` with `k` active flows.
+    /// Interval in ns, rounded to the nearest, for `V` to grow by `dv` with `k` sharing flows.
     fn interval_ns(&self, dv: f64) -> Option<u64> {
-        let secs = dv * self.active.len() as f64 / self.bandwidth_hz;
+        let secs = dv * self.sharing() as f64 / self.bandwidth_hz;
         if !secs.is_finite() {
             return None;
         }
@@ -273,6 +328,7 @@ impl<P> FluidLink<P> {
         loop {
             match self.next_ns() {
                 Some(at) if at <= to_ns => {
+                    self.count_busy(at);
                     let (Tag(tag), flow) = self.active.pop_first().expect("a next flow");
                     self.v = self.v.max(tag);
                     self.now_ns = at;
@@ -295,9 +351,10 @@ impl<P> FluidLink<P> {
                 _ => break,
             }
         }
-        if !self.active.is_empty() {
+        self.count_busy(to_ns);
+        if self.sharing() > 0 {
             let secs = (to_ns - self.now_ns) as f64 / 1e9;
-            self.v += secs * self.bandwidth_hz / self.active.len() as f64;
+            self.v += secs * self.bandwidth_hz / self.sharing() as f64;
         }
         self.now_ns = to_ns;
     }
@@ -409,6 +466,46 @@ mod tests {
                 at_ns: 3 * S
             }]
         );
+    }
+
+    #[test]
+    fn a_flow_without_a_rate_takes_no_share() {
+        // B = 1000 Hz. A: 1000 bits at SE 1; B: 500 bits at SE 0 (below CQI 1), both from 0.
+        // B is stalled: A alone gets the band, 1000 b/s, and ends at 1 s. At the boundary at
+        // 2 s B gets SE 0.5: 500 b/s alone, its 500 bits take 1 s: it ends at 3 s.
+        let mut link = FluidLink::new(1000.0);
+        let a = link.open(0, 1.0, None, ());
+        let b = link.open(1, 0.0, None, ());
+        link.push(a, 1000, 1.0);
+        link.push(b, 500, 0.0);
+        assert_eq!((link.active(), link.sharing()), (2, 1));
+        assert_eq!(
+            run_to(&mut link, 2 * S),
+            [Reached::Drained { flow: a, at_ns: S }]
+        );
+        assert_eq!((link.active(), link.sharing()), (1, 0));
+        assert_eq!(
+            link.next_ns(),
+            None,
+            "no rate, no completion: nothing to wait for"
+        );
+        link.rebase(|u| if u == 1 { 0.5 } else { 1.0 });
+        assert_eq!(link.sharing(), 1);
+        assert_eq!(
+            run_to(&mut link, 9 * S),
+            [Reached::Drained {
+                flow: b,
+                at_ns: 3 * S
+            }]
+        );
+        // Closing a stalled flow keeps the count: a new stalled flow, closed, leaves none.
+        let c = link.open(2, 0.0, None, ());
+        link.push(c, 10, 0.0);
+        assert_eq!(link.sharing(), 0);
+        link.close(c);
+        assert_eq!((link.active(), link.sharing()), (0, 0));
+        // Busy: A sent over [0, 1 s], B over [2 s, 3 s]; idle (B stalled) over [1 s, 2 s].
+        assert_eq!(link.busy_ns(9 * S), 2 * S);
     }
 
     #[test]

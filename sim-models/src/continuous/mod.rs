@@ -138,6 +138,18 @@ pub fn run<'a>(
     let kv_peak_bytes = model.cost.weight_bytes()
         + peak_blocks.unwrap_or(0) as f64 * cfg.block_size as f64 * model.cost.kv_bytes_per_token();
     let pool_block_ns = cfg.num_blocks as f64 * cfg.instances as f64 * window_ns as f64;
+    // The share of `[W, end]` each link spent sending (MODEL.md §13: the
+    // sending flows share all of B); NaN without a radio (ideal links: no
+    // band to measure) or without a measured window.
+    let link_share = |busy: u64| {
+        if model.radio() && window_ns > 0 {
+            busy as f64 / window_ns as f64
+        } else {
+            f64::NAN
+        }
+    };
+    let up_utilisation = link_share(model.up.busy_ns(end_ns));
+    let down_utilisation = link_share(model.down.busy_ns(end_ns));
     let m = &mut model.metrics;
     // Per class as in the epoch pipeline, without batches (MODEL.md §12, §13).
     let classes = class_specs
@@ -182,8 +194,9 @@ pub fn run<'a>(
         } else {
             0.0
         },
-        uplink_utilisation: 0.0,
-        downlink_utilisation: 0.0,
+        uplink_utilisation: up_utilisation,
+        downlink_utilisation: down_utilisation,
+        radio: m.radio.summary(),
         nodes_total: 0,
         iterations: model.iterations,
         kv_block_utilisation: (pool_block_ns > 0.0).then(|| model.block_ns / pool_block_ns),

@@ -154,8 +154,16 @@ impl<'a> Station<'a> {
             arrivals,
             next_id: 0,
             channel,
-            up: FluidLink::new(sys.bandwidth_up),
-            down: FluidLink::new(sys.bandwidth_down),
+            up: {
+                let mut l = FluidLink::new(sys.bandwidth_up);
+                l.count_busy_from(sys.warmup_ns);
+                l
+            },
+            down: {
+                let mut l = FluidLink::new(sys.bandwidth_down);
+                l.count_busy_from(sys.warmup_ns);
+                l
+            },
             up_key: None,
             coherence_pending: false,
             instances,
@@ -222,7 +230,7 @@ impl<'a> Station<'a> {
         now_ns / self.cfg.coherence_ns
     }
 
-    fn radio(&self) -> bool {
+    pub(crate) fn radio(&self) -> bool {
         self.cfg.links == Links::Radio
     }
 
@@ -319,6 +327,11 @@ impl<'a> Station<'a> {
         }
         self.advance_up(now_ns, ctx);
         let (se, _) = self.channel.se_at(req.user, self.block(now_ns));
+        if req.counted {
+            // Radio measures (MODEL.md §14): an upload starting without a
+            // rate waits, stalled, for a block with one.
+            self.metrics.radio.no_rate(u64::from(se <= 0.0));
+        }
         let bits = req.prompt as u64 * self.sys.token_bits as u64;
         let flow = self.up.open(req.user, se, None, req);
         self.up.push(flow, bits, se);
@@ -373,6 +386,11 @@ impl<'a> Station<'a> {
 
     /// A prompt has reached the base station: rejected for capacity, or routed.
     fn uploaded(&mut self, req: Request, now_ns: u64, ctx: &mut Context<'_, Event>) {
+        if req.counted && self.radio() {
+            // The served upload's SE: that of the block it completed in (MODEL.md §14).
+            let se = self.channel.se_at(req.user, self.block(now_ns)).0;
+            self.metrics.radio.uplink(se);
+        }
         // The most KV a request ever holds: prompt + n − 1 tokens (the last is never fed back).
         let need = (req.prompt as u64 + req.output as u64 - 1).div_ceil(self.cfg.block_size as u64);
         if need > self.cfg.num_blocks {
@@ -524,6 +542,10 @@ impl<'a> Station<'a> {
                             abandoned: false,
                         };
                         let mark = streamed.then_some(bits);
+                        if r.counted {
+                            // The SE its output starts going down at (MODEL.md §14).
+                            self.metrics.radio.downlink(se);
+                        }
                         let f = self.down.open(r.user, se, mark, d);
                         seq.down = Some(f);
                         f

@@ -1,82 +1,134 @@
 //! What a run reports about its radio (issue 16, item 5; MODEL.md §14): the
 //! spectral efficiency of the served requests (mean and distribution, up and
 //! down) and the uploads that could not start because the user's SE was 0
-//! (below CQI 1). Independent of how the epoch pipeline asks the channel:
-//! the pipeline calls [`RadioTally::served`] for every request it starts and
-//! [`RadioTally::blocked`] for every pending request whose uplink SE is 0 in
-//! an epoch; the bandwidth utilisation is already in the run's metrics (§8).
+//! (below CQI 1). The pipelines feed it ([`RadioTally::uplink`],
+//! [`RadioTally::downlink`] for every measured request served,
+//! [`RadioTally::no_rate`]); the bandwidth utilisation is in the run's
+//! metrics (§8). Any channel: the paper's reports its SEs too. Memory is
+//! bounded: HdrHistograms (3 significant digits) and exact sums.
 
+use hdrhistogram::Histogram;
 use serde::Serialize;
 
-/// Quantiles reported for the SE distributions.
+use crate::metrics::{record, HIST_SIGFIG};
+
+/// Quantiles reported for the SE distributions (the fields `p5_hdr` …
+/// `p95_hdr` of [`SeSummary`]).
 pub const SE_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
-/// The accumulator of a run's radio measures.
+/// Histogram units per b/s/Hz (10⁶: an SE is recorded as `round(SE·10⁶)`,
+/// far below the histograms' 3-digit resolution, and reported as `v/10⁶`).
+pub const SE_UNITS_PER_BPSHZ: f64 = 1e6;
+
+/// One direction's served SEs: an HdrHistogram (3 significant digits,
+/// bounded memory whatever the run's length) and the exact sum.
+#[derive(Clone, Debug)]
+struct SeHist {
+    h: Histogram<u64>,
+    sum: f64,
+}
+
+impl Default for SeHist {
+    fn default() -> Self {
+        SeHist {
+            h: Histogram::new(HIST_SIGFIG).expect("3 significant digits is valid"),
+            sum: 0.0,
+        }
+    }
+}
+
+impl SeHist {
+    fn add(&mut self, se: f64) {
+        self.sum += se;
+        record(&mut self.h, (se * SE_UNITS_PER_BPSHZ).round() as u64);
+    }
+
+    fn summary(&self) -> Option<SeSummary> {
+        if self.h.is_empty() {
+            return None;
+        }
+        let q = |q: f64| self.h.value_at_quantile(q) as f64 / SE_UNITS_PER_BPSHZ;
+        let [p5, p25, p50, p75, p95] = SE_QUANTILES;
+        Some(SeSummary {
+            count: self.h.len(),
+            mean: self.sum / self.h.len() as f64,
+            p5_hdr: q(p5),
+            p25_hdr: q(p25),
+            p50_hdr: q(p50),
+            p75_hdr: q(p75),
+            p95_hdr: q(p95),
+        })
+    }
+}
+
+/// The accumulator of a run's radio measures; its memory does not grow
+/// with the run (HdrHistograms, as the latency's).
 #[derive(Clone, Debug, Default)]
 pub struct RadioTally {
-    se_up: Vec<f64>,
-    se_down: Vec<f64>,
-    blocked: u64,
+    up: SeHist,
+    down: SeHist,
+    no_rate: u64,
 }
 
-/// Summary of one direction's SE over served requests, b/s/Hz.
+/// One direction's SE over the served requests, b/s/Hz: the exact mean and
+/// HdrHistogram's percentiles (`_hdr`: the highest value equivalent to the
+/// recorded one at 3 significant digits, as the latency's in summary.json).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SeSummary {
-    /// Mean.
+    /// Requests, count.
+    pub count: u64,
+    /// Mean, b/s/Hz (exact).
     pub mean: f64,
-    /// `(q, value)` for each `q` of [`SE_QUANTILES`] (nearest rank).
-    pub quantiles: Vec<(f64, f64)>,
+    /// 5th percentile, b/s/Hz (HdrHistogram's).
+    pub p5_hdr: f64,
+    /// 25th percentile, b/s/Hz (HdrHistogram's).
+    pub p25_hdr: f64,
+    /// Median, b/s/Hz (HdrHistogram's).
+    pub p50_hdr: f64,
+    /// 75th percentile, b/s/Hz (HdrHistogram's).
+    pub p75_hdr: f64,
+    /// 95th percentile, b/s/Hz (HdrHistogram's).
+    pub p95_hdr: f64,
 }
 
-/// A run's radio measures (for summary.json).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A run's radio measures (summary.json's `radio`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RadioSummary {
-    /// Requests served (started).
-    pub served: u64,
-    /// Uplink SE of the served requests; `None` if none was served.
+    /// Uplink SE of the served requests (`None`: none served).
     pub se_up: Option<SeSummary>,
-    /// Downlink SE of the served requests; `None` if none was served.
+    /// Downlink SE of the served requests (`None`: none served).
     pub se_down: Option<SeSummary>,
-    /// (request, epoch) pairs where a pending request could not upload (SE^U = 0).
-    pub blocked_uploads: u64,
+    /// Could not upload for want of a rate (`SE^U = 0`): in the epoch
+    /// pipeline, Σ over measured epochs of the users with a pending request
+    /// and `SE^U = 0` (user-epochs); in continuous serving, cohort uploads
+    /// that started in a block with `SE^U = 0` (they wait for a rate).
+    pub no_rate: u64,
 }
 
 impl RadioTally {
-    /// Records a request started with spectral efficiencies `se_up`, `se_down` (b/s/Hz).
-    pub fn served(&mut self, se_up: f64, se_down: f64) {
-        self.se_up.push(se_up);
-        self.se_down.push(se_down);
+    /// Records a served request's uplink spectral efficiency, b/s/Hz (≥ 0).
+    pub fn uplink(&mut self, se: f64) {
+        self.up.add(se);
     }
 
-    /// Records a pending request that could not upload in an epoch (its SE^U was 0).
-    pub fn blocked(&mut self) {
-        self.blocked += 1;
+    /// Records a served request's downlink spectral efficiency, b/s/Hz (≥ 0).
+    pub fn downlink(&mut self, se: f64) {
+        self.down.add(se);
+    }
+
+    /// Adds `n` to the count of uploads without a rate (see [`RadioSummary::no_rate`]).
+    pub fn no_rate(&mut self, n: u64) {
+        self.no_rate += n;
     }
 
     /// The summary so far.
     pub fn summary(&self) -> RadioSummary {
         RadioSummary {
-            served: self.se_up.len() as u64,
-            se_up: summarise(&self.se_up),
-            se_down: summarise(&self.se_down),
-            blocked_uploads: self.blocked,
+            se_up: self.up.summary(),
+            se_down: self.down.summary(),
+            no_rate: self.no_rate,
         }
     }
-}
-
-/// Mean and nearest-rank quantiles (the `⌈q·n⌉`-th smallest) of `xs`.
-fn summarise(xs: &[f64]) -> Option<SeSummary> {
-    if xs.is_empty() {
-        return None;
-    }
-    let mut sorted = xs.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    let rank = |q: f64| ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
-    Some(SeSummary {
-        mean: xs.iter().sum::<f64>() / n as f64,
-        quantiles: SE_QUANTILES.iter().map(|&q| (q, sorted[rank(q)])).collect(),
-    })
 }
 
 #[cfg(test)]
@@ -89,21 +141,29 @@ mod tests {
         assert_eq!(t.summary().se_up, None);
         // Up 1, 2, …, 20 b/s/Hz; down 7.40625 each.
         for k in 1..=20 {
-            t.served(k as f64, 7.40625);
+            t.uplink(k as f64);
+            t.downlink(7.40625);
         }
-        t.blocked();
-        t.blocked();
+        t.no_rate(2);
         let s = t.summary();
-        assert_eq!(s.served, 20);
-        assert_eq!(s.blocked_uploads, 2);
+        assert_eq!(s.no_rate, 2);
         let up = s.se_up.unwrap();
-        // Mean (1 + … + 20)/20 = 210/20 = 10.5; nearest rank ⌈q·20⌉: q 0.05 → 1st = 1,
-        // 0.25 → 5th = 5, 0.5 → 10th = 10, 0.75 → 15th = 15, 0.95 → 19th = 19.
+        assert_eq!(up.count, 20);
+        // Mean (1 + … + 20)/20 = 210/20 = 10.5, exact. Percentiles: the
+        // nearest rank ⌈q·20⌉ gives q 0.05 → 1st = 1, 0.25 → 5th = 5,
+        // 0.5 → 10th = 10, 0.75 → 15th = 15, 0.95 → 19th = 19; HdrHistogram
+        // reports the top of that value's bucket, within 10⁻³ above it.
         assert_eq!(up.mean, 10.5);
-        assert_eq!(
-            up.quantiles.iter().map(|q| q.1).collect::<Vec<_>>(),
-            [1.0, 5.0, 10.0, 15.0, 19.0]
-        );
-        assert_eq!(s.se_down.unwrap().mean, 7.40625);
+        let got = [up.p5_hdr, up.p25_hdr, up.p50_hdr, up.p75_hdr, up.p95_hdr];
+        for (g, want) in got.iter().zip([1.0, 5.0, 10.0, 15.0, 19.0]) {
+            assert!(*g >= want && *g <= want * (1.0 + 1e-3), "{g} vs {want}");
+        }
+        let down = s.se_down.unwrap();
+        assert_eq!(down.mean, 7.40625);
+        assert!(down.p5_hdr >= 7.40625 && down.p95_hdr <= 7.40625 * (1.0 + 1e-3));
+        // An SE of 0 (no rate) is a value like any other.
+        let mut z = RadioTally::default();
+        z.uplink(0.0);
+        assert_eq!(z.summary().se_up.unwrap().p50_hdr, 0.0);
     }
 }

@@ -35,7 +35,7 @@ mod spec;
 mod spectral;
 
 pub use fading::Fading;
-pub use measures::{RadioSummary, RadioTally, SeSummary, SE_QUANTILES};
+pub use measures::{RadioSummary, RadioTally, SeSummary, SE_QUANTILES, SE_UNITS_PER_BPSHZ};
 pub use path_loss::{
     breakpoint_m, distance_3d, Environment, H_E, MAX_D2D, MAX_FC_GHZ, MAX_UT_HEIGHT,
     MAX_UT_HEIGHT_UMA, MIN_D2D, MIN_FC_GHZ, MIN_UT_HEIGHT, SPEED_OF_LIGHT,

@@ -496,6 +496,39 @@ fn continuous_serving_fields_are_settable_and_checked() {
 }
 
 #[test]
+fn continuous_blocks_follow_the_link_budgets_coherence_time() {
+    let mut s = Scenario::default();
+    s.set("serving", "Continuous(())").unwrap();
+    // Paper channel: T_C.
+    assert_eq!(
+        s.resolve().unwrap().serving.unwrap().coherence_ns,
+        1_500_000_000
+    );
+    // A link budget with its own coherence time: the serving's blocks are its.
+    s.set("channel.model", "LinkBudget(coherence_time: Some(0.1))")
+        .unwrap();
+    assert_eq!(
+        s.resolve().unwrap().serving.unwrap().coherence_ns,
+        100_000_000
+    );
+    // Both set: equal is fine, different is refused (fading would be missed).
+    s.set("serving.coherence_time", "0.1").unwrap();
+    s.validate().unwrap();
+    s.set("serving.coherence_time", "0.5").unwrap();
+    let e = s.validate().unwrap_err().to_string();
+    assert!(
+        e.contains("serving.coherence_time") && e.contains("channel.model.coherence_time"),
+        "{e}"
+    );
+    // The serving's own time under a link budget without one: T_C for the fading.
+    s.set("channel.model", "LinkBudget()").unwrap();
+    assert_eq!(
+        s.resolve().unwrap().serving.unwrap().coherence_ns,
+        500_000_000
+    );
+}
+
+#[test]
 fn sweep_values_keep_their_text() {
     let s = Scenario::from_ron_str(
         "(sweep: Some((replications: 3, grid: [\

@@ -797,7 +797,26 @@ impl Scenario {
                         flop_rate: t as f64 * flops_per_gpu,
                     }),
                 };
-                Some(c.resolve(self.gpus.count, memory_per_gpu, &*cost, t_c_ns)?)
+                // The serving's coherence blocks default to the channel's
+                // (T_C, or a link budget's own coherence time), so that the
+                // fluid links see every fading block (MODEL.md §13, §14).
+                let cs = c.resolve(self.gpus.count, memory_per_gpu, &*cost, coherence_ns)?;
+                if c.coherence_time.is_some() && cs.coherence_ns != coherence_ns {
+                    if let ChannelModel::LinkBudget(lb) = &self.channel.model {
+                        if lb.coherence_time.is_some() {
+                            return Err(invalid(
+                                "serving.coherence_time",
+                                format!(
+                                    "must equal channel.model.coherence_time ({} s) under \
+                                     LinkBudget(..): continuous serving redraws the link \
+                                     budget's fading once per block (docs/radio.md §7)",
+                                    coherence_ns as f64 / 1e9
+                                ),
+                            ));
+                        }
+                    }
+                }
+                Some(cs)
             }
         };
 

@@ -63,3 +63,67 @@ fn bad_input_exits_2() {
     let (code, _, _) = run(&[]);
     assert_eq!(code, 2);
 }
+
+/// Runs `edgesim run` (quiet) with `sets` into a temporary directory;
+/// returns its summary.json and epochs.csv.
+fn run_sim(scenario: Option<&str>, sets: &[&str]) -> (serde_json::Value, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cmd = edgesim();
+    cmd.args(["run", "-q", "--out"]).arg(tmp.path());
+    if let Some(s) = scenario {
+        cmd.arg(s);
+    }
+    for s in sets {
+        cmd.args(["--set", s]);
+    }
+    let o = cmd.output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = std::fs::read_to_string(tmp.path().join("summary.json")).unwrap();
+    let epochs = std::fs::read_to_string(tmp.path().join("epochs.csv")).unwrap_or_default();
+    (serde_json::from_str(&summary).unwrap(), epochs)
+}
+
+#[test]
+fn runs_report_the_radio() {
+    // Epochs, every user at 1 km NLOS under the CQI table (uplink SE 0, see
+    // json_budget_by_hand): nothing served, every pending user without a rate.
+    let far = "channel.model=LinkBudget(placement: Distances([1000.0]), los: Nlos, \
+               shadowing: false, fading: None, spectral: Cqi())";
+    let (v, epochs) = run_sim(None, &["horizon=15", far]);
+    assert_eq!(v["on_time"], 0);
+    assert!(v["radio"]["se_up"].is_null(), "{}", v["radio"]);
+    assert!(v["radio"]["no_rate"].as_u64().unwrap() > 0);
+    assert_eq!(v["uplink_utilisation"], 0.0);
+    let mut rows = csv::Reader::from_reader(epochs.as_bytes());
+    let h = rows.headers().unwrap().clone();
+    let (q, nr) = (
+        h.iter().position(|c| c == "queue_len").unwrap(),
+        h.iter().position(|c| c == "no_rate_users").unwrap(),
+    );
+    let mut blocked = 0;
+    for r in rows.records() {
+        let r = r.unwrap();
+        // Every pending request's user is blocked, and there are at most U = 50 users.
+        let (queue, users): (u64, u64) = (r[q].parse().unwrap(), r[nr].parse().unwrap());
+        assert_eq!(queue == 0, users == 0);
+        assert!(users <= 50);
+        blocked += users;
+    }
+    assert!(blocked >= v["radio"]["no_rate"].as_u64().unwrap());
+    // Continuous serving, every user at 35 m LOS (uplink SNR 41.4 dB at the
+    // paper's 20 dBm, radio.md §8: CQI 15), no fading: every served upload
+    // has CQI 15's 7.406 25 b/s/Hz, and the uplink's busy share is reported.
+    let near = "channel.model=LinkBudget(placement: Distances([35.0]), los: Los, \
+                shadowing: false, fading: None, spectral: Cqi())";
+    let (v, _) = run_sim(
+        Some(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../scenarios/continuous/paper.ron"
+        )),
+        &["horizon=20", "arrivals.rate=5", near],
+    );
+    assert!(v["on_time"].as_u64().unwrap() > 0, "{v}");
+    assert_eq!(v["radio"]["se_up"]["mean"], 7.40625);
+    let u = v["uplink_utilisation"].as_f64().unwrap();
+    assert!(u > 0.0 && u < 0.01, "{u}");
+}
