@@ -38,6 +38,7 @@ pub mod cost;
 pub mod epoch;
 pub mod feasibility;
 pub mod gpu_pool;
+pub mod hist;
 pub mod instance;
 pub mod iteration;
 pub mod kv_cache;

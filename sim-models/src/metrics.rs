@@ -20,8 +20,7 @@
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-/// Significant digits of every histogram (MODEL.md §8).
-pub const HIST_SIGFIG: u8 = 3;
+pub use crate::hist::{record, HIST_SIGFIG};
 
 /// The cohort counts of MODEL.md §8.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -368,14 +367,6 @@ pub struct ClassOutput {
     pub mean_batch_size: f64,
     /// Its histograms (see [`ClassMeasures::hist`]).
     pub hist: Histograms,
-}
-
-/// Records `v` in a histogram, saturating at its top if it cannot grow (the
-/// histograms here auto-resize, so this only bounds pathological values).
-pub fn record(h: &mut Histogram<u64>, v: u64) {
-    if h.record(v).is_err() {
-        h.saturating_record(v);
-    }
 }
 
 /// The running measurements of one base station (MODEL.md §8): the pipeline

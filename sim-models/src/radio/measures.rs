@@ -10,7 +10,7 @@
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use crate::metrics::{record, HIST_SIGFIG};
+use crate::hist::{record, HIST_SIGFIG};
 
 /// Quantiles reported for the SE distributions (the fields `p5_hdr` …
 /// `p95_hdr` of [`SeSummary`]).
