@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Studies (b) and (c) of docs/continuous.md (issue 15 item 4): epochs against
-# continuous serving under the roofline cost. Runs the sweeps, writes one CSV
+# Studies (a), (b) and (c) of docs/continuous.md (issue 15 item 4): epochs
+# against continuous serving on the paper's setting (cost: Flops) and under
+# the roofline cost. Runs the sweeps, writes one CSV
 # per study with a `server` column and the load on the x axis, and the charts
-# (SVG and PNG) into docs/figures/. About 3 minutes on 2 busy cores.
+# (SVG and PNG) into docs/figures/. About 5 minutes on 2 busy cores.
 #   cargo build --release -p tools && scenarios/continuous/study.sh [OUT_DIR]   (default out/continuous-study)
 # Environment: EDGESIM (the binary), JOBS (default 2).
 set -euo pipefail
@@ -12,6 +13,22 @@ OUT=${1:-out/continuous-study}
 JOBS=${JOBS:-2}
 FIG=docs/figures
 mkdir -p "$OUT" "$FIG"
+
+# (a) The paper's setting (cost: Flops): epochs (dftsp) against continuous
+#     FCFS/EDF on the 20 GPUs as one T = 20 instance, then continuous serving
+#     with max_num_seqs 4 and 16. Each results.csv is kept as it is.
+for A in study-paper study-paper-seqs; do
+  "$E" sweep "scenarios/continuous/$A.ron" --out "$OUT/$A" --quiet --jobs "$JOBS"
+  cp "$OUT/$A/results.csv" "$FIG/continuous-$A.csv"
+done
+for ext in svg png; do
+  "$E" plot "$FIG/continuous-study-paper.csv" --x arrivals_rate --y throughput_rps_mean --series serving \
+    --title "Epochs (dftsp) vs continuous serving, paper's setting (cost: Flops)" \
+    --x-label "arrival rate λ (req/s)" --y-label "on-time requests/s (goodput)" -o "$FIG/continuous-study-paper.$ext"
+  "$E" plot "$FIG/continuous-study-paper-seqs.csv" --x arrivals_rate --y throughput_rps_mean --series serving \
+    --title "Continuous serving with max_num_seqs 4 and 16, paper's setting" \
+    --x-label "arrival rate λ (req/s)" --y-label "on-time requests/s (goodput)" -o "$FIG/continuous-study-paper-seqs.$ext"
+done
 
 # (b) The paper's setting, time-scaled by κ = 458.53, 20 TX2 (roofline).
 #     The scenario's sweep: epochs (dftsp) and continuous FCFS/EDF at T = 20
