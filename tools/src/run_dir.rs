@@ -364,7 +364,14 @@ pub fn write_outputs(
             .iter()
             .filter(|k| !k.host_dependent && (kv || k.name != "kv_blocks"))
         {
-            let title = format!("{}, class {}", k.title, c.name);
+            let title = if k.name == "kv_blocks" {
+                format!(
+                    "KV blocks held by requests of class {} over time, per instance (continuous serving)",
+                    c.name
+                )
+            } else {
+                format!("{}, class {}", k.title, c.name)
+            };
             // Per-class logs hold one interval (the snapshots keep totals only).
             let span = (out.warmup_ns, out.end_ns);
             write_histogram(&cdir, k, (k.get)(&c.hist), &title, &[], span)?;
