@@ -551,9 +551,12 @@ pub fn rows_from<'a>(
         }
     }
     let continuous = points.iter().any(|f| {
-        f.replications
-            .iter()
-            .any(|r| r.classes.0.iter().any(|(_, c)| c.kv_block_utilisation.is_some()))
+        f.replications.iter().any(|r| {
+            r.classes
+                .0
+                .iter()
+                .any(|(_, c)| c.kv_block_utilisation.is_some())
+        })
     });
     for (row, file) in rows.iter_mut().zip(&points) {
         let reps = &file.replications;

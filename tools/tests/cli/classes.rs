@@ -366,9 +366,17 @@ fn classes_add_up_to_the_total() {
     // The epoch pipeline measures no KV blocks in use: no class file, no class key
     // (the total's key is there, `null`).
     assert!(!dir.join("classes/interactive/kv_blocks.hlog").exists());
-    assert!(s.classes.0.iter().all(|(_, c)| c.kv_block_utilisation.is_none()));
+    assert!(s
+        .classes
+        .0
+        .iter()
+        .all(|(_, c)| c.kv_block_utilisation.is_none()));
     let text = std::fs::read_to_string(dir.join("summary.json")).unwrap();
-    assert_eq!(text.matches("\"kv_block_utilisation\"").count(), 1, "{text}");
+    assert_eq!(
+        text.matches("\"kv_block_utilisation\"").count(),
+        1,
+        "{text}"
+    );
     assert!(!dir.join("requests.csv").exists(), "the log is opt-in");
 }
 
@@ -382,8 +390,7 @@ fn continuous_classes_split_the_kv_blocks() {
     // denominator), and its kv_blocks histogram written with the total's weight.
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
-    let scenario =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/continuous/paper.ron");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/continuous/paper.ron");
     let classes = format!("requests.classes={SHORT_LONG}");
     run(
         &dir,
@@ -470,7 +477,10 @@ fn a_continuous_sweep_has_per_class_kv_columns() {
     let total = col("kv_block_utilisation_mean");
     for p in 0..2 {
         assert!(total[p] > 0.0);
-        assert!(((short[p] + long[p]) / total[p] - 1.0).abs() < 1e-9, "point {p}");
+        assert!(
+            ((short[p] + long[p]) / total[p] - 1.0).abs() < 1e-9,
+            "point {p}"
+        );
     }
     assert_eq!(
         table.header.last().unwrap(),
