@@ -10,9 +10,13 @@
 //! kept per class ([`ClassMeasures`]): the counts, the latency, waiting,
 //! first-token, slack and lateness histograms, and the requests started
 //! per measured epoch. Each request adds to its class exactly what it adds
-//! to the total, so the classes add up to the total. What belongs to jobs
-//! or epochs, not to requests (KV peak, plan violations, search nodes,
-//! solve time, GPU and band use), is reported in total only.
+//! to the total, so the classes add up to the total. In continuous serving
+//! (MODEL.md §13) the KV blocks in use are split by the class of the
+//! request holding them (the `kv_blocks` histogram and
+//! [`ClassOutput::kv_block_utilisation`]), so the classes' utilisations add
+//! up to the total's too. What belongs to jobs or epochs, not to requests
+//! (KV peak, plan violations, search nodes, solve time, GPU and band use),
+//! is reported in total only.
 //!
 //! The fate of each cohort request can also be streamed, as it is settled,
 //! to a [`RequestHook`] ([`RequestRecord`], the per-request log).
@@ -342,7 +346,9 @@ pub struct ClassMeasures {
     /// refused job is no request's).
     pub counts: Counts,
     /// Its histograms: `batch_size` counts the class's requests started
-    /// per measured epoch; `solve_ns` stays empty.
+    /// per measured epoch; `solve_ns` stays empty; `kv_blocks` (continuous
+    /// serving) holds the per-mille of an instance's blocks held by the
+    /// class's requests, weighted by µs as the total's (idle time at 0).
     pub hist: Histograms,
     /// Requests of the class started over the measured epochs.
     pub batch_sum: u64,
@@ -365,6 +371,12 @@ pub struct ClassOutput {
     pub throughput_per_epoch: f64,
     /// Mean requests of the class started per measured epoch.
     pub mean_batch_size: f64,
+    /// Time-weighted mean share of the KV blocks held by the class's
+    /// requests over `[W, end]` and every instance: `Σ blocks held × time`
+    /// over the pool's `num_blocks × instances × (end − W)`, the total's
+    /// denominator, so the classes add up to [`RunOutput::kv_block_utilisation`]
+    /// (continuous serving, MODEL.md §12–13; `None` exactly when the total is).
+    pub kv_block_utilisation: Option<f64>,
     /// Its histograms (see [`ClassMeasures::hist`]).
     pub hist: Histograms,
 }
@@ -440,6 +452,15 @@ impl Metrics {
         self.counts.expired += 1;
         if let Some(c) = self.class(class) {
             c.counts.expired += 1;
+        }
+    }
+
+    /// An idle instance spent `us` µs of `[W, end]` at 0 KV blocks in use:
+    /// booked at 0 in the total's `kv_blocks` and in every class's (continuous serving).
+    pub fn kv_idle(&mut self, us: u64) {
+        self.hist.kv_blocks.saturating_record_n(0, us);
+        for c in &mut self.classes {
+            c.hist.kv_blocks.saturating_record_n(0, us);
         }
     }
 

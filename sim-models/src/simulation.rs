@@ -190,6 +190,7 @@ pub fn run_with<'a>(
                 counts: c.counts,
                 throughput_rps: rps,
                 throughput_per_epoch: rps * t_c_ns as f64 / 1e9,
+                kv_block_utilisation: None,
                 mean_batch_size: per_epoch(c.batch_sum as f64),
                 hist: c.hist,
             }

@@ -18,8 +18,8 @@ use sim_models::cost::CostModel;
 use sim_models::metrics::{Histograms, Outcome, RequestRecord, RunOutput};
 use sim_models::request::{Attributes, Request};
 use sim_models::scenario::{
-    Continuous, Delivery, Gpus, Links, ModelSpec, QuantSpec, Scenario, Serving, System,
-    WaitingOrder,
+    Continuous, Delivery, Gpus, Links, ModelSpec, QuantSpec, Scenario, ServiceClass, Serving,
+    System, WaitingOrder,
 };
 use sim_models::simulation::{run_with, RunOptions};
 
@@ -368,6 +368,48 @@ fn the_same_preemption_in_a_whole_run() {
     assert!(one(&out.hist.waiting, 0) && one(&out.hist.waiting, 8191));
     // Peak: 4 blocks of 4 tokens: 768 + 16·32 = 1280 B.
     assert_eq!(out.kv_peak_bytes, 1280.0);
+}
+
+#[test]
+fn kv_blocks_per_class_by_hand() {
+    // The preemption timeline above with A in class "a" and B in class "b". Blocks each class
+    // holds during each iteration (after it is scheduled), from the bench test:
+    //   [0, 8192]        A 2, B 0     [8192, 12832]   A 3, B 1     [12832, 13920]  A 3, B 0
+    //   [13920, 15040]   A 3, B 0     [15040, 19680]  A 0, B 2     [19680, 20640]  B 2
+    //   [20640, 21632]   B 2          then idle to the horizon, 2 s (W = 0).
+    let mut sc = tiny(ideal(4, 4, 16));
+    sc.requests.classes = vec![ServiceClass::new("a", 0.5), ServiceClass::new("b", 0.5)];
+    let sys = sc.resolve().unwrap();
+    let mut b = arrival(1, 1, 4, 4);
+    b.attrs.class = 1;
+    let out = run_script(sys, &[arrival(0, 0, 8, 4), b], None);
+    assert_eq!((out.counts.on_time, out.counts.preemptions), (2, 1));
+    // Block·ns: a 2·8192 + 3·4640 + 3·1088 + 3·1120 = 36 928;
+    //           b 1·4640 + 2·4640 + 2·960 + 2·992 = 17 824; total 54 752.
+    // Pool: 4 blocks × 1 instance × 2·10⁹ ns.
+    let pool = 4.0 * 2e9;
+    let (ua, ub) = (36_928.0 / pool, 17_824.0 / pool);
+    assert_eq!(out.kv_block_utilisation, Some(54_752.0 / pool));
+    let got: Vec<Option<f64>> = out.classes.iter().map(|c| c.kv_block_utilisation).collect();
+    assert_eq!(got, [Some(ua), Some(ub)]);
+    // The block·ns add up exactly (36 928 + 17 824 = 54 752); the quotients up to rounding.
+    assert!((ua + ub - out.kv_block_utilisation.unwrap()).abs() <= 1e-15 * ua);
+    // The histograms, per-mille of the pool weighted by whole µs (at least 1 per
+    // iteration); idle tail (2·10⁹ − 21 632)/1000 = 1 999 978 µs at 0.
+    let tail = 1_999_978;
+    let at = |h: &hdrhistogram::Histogram<u64>, v: u64| h.count_at(v);
+    let (ha, hb, ht) = (
+        &out.classes[0].hist.kv_blocks,
+        &out.classes[1].hist.kv_blocks,
+        &out.hist.kv_blocks,
+    );
+    // a: 500 for 8 µs; 750 for 4 + 1 + 1; 0 for B's three (4 + 1 + 1) and the tail.
+    assert_eq!([0, 500, 750].map(|v| at(ha, v)), [6 + tail, 8, 6]);
+    // b: 0 for 8 + 1 + 1 and the tail; 250 for 4; 500 for 4 + 1 + 1.
+    assert_eq!([0, 250, 500].map(|v| at(hb, v)), [10 + tail, 4, 6]);
+    // The total: 500 for 8 + 4 + 1 + 1; 1000 for 4; 750 for 1 + 1; 0 for the tail.
+    assert_eq!([0, 500, 750, 1000].map(|v| at(ht, v)), [tail, 14, 2, 4]);
+    assert!([ha, hb].iter().all(|h| h.len() == ht.len()));
 }
 
 #[test]
@@ -864,6 +906,51 @@ proptest! {
         prop_assert!(out.kv_block_utilisation.unwrap_or(0.0) <= 1.0 + 1e-12);
         prop_assert!(out.hist.kv_blocks.max() <= 1000);
         prop_assert!(out.gpu_utilisation <= 1.0 + 1e-12);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 24,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0xc1_a55),
+        ..ProptestConfig::default()
+    })]
+
+    /// Per class, the KV blocks its requests hold add up to the total's: the utilisations
+    /// (same denominator, same time weighting) sum to the total's, and each class's
+    /// `kv_blocks` histogram carries the total's weight, its per-mille never above the total's
+    /// (each iteration's per-mille is floored per class, so the classes' means may fall short
+    /// of the total's by less than one per-mille per class).
+    #[test]
+    fn class_kv_blocks_add_up_to_the_total(sc in random_continuous(), k in 2usize..4, w in 0.0f64..0.5) {
+        let mut sc = sc;
+        sc.warmup = Some(w * sc.horizon);
+        sc.requests.classes = (0..k)
+            .map(|i| ServiceClass::new(&format!("c{i}"), 1.0 / k as f64))
+            .collect();
+        let mut never = NeverScheduler;
+        let out = sim_models::simulation::run(&sc, &mut never, RunOptions::default())
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(out.classes.len(), k);
+        match out.kv_block_utilisation {
+            None => prop_assert!(out.classes.iter().all(|c| c.kv_block_utilisation.is_none())),
+            Some(total) => {
+                let sum: f64 = out.classes.iter().map(|c| c.kv_block_utilisation.unwrap()).sum();
+                prop_assert!((sum - total).abs() <= 1e-12 * total.max(1.0), "{} vs {}", sum, total);
+            }
+        }
+        let t = &out.hist.kv_blocks;
+        let mut mean_sum = 0.0;
+        for c in &out.classes {
+            let h = &c.hist.kv_blocks;
+            prop_assert_eq!(h.len(), t.len());
+            prop_assert!(h.max() <= t.max());
+            mean_sum += h.mean() * h.len() as f64;
+        }
+        // Values ≤ 1000 are exact at 3 digits: the weighted sums compare exactly.
+        let total_sum = t.mean() * t.len() as f64;
+        prop_assert!(mean_sum <= total_sum * (1.0 + 1e-12));
+        prop_assert!(mean_sum >= total_sum - k as f64 * t.len() as f64);
     }
 }
 

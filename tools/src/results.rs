@@ -17,7 +17,10 @@
 //! [`CLASS_METRICS`], `M_mean__C`, `M_ci_lo__C`, `M_ci_hi__C`: the same
 //! estimates over the class's requests (empty cells at a point without that
 //! class). Splitting a column name at its last `__` gives the total's column
-//! and the class. Without classes there are no such columns.
+//! and the class. Without classes there are no such columns. The
+//! continuous-serving class metrics (`kv_block_utilisation`, MODEL.md §13)
+//! have columns only in a table where some replication measured them, so
+//! an epoch sweep's table is as it was before they existed.
 
 use std::path::Path;
 
@@ -230,6 +233,18 @@ pub struct ClassMetric {
     pub name: &'static str,
     /// Its value for one class in one replication (NaN when undefined).
     pub of: fn(&ClassSummary) -> f64,
+    /// Whether it is continuous serving's only (absent from the epoch
+    /// pipeline's summaries): its columns are in a table only if some
+    /// replication of it has the value ([`ResultsRow::class_continuous`]).
+    pub continuous: bool,
+}
+
+/// The per-class metrics of a table, in column order: [`CLASS_METRICS`],
+/// the continuous-serving ones only if `continuous`.
+pub fn class_metrics(continuous: bool) -> impl Iterator<Item = &'static ClassMetric> {
+    CLASS_METRICS
+        .iter()
+        .filter(move |m| continuous || !m.continuous)
 }
 
 /// The per-class metrics of `results.csv`, in column order: those of
@@ -238,74 +253,97 @@ pub const CLASS_METRICS: &[ClassMetric] = &[
     ClassMetric {
         name: "throughput_rps",
         of: |c| opt(c.throughput_rps),
+        continuous: false,
     },
     ClassMetric {
         name: "throughput_per_epoch",
         of: |c| opt(c.throughput_per_epoch),
+        continuous: false,
     },
     ClassMetric {
         name: "on_time_fraction",
         of: |c| ratio(c.on_time, c.arrived),
+        continuous: false,
     },
     ClassMetric {
         name: "latency_mean_hdr_s",
         of: |c| opt(c.latency_s.as_ref().map(|q| q.mean_hdr)),
+        continuous: false,
     },
     ClassMetric {
         name: "latency_p50_hdr_s",
         of: |c| opt(c.latency_s.as_ref().map(|q| q.p50_hdr)),
+        continuous: false,
     },
     ClassMetric {
         name: "latency_p90_hdr_s",
         of: |c| opt(c.latency_s.as_ref().map(|q| q.p90_hdr)),
+        continuous: false,
     },
     ClassMetric {
         name: "latency_p99_hdr_s",
         of: |c| opt(c.latency_s.as_ref().map(|q| q.p99_hdr)),
+        continuous: false,
     },
     ClassMetric {
         name: "waiting_mean_hdr_s",
         of: |c| opt(c.waiting_s.as_ref().map(|q| q.mean_hdr)),
+        continuous: false,
     },
     ClassMetric {
         name: "first_token_mean_hdr_s",
         of: |c| opt(c.first_token_s.as_ref().map(|q| q.mean_hdr)),
+        continuous: false,
     },
     ClassMetric {
         name: "first_token_p50_hdr_s",
         of: |c| opt(c.first_token_s.as_ref().map(|q| q.p50_hdr)),
+        continuous: false,
     },
     ClassMetric {
         name: "first_token_p90_hdr_s",
         of: |c| opt(c.first_token_s.as_ref().map(|q| q.p90_hdr)),
+        continuous: false,
     },
     ClassMetric {
         name: "first_token_p99_hdr_s",
         of: |c| opt(c.first_token_s.as_ref().map(|q| q.p99_hdr)),
+        continuous: false,
     },
     ClassMetric {
         name: "mean_batch_size",
         of: |c| opt(c.mean_batch_size),
+        continuous: false,
     },
     ClassMetric {
         name: "arrived",
         of: |c| c.arrived as f64,
+        continuous: false,
     },
     ClassMetric {
         name: "on_time",
         of: |c| c.on_time as f64,
+        continuous: false,
     },
     ClassMetric {
         name: "late",
         of: |c| c.late as f64,
+        continuous: false,
     },
     ClassMetric {
         name: "expired",
         of: |c| c.expired as f64,
+        continuous: false,
     },
     ClassMetric {
         name: "rejected_accuracy",
         of: |c| c.rejected_accuracy as f64,
+        continuous: false,
+    },
+    ClassMetric {
+        name: "kv_block_utilisation",
+        of: |c| opt(c.kv_block_utilisation),
+        continuous: true,
     },
 ];
 
@@ -351,8 +389,12 @@ pub struct ResultsRow {
     /// Its mean, p50, p90, p99 and max, s (NaN when empty).
     pub pooled: [f64; 5],
     /// Per service class of the whole table, in column order: its name and
-    /// one estimate per [`CLASS_METRICS`] entry (NaN where the point has no such class).
+    /// one estimate per [`class_metrics`] entry (NaN where the point has no such class).
     pub classes: Vec<(String, Vec<crate::stats::Estimate>)>,
+    /// Whether the table has the continuous-serving class columns (some
+    /// replication of some point has a class `kv_block_utilisation`); the
+    /// same in every row.
+    pub class_continuous: bool,
 }
 
 impl serde::Serialize for ResultsRow {
@@ -391,8 +433,14 @@ pub fn class_names(rows: &[ResultsRow]) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The header of `results.csv` for a sweep with these axes and service classes.
-pub fn header(axes: &[String], classes: &[String]) -> Vec<String> {
+/// Whether a table's rows have the continuous-serving class columns.
+pub fn class_continuous(rows: &[ResultsRow]) -> bool {
+    rows.first().is_some_and(|r| r.class_continuous)
+}
+
+/// The header of `results.csv` for a sweep with these axes and service
+/// classes; `continuous`: with the continuous-serving class columns.
+pub fn header(axes: &[String], classes: &[String], continuous: bool) -> Vec<String> {
     let mut header = vec!["point".to_string()];
     header.extend(axes.iter().map(|a| column_name(a)));
     header.push("replications".into());
@@ -403,7 +451,7 @@ pub fn header(axes: &[String], classes: &[String]) -> Vec<String> {
     }
     header.extend(POOLED.iter().map(|s| s.to_string()));
     for class in classes {
-        for metric in CLASS_METRICS {
+        for metric in class_metrics(continuous) {
             for suffix in ["mean", "ci_lo", "ci_hi"] {
                 header.push(format!("{}_{suffix}__{class}", metric.name));
             }
@@ -487,6 +535,7 @@ pub fn rows_from<'a>(
             pooled_count,
             pooled,
             classes: Vec::new(),
+            class_continuous: false,
         });
         points.push(file);
     }
@@ -501,13 +550,21 @@ pub fn rows_from<'a>(
             }
         }
     }
+    let continuous = points.iter().any(|f| {
+        f.replications.iter().any(|r| {
+            r.classes
+                .0
+                .iter()
+                .any(|(_, c)| c.kv_block_utilisation.is_some())
+        })
+    });
     for (row, file) in rows.iter_mut().zip(&points) {
         let reps = &file.replications;
+        row.class_continuous = continuous;
         row.classes = names
             .iter()
             .map(|n| {
-                let estimates = CLASS_METRICS
-                    .iter()
+                let estimates = class_metrics(continuous)
                     .map(|metric| {
                         let values: Vec<f64> = reps
                             .iter()
@@ -531,7 +588,7 @@ pub fn rows_from<'a>(
 pub fn csv_text(dir: &Path, m: &Manifest) -> anyhow::Result<String> {
     let rows = rows(dir, m)?;
     Ok(crate::table::to_csv(
-        &header(&m.axes, &class_names(&rows)),
+        &header(&m.axes, &class_names(&rows), class_continuous(&rows)),
         &rows,
     )?)
 }
@@ -542,7 +599,8 @@ pub fn csv_text(dir: &Path, m: &Manifest) -> anyhow::Result<String> {
 ///
 /// The file cannot be written.
 pub fn write_rows(dir: &Path, m: &Manifest, rows: &[ResultsRow]) -> anyhow::Result<()> {
-    let text = crate::table::to_csv(&header(&m.axes, &class_names(rows)), rows)?;
+    let header = header(&m.axes, &class_names(rows), class_continuous(rows));
+    let text = crate::table::to_csv(&header, rows)?;
     crate::files::write_atomic(&dir.join("results.csv"), text.as_bytes())
 }
 

@@ -356,12 +356,22 @@ pub fn write_outputs(
     for c in &out.classes {
         let cdir = class_dir(dir, &c.name);
         std::fs::create_dir_all(&cdir).with_context(|| format!("creating {}", cdir.display()))?;
-        // Request measures only: solve time is the host's, KV blocks the instances'.
+        // Request measures, and in continuous serving the KV blocks the
+        // class's requests hold (only where the run reports the share: the
+        // epoch pipeline has none); not solve time, the host's.
+        let kv = c.kv_block_utilisation.is_some();
         for k in KINDS
             .iter()
-            .filter(|k| !k.host_dependent && k.name != "kv_blocks")
+            .filter(|k| !k.host_dependent && (kv || k.name != "kv_blocks"))
         {
-            let title = format!("{}, class {}", k.title, c.name);
+            let title = if k.name == "kv_blocks" {
+                format!(
+                    "KV blocks held by requests of class {} over time, per instance (continuous serving)",
+                    c.name
+                )
+            } else {
+                format!("{}, class {}", k.title, c.name)
+            };
             // Per-class logs hold one interval (the snapshots keep totals only).
             let span = (out.warmup_ns, out.end_ns);
             write_histogram(&cdir, k, (k.get)(&c.hist), &title, &[], span)?;

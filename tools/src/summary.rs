@@ -357,8 +357,11 @@ impl Summary {
                 || "latency not measured".to_string(),
                 |l| format!("latency mean {:.3} s, p99 {:.3} s", l.mean_hdr, l.p99_hdr),
             );
+            let kv = c.kv_block_utilisation.map_or_else(String::new, |u| {
+                format!("; KV blocks held {:.1} %", 100.0 * u)
+            });
             s += &format!(
-                "\nclass {name} (share {}): arrived {}, on time {}, late {}, expired {}, rejected {}, pending {}, in flight {}; {latency}",
+                "\nclass {name} (share {}): arrived {}, on time {}, late {}, expired {}, rejected {}, pending {}, in flight {}; {latency}{kv}",
                 c.share, c.arrived, c.on_time, c.late, c.expired, c.rejected_accuracy, c.pending, c.in_flight
             );
         }
@@ -368,8 +371,9 @@ impl Summary {
 
 /// The measures of one service class in `summary.json` (MODEL.md §12):
 /// those of [`Summary`] that belong to requests, over the class's requests
-/// of the cohort. Job and epoch measures (KV peak, plan violations, nodes,
-/// utilisations) are in the total only.
+/// of the cohort, and in continuous serving the KV blocks its requests
+/// hold. Job and epoch measures (KV peak, plan violations, nodes, GPU and
+/// band utilisations) are in the total only.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClassSummary {
     /// Its share of the arrivals (from the scenario).
@@ -400,6 +404,13 @@ pub struct ClassSummary {
     pub first_token_s: Option<Quantiles>,
     /// Mean requests of the class started per measured epoch (the classes' sum is the total's).
     pub mean_batch_size: Option<f64>,
+    /// Continuous serving (MODEL.md §12–13): time-weighted mean share of the
+    /// KV blocks held by the class's requests over `[W, end]` and every
+    /// instance, over the same pool-time as the total's, so the classes add
+    /// up to [`Summary::kv_block_utilisation`]. Absent where the total is
+    /// `null` (the epoch pipeline; no measured window).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kv_block_utilisation: Option<f64>,
 }
 
 impl ClassSummary {
@@ -421,6 +432,7 @@ impl ClassSummary {
             waiting_s: Quantiles::of_ns(&c.hist.waiting),
             first_token_s: Quantiles::of_ns(&c.hist.first_token),
             mean_batch_size: measured_epochs.then_some(c.mean_batch_size),
+            kv_block_utilisation: c.kv_block_utilisation,
         }
     }
 }

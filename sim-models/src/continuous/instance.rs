@@ -86,6 +86,10 @@ pub struct Instance {
     pub busy_ns: u64,
     /// Largest number of blocks in use at once.
     pub peak_blocks: u64,
+    /// Per service class (MODEL.md §12), the blocks its requests hold; kept
+    /// as blocks are taken and freed, so it always sums to `blocks.used()`
+    /// (empty without classes).
+    pub class_blocks: Vec<u64>,
     order: WaitingOrder,
     seqs: Vec<Option<Seq>>,
     free_slots: Vec<u32>,
@@ -105,12 +109,31 @@ impl Instance {
             last_end_ns: 0,
             busy_ns: 0,
             peak_blocks: 0,
+            class_blocks: Vec::new(),
             order,
             seqs: Vec::new(),
             free_slots: Vec::new(),
             waiting: BTreeSet::new(),
             expiry: BTreeSet::new(),
             preempt_counter: 0,
+        }
+    }
+
+    /// The same, counting the blocks held by each of `classes` service
+    /// classes apart ([`Instance::class_blocks`]; 0: none counted).
+    pub fn with_classes(mut self, classes: usize) -> Instance {
+        self.class_blocks = vec![0; classes];
+        self
+    }
+
+    /// Books `n` blocks taken (`taken`) or freed by a request of `class`.
+    fn class_book(&mut self, class: u16, n: u64, taken: bool) {
+        if let Some(b) = self.class_blocks.get_mut(class as usize) {
+            if taken {
+                *b += n;
+            } else {
+                *b -= n;
+            }
         }
     }
 
@@ -207,8 +230,9 @@ impl Instance {
         let blocks = std::mem::take(&mut s.blocks);
         s.computed = 0;
         s.preemptions += 1;
-        let id = s.req.id;
+        let (id, class) = (s.req.id, s.req.class);
         self.blocks.release(blocks);
+        self.class_book(class, blocks, false);
         self.preempt_counter += 1;
         // Later preemptions go in front (vLLM's prepend): a decreasing key.
         self.enqueue(slot, (0, u64::MAX - self.preempt_counter, id, slot));
@@ -224,7 +248,10 @@ impl Instance {
         if !self.blocks.allocate(need) {
             return false;
         }
-        self.seq_mut(slot).blocks += need;
+        let s = self.seq_mut(slot);
+        s.blocks += need;
+        let class = s.req.class;
+        self.class_book(class, need, true);
         self.peak_blocks = self.peak_blocks.max(self.blocks.used());
         true
     }
@@ -238,6 +265,7 @@ impl Instance {
         let s = self.seqs[slot as usize].take().expect("an occupied slot");
         debug_assert!(s.waiting.is_none());
         self.blocks.release(s.blocks);
+        self.class_book(s.req.class, s.blocks, false);
         self.free_slots.push(slot);
         s
     }

@@ -152,10 +152,12 @@ pub fn run<'a>(
     let down_utilisation = link_share(model.down.busy_ns(end_ns));
     let m = &mut model.metrics;
     // Per class as in the epoch pipeline, without batches (MODEL.md §12, §13).
+    let class_block_ns = std::mem::take(&mut model.class_block_ns);
     let classes = class_specs
         .into_iter()
         .zip(std::mem::take(&mut m.classes))
-        .map(|((name, share), c)| {
+        .zip(class_block_ns)
+        .map(|(((name, share), c), block_ns)| {
             let rps = if window_s > 0.0 {
                 c.counts.on_time as f64 / window_s
             } else {
@@ -168,6 +170,8 @@ pub fn run<'a>(
                 throughput_rps: rps,
                 throughput_per_epoch: rps * t_c_ns as f64 / 1e9,
                 mean_batch_size: 0.0,
+                // Over the total's denominator: the classes add up to it.
+                kv_block_utilisation: (pool_block_ns > 0.0).then(|| block_ns / pool_block_ns),
                 hist: c.hist,
             }
         })

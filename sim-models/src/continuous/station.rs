@@ -119,11 +119,17 @@ pub(crate) struct Station<'a> {
     pub instances: Vec<Instance>,
     /// Per instance, its current iteration's start and blocks in use.
     iter_start: Vec<(u64, u64)>,
+    /// Per instance, the blocks each service class held at its current
+    /// iteration's start: `classes` entries from `i·classes` (empty without classes).
+    iter_class: Vec<u64>,
     limits: Limits,
     pub metrics: Metrics,
     pub iterations: u64,
     /// `Σ` blocks in use × ns over `[W, end]`, all instances.
     pub block_ns: f64,
+    /// The same per service class: blocks held by the class's requests × ns
+    /// (the classes add up to `block_ns`; empty without classes).
+    pub class_block_ns: Vec<f64>,
     pub error: Option<SimError>,
     /// The per-request log's callback.
     on_request: Option<&'a mut crate::metrics::RequestHook<'a>>,
@@ -146,8 +152,12 @@ impl<'a> Station<'a> {
         hooks: super::Hooks<'a>,
     ) -> Station<'a> {
         let cost = sys.instance_cost(cfg.tensor_parallel);
+        let k = sys.classes.len();
         let instances = (0..cfg.instances)
-            .map(|_| Instance::new(BlockPool::new(cfg.block_size, cfg.num_blocks), cfg.policy))
+            .map(|_| {
+                Instance::new(BlockPool::new(cfg.block_size, cfg.num_blocks), cfg.policy)
+                    .with_classes(k)
+            })
             .collect();
         Station {
             cost,
@@ -168,6 +178,7 @@ impl<'a> Station<'a> {
             coherence_pending: false,
             instances,
             iter_start: vec![(0, 0); cfg.instances as usize],
+            iter_class: vec![0; cfg.instances as usize * k],
             limits: Limits {
                 max_num_seqs: cfg.max_num_seqs,
                 max_num_batched_tokens: cfg.max_num_batched_tokens,
@@ -176,6 +187,7 @@ impl<'a> Station<'a> {
             metrics: Metrics::new(false, sys.classes.len()),
             iterations: 0,
             block_ns: 0.0,
+            class_block_ns: vec![0.0; k],
             error: None,
             on_request: hooks.on_request,
             cuts: hooks.on_period_histograms.map(|(period_ns, hook)| Cuts {
@@ -461,13 +473,12 @@ impl<'a> Station<'a> {
         let w = self.sys.warmup_ns;
         let idle_from = inst.last_end_ns.max(w);
         if now_ns > idle_from {
-            self.metrics
-                .hist
-                .kv_blocks
-                .saturating_record_n(0, (now_ns - idle_from) / 1000);
+            self.metrics.kv_idle((now_ns - idle_from) / 1000);
         }
         inst.busy = true;
         self.iter_start[i] = (now_ns, inst.blocks.used());
+        let k = inst.class_blocks.len();
+        self.iter_class[i * k..(i + 1) * k].copy_from_slice(&inst.class_blocks);
         let Some(end) = now_ns.checked_add(t) else {
             return self.fail(
                 SimError::Time(format!("iteration at {now_ns} ns + {t} ns")),
@@ -485,11 +496,23 @@ impl<'a> Station<'a> {
             let d = to_ns - from;
             self.instances[i].busy_ns += d;
             self.block_ns += used as f64 * d as f64;
-            let permille = used * 1000 / self.cfg.num_blocks;
+            let (pool, us) = (self.cfg.num_blocks, (d / 1000).max(1));
             self.metrics
                 .hist
                 .kv_blocks
-                .saturating_record_n(permille, (d / 1000).max(1));
+                .saturating_record_n(used * 1000 / pool, us);
+            // Per class, by the same rule: the blocks its requests held (MODEL.md §12).
+            let k = self.class_block_ns.len();
+            let held = &self.iter_class[i * k..(i + 1) * k];
+            for ((ns, &b), m) in self
+                .class_block_ns
+                .iter_mut()
+                .zip(held)
+                .zip(&mut self.metrics.classes)
+            {
+                *ns += b as f64 * d as f64;
+                m.hist.kv_blocks.saturating_record_n(b * 1000 / pool, us);
+            }
         }
     }
 
@@ -641,10 +664,7 @@ impl<'a> Station<'a> {
                 // The idle tail, at 0 blocks in use.
                 let from = self.instances[i].last_end_ns.max(w);
                 if end_ns > from {
-                    self.metrics
-                        .hist
-                        .kv_blocks
-                        .saturating_record_n(0, (end_ns - from) / 1000);
+                    self.metrics.kv_idle((end_ns - from) / 1000);
                 }
             }
         }

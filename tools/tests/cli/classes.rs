@@ -320,8 +320,8 @@ fn classes_add_up_to_the_total() {
     assert!((rps / s.throughput_rps.unwrap() - 1.0).abs() < 1e-12);
     assert!((batch / s.mean_batch_size.unwrap() - 1.0).abs() < 1e-12);
     // Each per-request histogram: the classes' .hlog histograms add up to
-    // the total's (solve time belongs to epochs and KV blocks to instances:
-    // they have no class file).
+    // the total's (solve time belongs to epochs, and the epoch pipeline
+    // measures no KV blocks in use: they have no class file).
     for kind in tools::histograms::KINDS
         .iter()
         .filter(|k| !k.host_dependent && k.name != "kv_blocks")
@@ -363,7 +363,129 @@ fn classes_add_up_to_the_total() {
         }
     }
     assert!(!dir.join("classes/interactive/solve_time.hlog").exists());
+    // The epoch pipeline measures no KV blocks in use: no class file, no class key
+    // (the total's key is there, `null`).
+    assert!(!dir.join("classes/interactive/kv_blocks.hlog").exists());
+    assert!(s
+        .classes
+        .0
+        .iter()
+        .all(|(_, c)| c.kv_block_utilisation.is_none()));
+    let text = std::fs::read_to_string(dir.join("summary.json")).unwrap();
+    assert_eq!(
+        text.matches("\"kv_block_utilisation\"").count(),
+        1,
+        "{text}"
+    );
     assert!(!dir.join("requests.csv").exists(), "the log is opt-in");
+}
+
+/// Two classes for `requests.classes`: a tight and a loose deadline.
+const SHORT_LONG: &str = r#"[(name: "short", share: 0.5, latency: Fixed(1.8)), (name: "long", share: 0.5, latency: Fixed(3.0))]"#;
+
+#[test]
+fn continuous_classes_split_the_kv_blocks() {
+    // scenarios/continuous/paper.ron at 8 req/s for 20 s with two classes: each class's
+    // share of the KV blocks, the classes adding up to the total (same pool-time
+    // denominator), and its kv_blocks histogram written with the total's weight.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/continuous/paper.ron");
+    let classes = format!("requests.classes={SHORT_LONG}");
+    run(
+        &dir,
+        &[
+            scenario.to_str().unwrap(),
+            "--set",
+            "horizon=20",
+            "--set",
+            "arrivals.rate=8",
+            "--set",
+            &classes,
+        ],
+    );
+    let s = summary(&dir);
+    let total = s.kv_block_utilisation.unwrap();
+    assert!(total > 0.0);
+    let mut sum = 0.0;
+    for (_, c) in &s.classes.0 {
+        let u = c.kv_block_utilisation.unwrap();
+        assert!(u > 0.0 && u <= total);
+        sum += u;
+    }
+    assert!((sum / total - 1.0).abs() < 1e-12, "{sum} vs {total}");
+    let read = |d: &Path| {
+        let bytes = std::fs::read(d.join("kv_blocks.hlog")).unwrap();
+        read_hlog(&bytes).unwrap().remove(0).1
+    };
+    let t = read(&dir);
+    let mut weighted = 0.0;
+    for n in ["short", "long"] {
+        let d = dir.join("classes").join(n);
+        assert!(d.join("kv_blocks.hgrm").is_file());
+        let h = read(&d);
+        // Every µs the total weighs, each class weighs too (at its own per-mille).
+        assert_eq!(h.len(), t.len(), "{n}");
+        weighted += h.mean() * h.len() as f64;
+    }
+    // Floored per class: the classes' per-mille·µs at most the total's, short of it by
+    // less than one per-mille per class (values ≤ 1000 are exact at 3 digits).
+    let whole = t.mean() * t.len() as f64;
+    assert!(weighted <= whole * (1.0 + 1e-12) && weighted >= whole - 2.0 * t.len() as f64);
+}
+
+#[test]
+fn a_continuous_sweep_has_per_class_kv_columns() {
+    // Two points of the continuous paper setting with two classes, 2 replications: the
+    // results.csv columns kv_block_utilisation_*__<class>, the classes' means adding up
+    // to the total's mean (a mean of sums is the sum of means).
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("s.ron");
+    std::fs::write(
+        &f,
+        format!(
+            r#"(horizon: 10.0, serving: Continuous((tensor_parallel: 20)),
+            sweep: Some((replications: 2, grid: [(path: "arrivals.rate", values: [4.0, 8.0]),
+            (path: "requests.classes", values: [{SHORT_LONG}])])))"#
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("o");
+    let o = edgesim()
+        .args(["sweep", "-q", "--jobs", "2"])
+        .arg(&f)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let table =
+        tools::table::Table::parse(&std::fs::read_to_string(out.join("results.csv")).unwrap())
+            .unwrap();
+    let col = |name: &str| -> Vec<f64> {
+        let i = table
+            .header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}: {:?}", table.header));
+        table.rows.iter().map(|r| r[i].parse().unwrap()).collect()
+    };
+    let (short, long) = (
+        col("kv_block_utilisation_mean__short"),
+        col("kv_block_utilisation_mean__long"),
+    );
+    let total = col("kv_block_utilisation_mean");
+    for p in 0..2 {
+        assert!(total[p] > 0.0);
+        assert!(
+            ((short[p] + long[p]) / total[p] - 1.0).abs() < 1e-9,
+            "point {p}"
+        );
+    }
+    assert_eq!(
+        table.header.last().unwrap(),
+        "kv_block_utilisation_ci_hi__long"
+    );
 }
 
 #[test]
