@@ -32,7 +32,13 @@ pub fn rho_fixed(rho: f64) -> u64 {
         0
     } else {
         // Exact: scaling by a power of two, then ceil, is exact in f64.
-        (rho * RHO_ONE as f64).ceil() as u64
+        // `ceil` without the libm call (hot: once per candidate per epoch):
+        // here 0 < x ≤ 2⁴⁸ < 2⁵³, so the truncating cast `t = ⌊x⌋` is exact,
+        // `t as f64` is exact, and ⌈x⌉ is `t` when `x` is an integer, else
+        // `t + 1` — the same integer as `x.ceil() as u64` (a test checks it).
+        let x = rho * RHO_ONE as f64;
+        let t = x as u64;
+        t + u64::from((t as f64) < x)
     }
 }
 
@@ -626,6 +632,35 @@ mod tests {
         assert_eq!(rho_fixed(0.0), 0);
         // 1e-5·2^48 = 2 814 749 767.1… → ceil 2 814 749 768
         assert_eq!(rho_fixed(1e-5), 2_814_749_768);
+    }
+
+    #[test]
+    fn rho_fixed_is_the_libm_ceil() {
+        // Against `f64::ceil` itself: the smallest positive values, every
+        // multiple of 2⁻⁴⁸ near a few points and its neighbours one ulp
+        // either side, and a deterministic spread over (0, 1].
+        let libm = |rho: f64| (rho * RHO_ONE as f64).ceil() as u64;
+        let mut xs = vec![f64::MIN_POSITIVE, 5e-324, 1e-300, 1e-15, 1.0];
+        for k in [1u64, 2, 3, 1 << 20, (1 << 47) + 1, RHO_ONE - 1, RHO_ONE] {
+            let x = k as f64 / RHO_ONE as f64;
+            xs.extend([
+                x,
+                f64::from_bits(x.to_bits() - 1),
+                f64::from_bits(x.to_bits() + 1),
+            ]);
+        }
+        let mut z = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..100_000 {
+            z ^= z << 13;
+            z ^= z >> 7;
+            z ^= z << 17;
+            // Uniform in (0, 1], and a log-spread copy down to 2⁻⁶⁰.
+            let u = ((z >> 11) + 1) as f64 / (1u64 << 53) as f64;
+            xs.extend([u, u * f64::powi(2.0, -((z % 60) as i32))]);
+        }
+        for x in xs.into_iter().filter(|&x| x > 0.0 && x <= 1.0) {
+            assert_eq!(rho_fixed(x), libm(x), "ρ = {x:e}");
+        }
     }
 
     #[test]
