@@ -241,6 +241,14 @@ pub(crate) fn nearest_u64_saturating(x: f64) -> u64 {
     if x >= 18_446_744_073_709_551_616.0 {
         return u64::MAX;
     }
+    if x < 9_223_372_036_854_775_808.0 {
+        // Below 2⁶³ (every instant of a run): the same casts through `i64`,
+        // one instruction each on x86-64 (the `u64` ones are a sequence).
+        // The same integers: `⌊x⌋` fits, and either cast of it to `f64` is
+        // the correctly rounded one.
+        let t = x as i64;
+        return t as u64 + u64::from(x - t as f64 >= 0.5);
+    }
     let t = x as u64;
     t + u64::from(x - t as f64 >= 0.5)
 }
