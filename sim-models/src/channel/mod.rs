@@ -18,11 +18,9 @@
 pub mod link_budget;
 pub mod rayleigh;
 
-use std::collections::HashMap;
 use std::fmt::Debug;
-use std::hash::BuildHasherDefault;
 
-use sim_core::{RngStreams, SeqHasher};
+use sim_core::RngStreams;
 
 use crate::scenario::System;
 
@@ -87,7 +85,9 @@ pub struct Link {
 ///
 /// Memory is by activity: only the users asked for in the current epoch
 /// ([`Channel::link`]) have a link stored, and the store is emptied at each
-/// [`Channel::begin_epoch`].
+/// [`Channel::begin_epoch`]; finding a user's stored link takes a 4-byte
+/// index per user up to the largest user asked for (a sparse set: no
+/// hashing, nothing to clear).
 #[derive(Debug)]
 pub struct Channel {
     model: Box<dyn ChannelModel>,
@@ -98,7 +98,11 @@ pub struct Channel {
     // A gain every user gets in every epoch instead of a draw (tests), if set.
     fixed_gain: Option<f64>,
     epoch: u64,
-    links: HashMap<u32, Link, BuildHasherDefault<SeqHasher>>,
+    /// The links of the current epoch, with their users, in the order asked.
+    links: Vec<(u32, Link)>,
+    /// `slot[u]`: where user `u`'s link is in `links`, valid only if the
+    /// entry there is `u`'s (so nothing needs clearing between epochs).
+    slot: Vec<u32>,
 }
 
 impl Channel {
@@ -121,7 +125,8 @@ impl Channel {
             token_bits: sys.token_bits,
             fixed_gain: None,
             epoch: 0,
-            links: HashMap::default(),
+            links: Vec::new(),
+            slot: Vec::new(),
         }
     }
 
@@ -146,24 +151,39 @@ impl Channel {
     /// User `u`'s link in the current epoch, drawn at the first call of the
     /// epoch for `u` and kept until the next [`Channel::begin_epoch`].
     pub fn link(&mut self, u: u32) -> Link {
-        let (model, epoch, fixed) = (&self.model, self.epoch, self.fixed_gain);
-        *self.links.entry(u).or_insert_with(|| match fixed {
-            None => model.link(u, epoch),
+        let at = self
+            .slot
+            .get(u as usize)
+            .map_or(usize::MAX, |&i| i as usize);
+        if let Some(&(v, link)) = self.links.get(at) {
+            if v == u {
+                return link;
+            }
+        }
+        let link = match self.fixed_gain {
+            None => self.model.link(u, self.epoch),
             Some(gain) => {
-                let (se_up, se_down) = model.spectral_efficiency(gain);
+                let (se_up, se_down) = self.model.spectral_efficiency(gain);
                 Link {
                     gain,
                     se_up,
                     se_down,
                 }
             }
-        })
+        };
+        if self.slot.len() <= u as usize {
+            self.slot.resize(u as usize + 1, u32::MAX);
+        }
+        // At most one link per user per epoch, and users are u32: fits.
+        self.slot[u as usize] = self.links.len() as u32;
+        self.links.push((u, link));
+        link
     }
 
     /// Users asked for in the current epoch whose uplink has no rate
     /// (`SE^U = 0`, MODEL.md §14), count.
     pub fn no_rate_users(&self) -> u64 {
-        self.links.values().filter(|l| l.se_up <= 0.0).count() as u64
+        self.links.iter().filter(|(_, l)| l.se_up <= 0.0).count() as u64
     }
 
     /// User `u`'s spectral efficiencies `(SE^U, SE^D)`, b/s/Hz, in coherence
