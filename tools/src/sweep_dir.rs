@@ -188,7 +188,7 @@ pub fn resume(dir: &Path, m: &Manifest, mine: &[&Point]) -> anyhow::Result<Vec<u
     .collect();
     if !differs.is_empty() {
         return Err(bad_input(format!(
-            "--resume: {} holds another sweep (its {} differ{} from this one's);              run without --resume to start it over, or choose another --out",
+            "--resume: {} holds another sweep (its {} differ{} from this one's); run without --resume to start it over, or choose another --out",
             manifest_path(dir).display(),
             differs.join(", "),
             if differs.len() == 1 { "s" } else { "" }

@@ -145,7 +145,7 @@ pub const GPU_PRESETS: [GpuPreset; 7] = [
         },
         fitted: false,
         source: "https://www.nvidia.com/content/dam/en-zz/Solutions/gtcf21/jetson-orin/nvidia-jetson-agx-orin-technical-brief.pdf (GPU: 170 sparse INT8 TOPS; 64 GB LPDDR5, 204.8 GB/s; 10 GbE)",
-        notes: "Dense int8 = 170/2 = 85 TOPS; dense fp16 = 85/2 = 42.5 TFLOP/s (Ampere tensor cores run fp16 at half the int8 rate); the DLAs are not counted. Link: 10 Gb Ethernet (1.25 GB/s), 20 µs latency assumed. eta_f, eta_b, t_0: defaults, not fitted.",
+        notes: "Dense int8 = 170/2 = 85 TOPS; dense fp16 = 85/2 = 42.5 TFLOP/s [derived: int8/2, unverified] (Ampere tensor cores run fp16 at half the int8 rate); the DLAs are not counted. Link: 10 Gb Ethernet (1.25 GB/s), 20 µs latency assumed. eta_f, eta_b, t_0: defaults, not fitted.",
     },
     // The Ada whitepaper PDF was not retrieved. Checked against
     // waredb.com/processor/nvidia-geforce-rtx-4090 (fp16 tensor 165.15 dense
@@ -188,7 +188,7 @@ pub const GPU_PRESETS: [GpuPreset; 7] = [
             t_0: DEFAULT_T_0,
         },
         fitted: false,
-        source: "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/l4/PB-11316-001_v01.pdf (L4 product brief: fp16 tensor 242 TFLOP/s and int8 485 TOPS with sparsity; 24 GB GDDR6, 300 GB/s; PCIe Gen4 x16 64 GB/s)",
+        source: "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/l4/PB-11316-001_v01.pdf (L4 product brief, not retrieved; int8 485 TOPS with sparsity, 24 GB GDDR6, 300 GB/s, PCIe Gen4 x16 64 GB/s checked against store.sourcecode.com and fpsbench.com; fp16 [derived: int8/2, unverified])",
         notes: "Dense = half the sparsity figures: 121 TFLOP/s, 242.5 TOPS. Link: PCIe Gen4 x16, 64 GB/s both ways = 32 GB/s per direction; 10 µs latency assumed. eta_f, eta_b, t_0: defaults, not fitted.",
     },
     // The datasheet PDF was not retrieved. Checked against

@@ -32,7 +32,7 @@ impl Fading {
             Fading::None => 1.0,
             Fading::Rayleigh => Exp1.sample(rng),
             Fading::Rician { k_db } => {
-                let k = 10f64.powf(k_db / 10.0);
+                let k = super::db_to_linear(k_db);
                 // The scattered part CN(0, 1/(K+1)): real and imaginary parts
                 // each N(0, 1/(2(K+1))).
                 let s = (0.5 / (k + 1.0)).sqrt();
