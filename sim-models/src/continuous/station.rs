@@ -403,9 +403,10 @@ impl<'a> Station<'a> {
             let se = self.channel.se_at(req.user, self.block(now_ns)).0;
             self.metrics.radio.uplink(se);
         }
-        // The most KV a request ever holds: prompt + n − 1 tokens (the last is never fed back).
-        let need = (req.prompt as u64 + req.output as u64 - 1).div_ceil(self.cfg.block_size as u64);
-        if need > self.cfg.num_blocks {
+        // The most KV a request ever holds: prompt + n − 1 tokens (the last is
+        // never fed back; MODEL.md §13), against one instance's pool.
+        let pool = &self.instances[0].blocks;
+        if pool.blocks_for(req.prompt as u64 + req.output as u64 - 1) > pool.total() {
             if req.counted {
                 self.metrics.rejected_capacity(req.class);
                 let trail = Trail {
@@ -552,8 +553,16 @@ impl<'a> Station<'a> {
                     self.log(&r, outcome, trail, trail.first_token_ns, Some(now_ns));
                 }
             } else if streamed || e.finished {
-                let se = self.channel.se_at(r.user, now_ns / self.cfg.coherence_ns).1;
+                let block = self.block(now_ns);
                 let seq = self.instances[i].seq_mut(e.slot);
+                // A flow still sending keeps its block's SE (`FluidLink::push`
+                // reads `se` only for an idle flow): draw it only when used.
+                let needs_se = seq.down.is_none_or(|f| self.down.is_idle(f));
+                let se = if needs_se {
+                    self.channel.se_at(r.user, block).1
+                } else {
+                    f64::NAN
+                };
                 let flow = match seq.down {
                     Some(f) => f,
                     None => {

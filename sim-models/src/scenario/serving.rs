@@ -110,18 +110,7 @@ impl Continuous {
         };
         let coherence_ns = match self.coherence_time {
             None => t_c_ns,
-            Some(s) => {
-                let ns = sim_core::SimTime::from_secs_f64(s)
-                    .map(|t| t.as_nanos())
-                    .unwrap_or(0);
-                if !(s.is_finite() && s > 0.0 && ns >= 1) {
-                    return Err(invalid(
-                        "serving.coherence_time",
-                        format!("must be a time ≥ 1 ns, got {s}"),
-                    ));
-                }
-                ns
-            }
+            Some(s) => super::validate::seconds("serving.coherence_time", s, false)?,
         };
         Ok(ContinuousSystem {
             policy: self.policy,

@@ -486,7 +486,7 @@ fn continuous_serving_fields_are_settable_and_checked() {
             "less than one KV block",
         ),
         ("serving.num_blocks", "0", "must be in [1,"),
-        ("serving.coherence_time", "0.0", "≥ 1 ns"),
+        ("serving.coherence_time", "0.0", "must be a time in [1 ns,"),
     ] {
         let mut t = s.clone();
         t.set(path, v).unwrap();

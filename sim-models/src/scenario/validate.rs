@@ -100,7 +100,7 @@ fn secs_to_ns(field: &str, secs: f64) -> Result<u64, ScenarioError> {
 
 /// A time written in the file, s → ns: finite, in `[0, MAX_SECONDS]`, and
 /// (unless `zero_ok`) at least 1 ns once rounded.
-fn seconds(field: &str, secs: f64, zero_ok: bool) -> Result<u64, ScenarioError> {
+pub(super) fn seconds(field: &str, secs: f64, zero_ok: bool) -> Result<u64, ScenarioError> {
     let low = if zero_ok { "0" } else { "1 ns" };
     if !(secs.is_finite() && (0.0..=MAX_SECONDS).contains(&secs)) {
         return Err(invalid(
