@@ -139,7 +139,7 @@ fn scenario(a: &WorkloadArgs, stats: &mut WorkloadStats) -> anyhow::Result<Strin
             .map_err(bad_input)?;
     }
     if let Some(m) = src.failure() {
-        return Err(anyhow::anyhow!("{origin}: arrivals: {m}"));
+        return Err(bad_input(format!("{origin}: arrivals: {m}")));
     }
     Ok(format!(
         "scenario {origin} (`{}`, seed {}, [0, {} s])",

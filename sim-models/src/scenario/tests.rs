@@ -975,4 +975,18 @@ fn custom_model_takes_the_roofline_fields() {
     );
     let e = bad.unwrap_err().to_string();
     assert!(e.contains("model.kv_heads"), "{e}");
+    // 64/3 is not whole: without head_dim the default would truncate to 21.
+    let s = Scenario::from_ron_str(
+        "(gpus: (count: 1, gpu: Some(Preset(\"L4\"))), accuracy_admission: false, cost: Roofline, \
+          model: Custom(name: \"tiny\", layers: 2, d_model: 64, d_ff: 256, heads: Some(3), \
+          vocab: Some(1000)))",
+    );
+    let e = match s {
+        Err(e) => e.to_string(),
+        Ok(s) => s.resolve().unwrap_err().to_string(),
+    };
+    assert!(
+        e.contains("model.head_dim") && e.contains("not a multiple"),
+        "{e}"
+    );
 }

@@ -313,6 +313,17 @@ impl ModelSpec {
                 if heads == 0 {
                     return Err(invalid("model.heads", "must be ≥ 1"));
                 }
+                // The default d_h = d_model/n_h (MODEL.md §11) only when it is whole.
+                if head_dim.is_none() && dims.d_model % heads != 0 {
+                    return Err(invalid(
+                        "model.head_dim",
+                        format!(
+                            "not given, and d_model {} is not a multiple of heads {heads}: \
+                             give head_dim",
+                            dims.d_model
+                        ),
+                    ));
+                }
                 let arch = ModelArch {
                     dims,
                     heads,
