@@ -179,6 +179,38 @@ pub fn run(a: &PlotArgs) -> anyhow::Result<Vec<PathBuf>> {
 /// `plot RUN_DIR`: `cdf.EXT` and `over-time.EXT` in the output directory.
 fn run_dir(a: &PlotArgs) -> anyhow::Result<Vec<PathBuf>> {
     let dir = &a.input;
+    // The run charts are fixed; flags that shape a CSV chart would be ignored.
+    let csv_only: Vec<&str> = [
+        ("--x", a.x.is_some()),
+        ("--x-field", a.x_field.is_some()),
+        ("--y", !a.y.is_empty()),
+        ("--series", !a.series.is_empty()),
+        ("--dotted", !a.dotted.is_empty()),
+        ("--title", a.title.is_some()),
+        ("--x-label", a.x_label.is_some()),
+        ("--y-label", a.y_label.is_some()),
+        ("--log-y", a.log_y),
+    ]
+    .into_iter()
+    .filter_map(|(flag, set)| set.then_some(flag))
+    .collect();
+    if !csv_only.is_empty() {
+        return Err(bad_input(format!(
+            "{}: a run directory draws its fixed charts; {} appl{} to CSV input only",
+            dir.display(),
+            csv_only.join(", "),
+            if csv_only.len() == 1 { "ies" } else { "y" }
+        )));
+    }
+    if let Some(o) = &a.output {
+        if matches!(o.extension().and_then(|e| e.to_str()), Some("svg" | "png")) {
+            return Err(bad_input(format!(
+                "-o {}: with a run directory -o names the directory the charts go to \
+                 (cdf.EXT, over-time.EXT; the format from --format)",
+                o.display()
+            )));
+        }
+    }
     let out = a.output.clone().unwrap_or_else(|| dir.join("plots"));
     let (format, ext) = match a.format {
         FormatArg::Svg => (Format::Svg, "svg"),

@@ -404,6 +404,20 @@ fn plot_of_a_run_directory_draws_its_cdfs_and_course() {
             }
         }
     }
+    // Flags that shape a CSV chart, and an -o naming a file, are refused
+    // (exit 2) instead of being silently ignored; nothing is written.
+    for args in [vec!["--title", "t", "--log-y"], vec!["-o", "x.svg"]] {
+        let o = edgesim()
+            .arg("plot")
+            .arg(&dir)
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(args[0]), "{args:?}: {err}");
+    }
+    assert!(!std::path::Path::new("x.svg").exists());
 }
 
 #[test]
