@@ -7,5 +7,6 @@ mod exact;
 mod general;
 mod hand_built;
 mod optimality;
+mod paper_sweeps;
 mod reference;
 mod worked_example;
