@@ -75,7 +75,12 @@ fn row(run_dir: &Path, detail: Option<&str>) -> String {
     let mut meta = meta.lines();
     let (key, overrides) = (meta.next().unwrap(), meta.next().unwrap());
     let label = key.split(',').nth(4).unwrap();
-    let sweep = run_dir.parent().unwrap().file_name().unwrap().to_string_lossy();
+    let sweep = run_dir
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy();
     let id = format!("{sweep}/{}", run_dir.file_name().unwrap().to_string_lossy());
     let detail = detail == Some(id.as_str());
     let mut files: Vec<PathBuf> = fs::read_dir(run_dir)
@@ -138,9 +143,16 @@ fn row(run_dir: &Path, detail: Option<&str>) -> String {
 }
 
 fn main() {
-    let dump = PathBuf::from(std::env::args().nth(1).expect("usage: paper_sweeps_bb14834 DUMP_DIR"));
+    let dump = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .expect("usage: paper_sweeps_bb14834 DUMP_DIR"),
+    );
     let detail = std::env::var("EDGESIM_REFERENCE_DETAIL").ok();
-    let runs: Vec<PathBuf> = sorted_dirs(&dump).iter().flat_map(|s| sorted_dirs(s)).collect();
+    let runs: Vec<PathBuf> = sorted_dirs(&dump)
+        .iter()
+        .flat_map(|s| sorted_dirs(s))
+        .collect();
     let rows: Mutex<Vec<Option<String>>> = Mutex::new(vec![None; runs.len()]);
     let threads = 2;
     std::thread::scope(|sc| {

@@ -295,7 +295,8 @@ fn simulate(run: &Run, dump: Option<&Path>, detail: bool) -> Outcome {
     }
 }
 
-const HEADER: &str = "sweep,point,replication,seed,scheduler,instances,nodes,leaves,digest,overrides";
+const HEADER: &str =
+    "sweep,point,replication,seed,scheduler,instances,nodes,leaves,digest,overrides";
 
 /// Splits a row into (key = first five columns, counts = next four, overrides).
 fn split(row: &str) -> (String, Vec<&str>, &str) {
