@@ -12,8 +12,8 @@
 //! For every run directory `DUMP/<sweep>/p<point>-r<rep>/` (sorted by name:
 //! the test's run order) it reads `run.txt` (the row's first five columns,
 //! then the overrides) and every `epoch-NNNNNN.ron` in epoch order; deletes
-//! the line `cost: Flops,` (the cost model's name, added after bb14834; any
-//! other `cost:` is refused); reads the rest with bb14834's
+//! the line `cost: Flops,` (the cost model's name, added after bb14834 with
+//! issue 11's cost seam; any other `cost:` is refused); reads the rest with bb14834's
 //! `Instance::from_ron_str` and checks that bb14834 writes it back to the same
 //! text (so it solved exactly the numbers written); solves it with a fresh
 //! bb14834 `Dftsp` / `TreeSearch` / `Exact` of the run's label; and folds
