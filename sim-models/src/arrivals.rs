@@ -40,10 +40,46 @@ pub trait ArrivalSource: Send {
     /// `s`), and the instant of that stream's next arrival, if any (`≥ now_ns`).
     fn arrive(&mut self, s: u32, now_ns: u64) -> (Arrival, Option<u64>);
 
+    /// Stream `s`'s arrivals from the one due at `now_ns` on, as long as they
+    /// are at or before `until_ns` (`≥ now_ns`), appended to `out` as
+    /// `(instant ns, arrival)`; returns the instant of the stream's next
+    /// arrival after them, if any. The same as calling
+    /// [`arrive`](ArrivalSource::arrive) in a loop (the default does), with
+    /// one call per stream instead of one per arrival.
+    fn arrive_until(
+        &mut self,
+        s: u32,
+        now_ns: u64,
+        until_ns: u64,
+        out: &mut Vec<(u64, Arrival)>,
+    ) -> Option<u64> {
+        arrive_until_by_one(self, s, now_ns, until_ns, out)
+    }
+
     /// Why the source stopped before its end (a replayed file that became
     /// unreadable), once; the run then fails with it.
     fn failure(&mut self) -> Option<String> {
         None
+    }
+}
+
+/// [`ArrivalSource::arrive_until`] by calls of [`ArrivalSource::arrive`].
+#[inline]
+fn arrive_until_by_one<A: ArrivalSource + ?Sized>(
+    src: &mut A,
+    s: u32,
+    now_ns: u64,
+    until_ns: u64,
+    out: &mut Vec<(u64, Arrival)>,
+) -> Option<u64> {
+    let mut at = now_ns;
+    loop {
+        let (a, next) = src.arrive(s, at);
+        out.push((at, a));
+        match next {
+            Some(t) if t <= until_ns => at = t,
+            other => return other,
+        }
     }
 }
 
@@ -174,6 +210,17 @@ impl ArrivalSource for PoissonUsers {
             profile.draw(class, r, None)
         });
         (Arrival { user: s, attrs }, self.next_arrival_ns(s))
+    }
+
+    fn arrive_until(
+        &mut self,
+        s: u32,
+        now_ns: u64,
+        until_ns: u64,
+        out: &mut Vec<(u64, Arrival)>,
+    ) -> Option<u64> {
+        // The loop of the default, on the concrete type (inlined).
+        arrive_until_by_one(self, s, now_ns, until_ns, out)
     }
 }
 

@@ -3,25 +3,27 @@
 //! that drive it (MODEL.md §1, §4).
 //!
 //! Events, each naming the station it belongs to ([`StationId`]):
-//! - `Arrival`: a stream of the arrival source fires; admission (1e); the
-//!   stream's next arrival is scheduled;
 //! - `Epoch`: the scheduling instant `t_k`, the pipeline of [`crate::epoch`];
 //! - `ComputeDone`: a job's compute ends (first-token times, GPU busy time);
 //! - `Delivered`: a job's outputs have gone down (on time or late).
 //!
-//! A request arriving exactly at `t_k` is pending in epoch `k`: the epoch
-//! handler first runs every arrival still due at `t_k`. Every per-request
-//! record lives only from arrival to delivery.
+//! Arrivals are events of the model too, but they do not go through the
+//! event queue: the station takes them in from its [`Intake`], in event
+//! order, at each epoch instant, before each delivery and at the end of the
+//! run (admission (1e) then). A request arriving exactly at `t_k` is pending
+//! in epoch `k`. Every per-request record lives only from arrival to
+//! delivery.
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use sim_core::{Context, EventKey, Model, SimTime};
+use sim_core::{Context, Model, SimTime};
 
-use crate::arrivals::ArrivalSource;
+use crate::arrivals::Arrival;
 use crate::channel::Channel;
 use crate::gpu_pool::GpuPool;
 use crate::instance::Instance;
+use crate::intake::Intake;
 use crate::metrics::{Counts, EpochRecord, Metrics, Outcome, RequestHook, RequestRecord};
 use crate::request::Request;
 use crate::scenario::System;
@@ -34,13 +36,6 @@ pub struct StationId(pub u16);
 /// The events of the simulation, each naming its station.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
-    /// Stream `stream` of the station's arrival source fires.
-    Arrival {
-        /// The station.
-        station: StationId,
-        /// The arrival stream (a user, for Poisson users).
-        stream: u32,
-    },
     /// Scheduling instant of epoch `k`.
     Epoch {
         /// The station.
@@ -141,13 +136,10 @@ pub(crate) struct JobState {
 pub(crate) struct BaseStation<'a> {
     pub id: StationId,
     pub sys: System,
-    pub arrivals: Box<dyn ArrivalSource + 'a>,
-    /// The scheduled arrivals whose instant is a multiple of `T_C` (a
-    /// possible epoch instant), with their streams: the only ones an epoch
-    /// may have to run first ([`BaseStation::flush_arrivals`]). Rare (an
-    /// instant is a multiple of `T_C` ns with probability about `1/T_C`), so
-    /// nothing here grows with the number of streams.
-    pub at_epoch_instants: Vec<(EventKey, u32)>,
+    /// The arrival source, taken in by batches in event order.
+    pub intake: Intake<'a>,
+    /// Scratch: the arrivals of one take-in, in order.
+    pub arrived: Vec<(u64, Arrival)>,
     pub next_id: u64,
     pub pending: Vec<Request>,
     pub channel: Channel,
@@ -165,10 +157,10 @@ pub(crate) struct BaseStation<'a> {
 }
 
 impl<'a> BaseStation<'a> {
-    /// A station of `sys` fed by `arrivals`, on `channel`.
+    /// A station of `sys` fed by `intake`, on `channel`.
     pub fn new(
         sys: System,
-        arrivals: Box<dyn ArrivalSource + 'a>,
+        intake: Intake<'a>,
         channel: Channel,
         scheduler: &'a mut dyn Scheduler,
         hooks: Hooks<'a>,
@@ -176,8 +168,8 @@ impl<'a> BaseStation<'a> {
     ) -> BaseStation<'a> {
         BaseStation {
             id: StationId(0),
-            at_epoch_instants: Vec::new(),
-            arrivals,
+            intake,
+            arrived: Vec::new(),
             next_id: 0,
             pending: Vec::new(),
             channel,
@@ -195,29 +187,11 @@ impl<'a> BaseStation<'a> {
         }
     }
 
-    /// Schedules the first events: each stream's first arrival, then epoch 0.
+    /// Schedules the first event, epoch 0 (the intake holds the arrivals).
     ///
     /// # Errors
-    /// [`SimError::Time`] if an instant cannot be scheduled.
+    /// [`SimError::Time`] if it cannot be scheduled.
     pub fn prime(&mut self, engine: &mut sim_core::Engine<Event>) -> Result<(), SimError> {
-        let time_err = |e: sim_core::ScheduleError| SimError::Time(e.to_string());
-        for s in 0..self.arrivals.streams() {
-            if let Some(at) = self.arrivals.first_ns(s) {
-                if at <= self.sys.horizon_ns {
-                    let t = SimTime::from_nanos(at);
-                    let key = engine
-                        .schedule_at(
-                            t,
-                            Event::Arrival {
-                                station: self.id,
-                                stream: s,
-                            },
-                        )
-                        .map_err(time_err)?;
-                    self.note_arrival(key, s);
-                }
-            }
-        }
         engine
             .schedule_at(
                 SimTime::ZERO,
@@ -226,7 +200,7 @@ impl<'a> BaseStation<'a> {
                     k: 0,
                 },
             )
-            .map_err(time_err)?;
+            .map_err(|e| SimError::Time(e.to_string()))?;
         Ok(())
     }
 
@@ -240,22 +214,20 @@ impl<'a> BaseStation<'a> {
 
     // ---- arrivals (MODEL.md §2) ----
 
-    fn arrival(&mut self, now: SimTime, s: u32, ctx: &mut Context<'_, Event>) {
-        let now_ns = now.as_nanos();
-        let (a, next) = self.arrivals.arrive(s, now_ns);
-        if now_ns.is_multiple_of(self.sys.t_c_ns) {
-            self.at_epoch_instants.retain(|&(_, stream)| stream != s);
+    /// Takes in every arrival at or before `now_ns` not yet taken in, in
+    /// event order.
+    pub fn take_in(&mut self, now_ns: u64) {
+        let mut arrived = std::mem::take(&mut self.arrived);
+        arrived.clear();
+        self.intake.take_in(now_ns, &mut arrived);
+        for &(at_ns, a) in &arrived {
+            self.arrival(at_ns, a);
         }
-        if let Some(t) = next.filter(|&t| t <= self.sys.horizon_ns) {
-            let ev = Event::Arrival {
-                station: self.id,
-                stream: s,
-            };
-            match ctx.schedule_at(SimTime::from_nanos(t), ev) {
-                Ok(key) => self.note_arrival(key, s),
-                Err(e) => return self.fail(SimError::Time(e.to_string()), ctx),
-            }
-        }
+        self.arrived = arrived;
+    }
+
+    /// Arrival `a` at `now_ns`: a new request, its admission (1e), pending.
+    fn arrival(&mut self, now_ns: u64, a: Arrival) {
         let id = self.next_id;
         self.next_id += 1;
         let counted = now_ns >= self.sys.warmup_ns;
@@ -313,29 +285,6 @@ impl<'a> BaseStation<'a> {
         }
     }
 
-    /// Notes a scheduled arrival of stream `s` if its instant may be an epoch's.
-    fn note_arrival(&mut self, key: EventKey, s: u32) {
-        if key.time().as_nanos().is_multiple_of(self.sys.t_c_ns) {
-            self.at_epoch_instants.push((key, s));
-        }
-    }
-
-    /// Runs every arrival still due at `now`, in event order, before the epoch.
-    pub fn flush_arrivals(&mut self, now: SimTime, ctx: &mut Context<'_, Event>) {
-        loop {
-            let due = self
-                .at_epoch_instants
-                .iter()
-                .filter(|(k, _)| k.time() == now)
-                .min_by_key(|(k, _)| k.seq())
-                .copied();
-            let Some((key, s)) = due else { break };
-            ctx.cancel(key);
-            // arrival() drops the stream's entry (now is a multiple of T_C).
-            self.arrival(now, s, ctx);
-        }
-    }
-
     // ---- job ends ----
 
     fn compute_done(&mut self, now: SimTime, slot: u32) {
@@ -351,6 +300,9 @@ impl<'a> BaseStation<'a> {
 
     fn delivered(&mut self, now: SimTime, slot: u32) {
         let t = now.as_nanos();
+        // Arrivals up to now first, so that the per-request log keeps the
+        // order in which fates are settled.
+        self.take_in(t);
         let mut requests = std::mem::take(&mut self.jobs[slot as usize].requests);
         let (epoch, first) = {
             let job = &self.jobs[slot as usize];
@@ -376,6 +328,7 @@ impl<'a> BaseStation<'a> {
     /// Closes the books at `end_ns`: pending and in-flight counts, busy time of
     /// jobs still computing. Called once, after the run.
     pub fn finish(&mut self, end_ns: u64) {
+        self.take_in(end_ns);
         let pending = std::mem::take(&mut self.pending);
         for r in pending.iter().filter(|r| r.counted) {
             self.metrics.pending(r.class);
@@ -403,7 +356,6 @@ impl Model for BaseStation<'_> {
 
     fn handle(&mut self, now: SimTime, event: Event, ctx: &mut Context<'_, Event>) {
         match event {
-            Event::Arrival { stream, .. } => self.arrival(now, stream, ctx),
             Event::Epoch { k, .. } => self.epoch(now, k, ctx),
             Event::ComputeDone { job, .. } => self.compute_done(now, job),
             Event::Delivered { job, .. } => self.delivered(now, job),

@@ -27,7 +27,7 @@ use crate::scheduler::{schedule_timed, EpochView, Placement, Plan};
 impl BaseStation<'_> {
     /// Epoch `k` at `t_k = now`: the whole pipeline, then the next epoch's event.
     pub(crate) fn epoch(&mut self, now: SimTime, k: u64, ctx: &mut Context<'_, Event>) {
-        self.flush_arrivals(now, ctx);
+        self.take_in(now.as_nanos());
         if self
             .hooks
             .stop

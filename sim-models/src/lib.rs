@@ -40,6 +40,7 @@ pub mod feasibility;
 pub mod gpu_pool;
 pub mod hist;
 pub mod instance;
+pub mod intake;
 pub mod iteration;
 pub mod kv_cache;
 pub mod metrics;
