@@ -28,6 +28,11 @@
 //! other streams, so drawing a stream's arrivals ahead of another's earlier
 //! one changes no number.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Arc;
+use std::thread::Scope;
+
 use crate::arrivals::{Arrival, ArrivalSource};
 
 /// A stream waiting on the calendar for its next arrival.
@@ -56,8 +61,9 @@ struct Run {
     next_ns: Option<u64>,
 }
 
-/// The arrival source behind a calendar of epoch windows (module docs).
-pub struct Intake<'a> {
+/// The arrival source behind a calendar of epoch windows (module docs):
+/// the arrivals up to any instant, in event order.
+struct Calendar<'a> {
     source: Box<dyn ArrivalSource + 'a>,
     t_c_ns: u64,
     horizon_ns: u64,
@@ -75,13 +81,13 @@ pub struct Intake<'a> {
     /// This take-in's arrivals, stream by stream.
     drawn: Vec<(u64, Arrival)>,
     runs: Vec<Run>,
-    /// `(instant, index into drawn)`, sorted into event order.
-    keys: Vec<(u64, u32)>,
+    /// Indices into `drawn`, in event order.
+    order: Vec<u32>,
     /// Per index into `drawn`, its place in event order (from 0 in this take-in).
     place: Vec<u32>,
     /// Scratch of the sorts.
-    spare: Vec<(u64, u32)>,
-    counts: Vec<u32>,
+    sort: SortScratch,
+    group: Vec<(u64, u32)>,
 }
 
 /// Fewest buckets of the calendar.
@@ -89,8 +95,8 @@ const MIN_BUCKETS: usize = 64;
 /// Most buckets of the calendar (1.5 MB of empty buckets).
 const MAX_BUCKETS: usize = 1 << 16;
 
-impl<'a> Intake<'a> {
-    /// The intake of `source`'s streams, for epochs every `t_c_ns` ns (≥ 1)
+impl<'a> Calendar<'a> {
+    /// The calendar of `source`'s streams, for epochs every `t_c_ns` ns (≥ 1)
     /// and arrivals up to `horizon_ns` (later ones are never taken in). Asks
     /// the source for every stream's first instant, in stream order.
     pub fn new(source: Box<dyn ArrivalSource + 'a>, t_c_ns: u64, horizon_ns: u64) -> Self {
@@ -98,7 +104,7 @@ impl<'a> Intake<'a> {
         let buckets = (streams as usize / 4)
             .next_power_of_two()
             .clamp(MIN_BUCKETS, MAX_BUCKETS);
-        let mut intake = Intake {
+        let mut intake = Calendar {
             source,
             t_c_ns: t_c_ns.max(1),
             horizon_ns,
@@ -109,10 +115,10 @@ impl<'a> Intake<'a> {
             taken: 0,
             drawn: Vec::new(),
             runs: Vec::new(),
-            keys: Vec::new(),
+            order: Vec::new(),
             place: Vec::new(),
-            spare: Vec::new(),
-            counts: Vec::new(),
+            sort: SortScratch::default(),
+            group: Vec::new(),
         };
         for s in 0..streams {
             let first = intake.source.first_ns(s);
@@ -124,21 +130,10 @@ impl<'a> Intake<'a> {
         intake
     }
 
-    /// How many arrivals have been taken in (each one event of the model).
-    pub fn taken(&self) -> u64 {
-        self.taken
-    }
-
-    /// Why the source stopped before its end, once (see
-    /// [`ArrivalSource::failure`]).
-    pub fn failure(&mut self) -> Option<String> {
-        self.source.failure()
-    }
-
     /// Every arrival at or before `until_ns` not yet taken in, in event order,
     /// appended to `out` as `(instant ns, arrival)`. Calls come with
     /// non-decreasing `until_ns`.
-    pub fn take_in(&mut self, until_ns: u64, out: &mut Vec<(u64, Arrival)>) {
+    fn take_in(&mut self, until_ns: u64, out: &mut Vec<(u64, Arrival)>) {
         let until = until_ns.min(self.horizon_ns);
         let last = self.window(until);
         self.drawn.clear();
@@ -168,7 +163,7 @@ impl<'a> Intake<'a> {
             return;
         }
         self.put_in_order();
-        out.extend(self.keys.iter().map(|&(_, i)| self.drawn[i as usize]));
+        out.extend(self.order.iter().map(|&i| self.drawn[i as usize]));
         // Each stream's next arrival was scheduled when its last one here ran.
         let base = self.primed + self.taken;
         for r in 0..self.runs.len() {
@@ -197,31 +192,29 @@ impl<'a> Intake<'a> {
         });
     }
 
-    /// Sorts `drawn` into event order (`keys`) and notes each arrival's
+    /// Sorts `drawn` into event order (`order`) and notes each arrival's
     /// place: by instant; at equal instants (rare), by the order in which the
     /// event queue scheduled them — a stream's first arrival here by its
     /// stamp, any other when its predecessor (the arrival before it in
     /// `drawn`) ran, that is, by the predecessor's place.
     fn put_in_order(&mut self) {
         let n = self.drawn.len();
-        self.keys.clear();
-        self.keys
-            .extend(self.drawn.iter().enumerate().map(|(i, d)| (d.0, i as u32)));
-        sort_by_instant(&mut self.keys, &mut self.spare, &mut self.counts);
+        order_by_instant(&self.drawn, |d| d.0, &mut self.order, &mut self.sort);
         self.place.clear();
         self.place.resize(n, 0);
         let mut tied = false;
         for p in 0..n {
-            self.place[self.keys[p].1 as usize] = p as u32;
-            tied |= p > 0 && self.keys[p - 1].0 == self.keys[p].0;
+            let i = self.order[p] as usize;
+            self.place[i] = p as u32;
+            tied |= p > 0 && self.drawn[self.order[p - 1] as usize].0 == self.drawn[i].0;
         }
         if tied {
             self.order_ties();
         }
     }
 
-    /// Reorders each group of equal instants in `keys` by the event queue's
-    /// rule ([`Intake::put_in_order`]). A predecessor outside a group is
+    /// Reorders each group of equal instants in `order` by the event queue's
+    /// rule ([`Calendar::put_in_order`]). A predecessor outside a group is
     /// earlier, so its place is final when the group is reached. One inside
     /// (a zero gap) ran within the group, and its successor was scheduled
     /// then: after every arrival of the group scheduled before, so it joins
@@ -232,19 +225,20 @@ impl<'a> Intake<'a> {
             first_stamp[r.first as usize] = Some(r.stamp);
         }
         let base = self.primed + self.taken;
-        let n = self.keys.len();
+        let n = self.order.len();
+        let at_of = |drawn: &[(u64, Arrival)], i: u32| drawn[i as usize].0;
         let mut i = 0;
         while i < n {
-            let at = self.keys[i].0;
+            let at = at_of(&self.drawn, self.order[i]);
             let mut j = i + 1;
-            while j < n && self.keys[j].0 == at {
+            while j < n && at_of(&self.drawn, self.order[j]) == at {
                 j += 1;
             }
             if j > i + 1 {
                 // The group's queue, (stamp, index): those scheduled before it.
-                self.spare.clear();
+                self.group.clear();
                 let mut waiting = vec![];
-                for &(_, idx) in &self.keys[i..j] {
+                for &idx in &self.order[i..j] {
                     let stamp = match first_stamp[idx as usize] {
                         Some(s) => Some(s),
                         None => {
@@ -254,20 +248,20 @@ impl<'a> Intake<'a> {
                         }
                     };
                     match stamp {
-                        Some(s) => self.spare.push((s, idx)),
+                        Some(s) => self.group.push((s, idx)),
                         None => waiting.push(idx),
                     }
                 }
-                self.spare.sort_unstable();
+                self.group.sort_unstable();
                 let mut q = 0;
-                while q < self.spare.len() {
-                    let idx = self.spare[q].1;
+                while q < self.group.len() {
+                    let idx = self.group[q].1;
                     let p = i + q;
-                    self.keys[p] = (at, idx);
+                    self.order[p] = idx;
                     self.place[idx as usize] = p as u32;
                     if let Some(w) = waiting.iter().position(|&x| x == idx + 1) {
                         let succ = waiting.swap_remove(w);
-                        self.spare.push((base + p as u64, succ));
+                        self.group.push((base + p as u64, succ));
                     }
                     q += 1;
                 }
@@ -292,51 +286,269 @@ impl<'a> Intake<'a> {
     fn window(&self, t: u64) -> u64 {
         t.div_ceil(self.t_c_ns)
     }
+
+    /// The last instant of window `w` that is within the horizon.
+    fn window_end(&self, w: u64) -> u64 {
+        w.saturating_mul(self.t_c_ns).min(self.horizon_ns)
+    }
 }
 
-/// Sorts `keys` (instant, index) ascending, in expected linear time: a
-/// bucket pass on the instant (the instants of a take-in are spread over an
-/// epoch window, about uniformly), then an insertion pass that puts each
-/// bucket's few keys in order. Short inputs go to the standard sort.
-fn sort_by_instant(keys: &mut Vec<(u64, u32)>, spare: &mut Vec<(u64, u32)>, counts: &mut Vec<u32>) {
-    let n = keys.len();
-    if n <= 32 {
-        keys.sort_unstable();
+/// What the producer of an intake run ahead sends: a window's arrivals, in
+/// event order, or, after the last one (or when told to stop), the calendar
+/// itself.
+enum Msg<'a> {
+    Window(Vec<(u64, Arrival)>),
+    Done(Box<Calendar<'a>>),
+}
+
+/// Where an intake gets each window's arrivals from.
+enum Feed<'a> {
+    /// Drawn on the run's thread when needed.
+    Inline(Box<Calendar<'a>>),
+    /// Drawn ahead on a thread of their own ([`Intake::ahead`]).
+    Ahead {
+        rx: Receiver<Msg<'a>>,
+        stop: Arc<AtomicBool>,
+    },
+}
+
+/// Windows an intake run ahead may draw before the run takes them in.
+const AHEAD_WINDOWS: usize = 8;
+
+/// The base station's intake (module docs): every arrival up to an instant,
+/// in event order, window by window.
+///
+/// Each window's arrivals are a fixed sequence — the calendar draws window
+/// `w` (instants in `((w − 1)·T_C, w·T_C]`) the same way whenever and
+/// wherever it is drawn — so an intake drawing on the run's thread
+/// ([`Intake::new`]) and one drawing ahead on a second thread
+/// ([`Intake::ahead`]) hand out the same arrivals in the same order, whatever
+/// the machine or its load.
+pub struct Intake<'a> {
+    feed: Feed<'a>,
+    t_c_ns: u64,
+    horizon_ns: u64,
+    /// The window being taken in, and how far.
+    current: Vec<(u64, Arrival)>,
+    pos: usize,
+    /// The next window to fetch, and the last one (the horizon's).
+    next_window: u64,
+    last_window: u64,
+    /// Count of the arrivals taken in.
+    taken: u64,
+}
+
+impl<'a> Intake<'a> {
+    /// The intake of `source`'s streams, for epochs every `t_c_ns` ns (≥ 1)
+    /// and arrivals up to `horizon_ns` (later ones are never taken in),
+    /// drawing each window on the caller's thread when it is needed.
+    pub fn new(source: Box<dyn ArrivalSource + 'a>, t_c_ns: u64, horizon_ns: u64) -> Self {
+        let calendar = Box::new(Calendar::new(source, t_c_ns, horizon_ns));
+        Intake::with_feed(Feed::Inline(calendar), t_c_ns, horizon_ns)
+    }
+
+    /// As [`Intake::new`], but drawing the windows on a thread of `scope`,
+    /// up to [`AHEAD_WINDOWS`] ahead of the run: the arrival side of the
+    /// run (sampling, sorting) overlaps the epochs'. Same arrivals, same
+    /// order. The thread ends when the last window is drawn, or soon after
+    /// the intake is dropped or asked for [`Intake::failure`].
+    pub fn ahead<'s>(
+        scope: &'s Scope<'s, '_>,
+        source: Box<dyn ArrivalSource + 'a>,
+        t_c_ns: u64,
+        horizon_ns: u64,
+    ) -> Self
+    where
+        'a: 's,
+    {
+        let mut calendar = Calendar::new(source, t_c_ns, horizon_ns);
+        let (tx, rx) = sync_channel(AHEAD_WINDOWS);
+        let stop = Arc::new(AtomicBool::new(false));
+        let halt = Arc::clone(&stop);
+        let last = calendar.window(horizon_ns);
+        scope.spawn(move || {
+            for w in 0..=last {
+                if halt.load(Ordering::Relaxed) {
+                    break;
+                }
+                let mut arrivals = Vec::new();
+                calendar.take_in(calendar.window_end(w), &mut arrivals);
+                if tx.send(Msg::Window(arrivals)).is_err() {
+                    return; // the run is over
+                }
+            }
+            let _ = tx.send(Msg::Done(Box::new(calendar)));
+        });
+        Intake::with_feed(Feed::Ahead { rx, stop }, t_c_ns, horizon_ns)
+    }
+
+    fn with_feed(feed: Feed<'a>, t_c_ns: u64, horizon_ns: u64) -> Self {
+        let t_c_ns = t_c_ns.max(1);
+        Intake {
+            feed,
+            t_c_ns,
+            horizon_ns,
+            current: Vec::new(),
+            pos: 0,
+            next_window: 0,
+            last_window: horizon_ns.div_ceil(t_c_ns),
+            taken: 0,
+        }
+    }
+
+    /// How many arrivals have been taken in (each one event of the model).
+    pub fn taken(&self) -> u64 {
+        self.taken
+    }
+
+    /// Every arrival at or before `until_ns` not yet taken in, in event order,
+    /// appended to `out` as `(instant ns, arrival)`. Calls come with
+    /// non-decreasing `until_ns`.
+    pub fn take_in(&mut self, until_ns: u64, out: &mut Vec<(u64, Arrival)>) {
+        let until = until_ns.min(self.horizon_ns);
+        loop {
+            let rest = &self.current[self.pos..];
+            let due = rest.partition_point(|a| a.0 <= until);
+            out.extend_from_slice(&rest[..due]);
+            self.pos += due;
+            self.taken += due as u64;
+            if self.pos < self.current.len() || self.next_window > until.div_ceil(self.t_c_ns) {
+                return; // the rest is later
+            }
+            if !self.fetch() {
+                return;
+            }
+        }
+    }
+
+    /// Makes the next window current; `false` if there is none.
+    fn fetch(&mut self) -> bool {
+        if self.next_window > self.last_window {
+            return false;
+        }
+        match &mut self.feed {
+            Feed::Inline(calendar) => {
+                self.current.clear();
+                calendar.take_in(calendar.window_end(self.next_window), &mut self.current);
+            }
+            Feed::Ahead { rx, .. } => match rx.recv() {
+                Ok(Msg::Window(arrivals)) => self.current = arrivals,
+                // The producer ended early (it panicked: the scope reports it).
+                Ok(Msg::Done(_)) | Err(_) => return false,
+            },
+        }
+        self.pos = 0;
+        self.next_window += 1;
+        true
+    }
+
+    /// Why the source stopped before its end, once (see
+    /// [`ArrivalSource::failure`]). An intake drawing ahead is stopped first:
+    /// call this once the run is over.
+    pub fn failure(&mut self) -> Option<String> {
+        if let Feed::Ahead { rx, stop } = &mut self.feed {
+            stop.store(true, Ordering::Relaxed);
+            let calendar = loop {
+                match rx.recv() {
+                    Ok(Msg::Window(_)) => continue,
+                    Ok(Msg::Done(calendar)) => break calendar,
+                    Err(_) => return None,
+                }
+            };
+            self.feed = Feed::Inline(calendar);
+        }
+        match &mut self.feed {
+            Feed::Inline(calendar) => calendar.source.failure(),
+            Feed::Ahead { .. } => unreachable!("made inline above"),
+        }
+    }
+}
+
+/// Scratch buffers of [`order_by_instant`].
+#[derive(Default)]
+struct SortScratch {
+    keys: Vec<u64>,
+    spare: Vec<u64>,
+    counts: Vec<u32>,
+    pairs: Vec<(u64, u32)>,
+}
+
+/// Bits of an index in a packed sort key.
+const INDEX_BITS: u32 = 24;
+
+/// The indices of `items` in ascending `(instant, index)` order, into
+/// `order`, in expected linear time. Each item becomes one `u64` key,
+/// `(instant − min) << 24 | index`; a bucket pass on the key's top bits (the
+/// instants of a take-in are spread over about an epoch window), then an
+/// insertion pass puts each bucket's few keys in order. Short inputs go to
+/// the standard sort, and so do those whose key would not fit (over 2^24
+/// items or instants over 2^40 ns ≈ 18 min apart).
+fn order_by_instant<T>(
+    items: &[T],
+    at: impl Fn(&T) -> u64,
+    order: &mut Vec<u32>,
+    s: &mut SortScratch,
+) {
+    let n = items.len();
+    order.clear();
+    let (Some(min), Some(max)) = (items.iter().map(&at).min(), items.iter().map(&at).max()) else {
+        return;
+    };
+    let span = max - min;
+    if n >= 1 << INDEX_BITS || span >= 1 << (64 - INDEX_BITS) {
+        s.pairs.clear();
+        s.pairs
+            .extend(items.iter().enumerate().map(|(i, x)| (at(x), i as u32)));
+        s.pairs.sort_unstable();
+        order.extend(s.pairs.iter().map(|p| p.1));
         return;
     }
-    let min = keys.iter().map(|k| k.0).min().expect("n > 0");
-    let max = keys.iter().map(|k| k.0).max().expect("n > 0");
-    let buckets = n.next_power_of_two();
-    // Monotone in the instant: `x ↦ ⌊x·scale⌋` never decreases as x grows
-    // (rounded products of a positive constant keep their order).
-    let scale = buckets as f64 / ((max - min) as f64 + 1.0);
-    let bucket = |at: u64| (((at - min) as f64 * scale) as usize).min(buckets - 1);
-    counts.clear();
-    counts.resize(buckets + 1, 0);
-    for k in keys.iter() {
-        counts[bucket(k.0) + 1] += 1;
-    }
-    for b in 1..=buckets {
-        counts[b] += counts[b - 1];
-    }
-    spare.clear();
-    spare.resize(n, (0, 0));
-    for &k in keys.iter() {
-        let b = &mut counts[bucket(k.0)];
-        spare[*b as usize] = k;
-        *b += 1;
-    }
-    std::mem::swap(keys, spare);
-    // Buckets are in order; each holds about one key.
-    for i in 1..n {
-        let k = keys[i];
-        let mut j = i;
-        while j > 0 && keys[j - 1] > k {
-            keys[j] = keys[j - 1];
-            j -= 1;
+    let keys = &mut s.keys;
+    keys.clear();
+    keys.extend(
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (at(x) - min) << INDEX_BITS | i as u64),
+    );
+    if n <= 32 {
+        keys.sort_unstable();
+    } else {
+        let bits = n.next_power_of_two().trailing_zeros();
+        let top = (span << INDEX_BITS) | (n as u64 - 1);
+        // The key's top `bits` bits: monotone in the key, below 2^bits.
+        let shift = (64 - top.leading_zeros()).saturating_sub(bits);
+        let counts = &mut s.counts;
+        counts.clear();
+        counts.resize((1 << bits) + 1, 0);
+        for &k in keys.iter() {
+            counts[(k >> shift) as usize + 1] += 1;
         }
-        keys[j] = k;
+        for b in 1..counts.len() {
+            counts[b] += counts[b - 1];
+        }
+        let spare = &mut s.spare;
+        spare.clear();
+        spare.resize(n, 0);
+        for &k in keys.iter() {
+            let b = &mut counts[(k >> shift) as usize];
+            spare[*b as usize] = k;
+            *b += 1;
+        }
+        std::mem::swap(keys, spare);
+        // Buckets are in order; each holds about one key.
+        for i in 1..n {
+            let k = keys[i];
+            let mut j = i;
+            while j > 0 && keys[j - 1] > k {
+                keys[j] = keys[j - 1];
+                j -= 1;
+            }
+            keys[j] = k;
+        }
     }
+    let mask = (1u64 << INDEX_BITS) - 1;
+    order.extend(keys.iter().map(|&k| (k & mask) as u32));
 }
 
 #[cfg(test)]
@@ -376,25 +588,32 @@ mod tests {
         out
     }
 
-    /// The intake's arrivals, taken in at each of `cuts` (non-decreasing), then at the horizon.
+    /// The intake's arrivals, taken in at each of `cuts` (non-decreasing),
+    /// then at the horizon; drawn `ahead` on a second thread or not.
     fn by_intake(
         src: Box<dyn ArrivalSource + '_>,
         t_c: u64,
         horizon: u64,
         cuts: &[u64],
+        ahead: bool,
     ) -> Vec<(u64, Arrival)> {
-        let mut intake = Intake::new(src, t_c, horizon);
-        let mut out = vec![];
-        for &c in cuts.iter().chain([&horizon]) {
-            let before = out.len();
-            intake.take_in(c, &mut out);
-            assert!(
-                out[before..].iter().all(|a| a.0 <= c),
-                "taken in after its cut"
-            );
-        }
-        assert_eq!(intake.taken(), out.len() as u64);
-        out
+        std::thread::scope(|scope| {
+            let mut intake = if ahead {
+                Intake::ahead(scope, src, t_c, horizon)
+            } else {
+                Intake::new(src, t_c, horizon)
+            };
+            let mut out = vec![];
+            for &c in cuts.iter().chain([&horizon]) {
+                let before = out.len();
+                intake.take_in(c, &mut out);
+                let late = out[before..].iter().find(|a| a.0 > c);
+                assert!(late.is_none(), "taken in after its cut {c}: {late:?}");
+            }
+            assert_eq!(intake.taken(), out.len() as u64);
+            assert_eq!(intake.failure(), None);
+            out
+        })
     }
 
     /// Scripted arrival `i` of `user` at `at`, told apart by its prompt.
@@ -432,8 +651,10 @@ mod tests {
             want
         );
         for cuts in [vec![], vec![5], vec![6], vec![10], vec![4, 5, 7]] {
-            let got = by_intake(Box::new(Scripted::new(3, &script)), 10, 100, &cuts);
-            assert_eq!(order(got), want, "cuts {cuts:?}");
+            for ahead in [false, true] {
+                let got = by_intake(Box::new(Scripted::new(3, &script)), 10, 100, &cuts, ahead);
+                assert_eq!(order(got), want, "cuts {cuts:?}, ahead {ahead}");
+            }
         }
     }
 
@@ -449,6 +670,7 @@ mod tests {
             t_c in 1u64..12,
             mut cuts in prop::collection::vec(0u64..45, 0..6),
             horizon in 20u64..45,
+            ahead in any::<bool>(),
         ) {
             let script: Vec<ScriptedArrival> = times
                 .iter()
@@ -457,7 +679,7 @@ mod tests {
                 .collect();
             cuts.sort_unstable();
             let want = by_event_queue(&mut Scripted::new(users, &script), horizon);
-            let got = by_intake(Box::new(Scripted::new(users, &script)), t_c, horizon, &cuts);
+            let got = by_intake(Box::new(Scripted::new(users, &script)), t_c, horizon, &cuts, ahead);
             prop_assert_eq!(got, want);
         }
     }
@@ -475,22 +697,26 @@ mod tests {
         let cuts: Vec<u64> = (0..300u64)
             .map(|k| k * 600_000_000 + (k % 3) * 77)
             .collect();
-        let got = by_intake(
-            Box::new(PoissonUsers::new(&sys, &streams)),
-            1_500_000_000,
-            horizon,
-            &cuts,
-        );
-        assert_eq!(got, want);
+        for ahead in [false, true] {
+            let src = Box::new(PoissonUsers::new(&sys, &streams));
+            let got = by_intake(src, 1_500_000_000, horizon, &cuts, ahead);
+            assert_eq!(got, want, "ahead {ahead}");
+        }
     }
 
     proptest! {
         #[test]
-        fn sort_by_instant_sorts(mut keys in prop::collection::vec((0u64..1_000, any::<u32>()), 0..300)) {
-            let mut want = keys.clone();
-            want.sort_unstable();
-            sort_by_instant(&mut keys, &mut vec![], &mut vec![]);
-            prop_assert_eq!(keys, want);
+        fn order_by_instant_sorts(
+            instants in prop::collection::vec(0u64..1_000, 0..300),
+            far in any::<bool>(),
+        ) {
+            // `far`: instants 2^41 ns apart, past the packed key (the standard sort).
+            let instants: Vec<u64> = instants.iter().map(|&t| if far { t << 41 } else { t }).collect();
+            let mut want: Vec<u32> = (0..instants.len() as u32).collect();
+            want.sort_by_key(|&i| (instants[i as usize], i));
+            let mut got = vec![];
+            order_by_instant(&instants, |&t| t, &mut got, &mut SortScratch::default());
+            prop_assert_eq!(got, want);
         }
     }
 }

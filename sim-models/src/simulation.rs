@@ -55,6 +55,11 @@ pub struct RunOptions<'a> {
     /// within a few thousand events if that comes first; the run then
     /// returns its results so far with `partial = true`.
     pub stop: Option<Arc<AtomicBool>>,
+    /// Epoch pipeline: draw the arrivals on a second thread, a few epochs
+    /// ahead of the run ([`Intake::ahead`]); the results are the same
+    /// either way. For a run alone on a machine with a core to spare (the
+    /// CLI's `run`), not for runs already run side by side (a sweep).
+    pub arrivals_ahead: bool,
 }
 
 /// Runs `scenario` with `scheduler` (validating the scenario first).
@@ -124,6 +129,7 @@ pub fn run_with<'a>(
         keep_epoch_records,
         progress,
         stop,
+        arrivals_ahead,
     } = opts;
     let scheduler_name = scheduler.name().to_string();
     let engine_stop = stop.clone();
@@ -144,89 +150,96 @@ pub fn run_with<'a>(
         .iter()
         .map(|c| (c.name.clone(), c.share))
         .collect();
-    let intake = Intake::new(arrivals, t_c_ns, horizon_ns);
-    let mut model = BaseStation::new(sys, intake, channel, scheduler, hooks, keep_epoch_records);
-    let mut engine = Engine::with_capacity(64);
-    // The engine also reads the flag every few thousand events, so a long epoch stops too.
-    engine.set_stop_flag(engine_stop);
-    model.prime(&mut engine)?;
-    let limits = Limits {
-        horizon: Some(SimTime::from_nanos(horizon_ns)),
-        max_events: None,
-    };
-    let summary = match progress {
-        Some(p) => engine.run_with(&mut model, limits, p),
-        None => engine.run_with(&mut model, limits, &mut NoProgress),
-    };
-    if let Some(e) = model.error.take() {
-        return Err(e);
-    }
-    let end_ns = summary.now.as_nanos();
-    model.finish(end_ns);
-    if let Some(m) = model.intake.failure() {
-        return Err(SimError::Arrivals(m));
-    }
-    let m = &mut model.metrics;
-    let counts = m.counts;
-    if !counts.identity_holds() {
-        return Err(SimError::Accounting { counts });
-    }
-    let window_s = end_ns.saturating_sub(warmup_ns) as f64 / 1e9;
-    let per_window = |x: f64| if window_s > 0.0 { x / window_s } else { 0.0 };
-    let per_epoch = |x: f64| {
-        if m.measured_epochs > 0 {
-            x / m.measured_epochs as f64
+    std::thread::scope(|scope| {
+        let intake = if arrivals_ahead {
+            Intake::ahead(scope, arrivals, t_c_ns, horizon_ns)
         } else {
-            0.0
+            Intake::new(arrivals, t_c_ns, horizon_ns)
+        };
+        let mut model =
+            BaseStation::new(sys, intake, channel, scheduler, hooks, keep_epoch_records);
+        let mut engine = Engine::with_capacity(64);
+        // The engine also reads the flag every few thousand events, so a long epoch stops too.
+        engine.set_stop_flag(engine_stop);
+        model.prime(&mut engine)?;
+        let limits = Limits {
+            horizon: Some(SimTime::from_nanos(horizon_ns)),
+            max_events: None,
+        };
+        let summary = match progress {
+            Some(p) => engine.run_with(&mut model, limits, p),
+            None => engine.run_with(&mut model, limits, &mut NoProgress),
+        };
+        if let Some(e) = model.error.take() {
+            return Err(e);
         }
-    };
-    let throughput_rps = per_window(counts.on_time as f64);
-    let classes = class_specs
-        .into_iter()
-        .zip(std::mem::take(&mut m.classes))
-        .map(|((name, share), c)| {
-            let rps = per_window(c.counts.on_time as f64);
-            ClassOutput {
-                name,
-                share,
-                counts: c.counts,
-                throughput_rps: rps,
-                throughput_per_epoch: rps * t_c_ns as f64 / 1e9,
-                kv_block_utilisation: None,
-                mean_batch_size: per_epoch(c.batch_sum as f64),
-                hist: c.hist,
+        let end_ns = summary.now.as_nanos();
+        model.finish(end_ns);
+        if let Some(m) = model.intake.failure() {
+            return Err(SimError::Arrivals(m));
+        }
+        let m = &mut model.metrics;
+        let counts = m.counts;
+        if !counts.identity_holds() {
+            return Err(SimError::Accounting { counts });
+        }
+        let window_s = end_ns.saturating_sub(warmup_ns) as f64 / 1e9;
+        let per_window = |x: f64| if window_s > 0.0 { x / window_s } else { 0.0 };
+        let per_epoch = |x: f64| {
+            if m.measured_epochs > 0 {
+                x / m.measured_epochs as f64
+            } else {
+                0.0
             }
+        };
+        let throughput_rps = per_window(counts.on_time as f64);
+        let classes = class_specs
+            .into_iter()
+            .zip(std::mem::take(&mut m.classes))
+            .map(|((name, share), c)| {
+                let rps = per_window(c.counts.on_time as f64);
+                ClassOutput {
+                    name,
+                    share,
+                    counts: c.counts,
+                    throughput_rps: rps,
+                    throughput_per_epoch: rps * t_c_ns as f64 / 1e9,
+                    kv_block_utilisation: None,
+                    mean_batch_size: per_epoch(c.batch_sum as f64),
+                    hist: c.hist,
+                }
+            })
+            .collect();
+        let busy: u64 = model.pool.busy_ns().iter().sum();
+        Ok(RunOutput {
+            scenario: name.to_string(),
+            scheduler: scheduler_name,
+            partial: summary.reason != StopReason::Horizon || model.stopped,
+            end_ns,
+            horizon_ns,
+            warmup_ns,
+            counts,
+            arrived_total: m.arrived_total,
+            throughput_rps,
+            throughput_per_epoch: throughput_rps * t_c_ns as f64 / 1e9,
+            epochs: m.epochs,
+            measured_epochs: m.measured_epochs,
+            mean_batch_size: per_epoch(m.batch_sum as f64),
+            kv_peak_bytes: m.kv_peak_bytes,
+            gpu_busy_ns: model.pool.busy_ns().to_vec(),
+            gpu_utilisation: per_window(busy as f64 / 1e9) / gpu_count as f64,
+            uplink_utilisation: per_epoch(m.rho_up_sum),
+            downlink_utilisation: per_epoch(m.rho_down_sum),
+            radio: m.radio.summary(),
+            nodes_total: m.nodes_total,
+            iterations: 0,
+            kv_block_utilisation: None,
+            // Arrivals are events of the model taken in without the queue (crate::intake).
+            events_processed: summary.counters.processed + model.intake.taken(),
+            hist: std::mem::take(&mut m.hist),
+            epoch_records: std::mem::take(&mut m.records),
+            classes,
         })
-        .collect();
-    let busy: u64 = model.pool.busy_ns().iter().sum();
-    Ok(RunOutput {
-        scenario: name.to_string(),
-        scheduler: scheduler_name,
-        partial: summary.reason != StopReason::Horizon || model.stopped,
-        end_ns,
-        horizon_ns,
-        warmup_ns,
-        counts,
-        arrived_total: m.arrived_total,
-        throughput_rps,
-        throughput_per_epoch: throughput_rps * t_c_ns as f64 / 1e9,
-        epochs: m.epochs,
-        measured_epochs: m.measured_epochs,
-        mean_batch_size: per_epoch(m.batch_sum as f64),
-        kv_peak_bytes: m.kv_peak_bytes,
-        gpu_busy_ns: model.pool.busy_ns().to_vec(),
-        gpu_utilisation: per_window(busy as f64 / 1e9) / gpu_count as f64,
-        uplink_utilisation: per_epoch(m.rho_up_sum),
-        downlink_utilisation: per_epoch(m.rho_down_sum),
-        radio: m.radio.summary(),
-        nodes_total: m.nodes_total,
-        iterations: 0,
-        kv_block_utilisation: None,
-        // Arrivals are events of the model taken in without the queue (crate::intake).
-        events_processed: summary.counters.processed + model.intake.taken(),
-        hist: std::mem::take(&mut m.hist),
-        epoch_records: std::mem::take(&mut m.records),
-        classes,
     })
 }
 

@@ -95,6 +95,73 @@ fn same_seed_same_run_other_seed_other_run() {
     assert_ne!(a.0, c.0);
 }
 
+/// Arrivals drawn ahead on a second thread (`edgesim run`) or on the run's
+/// own: the same run, epoch by epoch and request by request.
+#[test]
+fn arrivals_drawn_ahead_change_nothing() {
+    for sets in [
+        &["arrivals.rate=150", "scheduler.name=exact"][..],
+        &[
+            "arrivals.rate=40",
+            "scheduler.name=dftsp",
+            "users.count=2000",
+        ][..],
+    ] {
+        let s = scenario(EPOCHS, sets);
+        let info = s.system_info().unwrap();
+        let run = |ahead: bool| {
+            let mut sched = sim_schedulers::build(&s.scheduler, &info).unwrap();
+            let mut log = vec![];
+            let mut on_request = |r: &sim_models::RequestRecord| log.push(format!("{r:?}"));
+            let opts = sim_models::simulation::RunOptions {
+                keep_epoch_records: true,
+                on_request: Some(&mut on_request),
+                arrivals_ahead: ahead,
+                ..Default::default()
+            };
+            let mut o = sim_models::simulation::run(&s, sched.as_mut(), opts).unwrap();
+            for r in &mut o.epoch_records {
+                r.solve_ns = 0;
+            }
+            (
+                o.counts,
+                o.epoch_records,
+                o.hist.latency,
+                o.events_processed,
+                log,
+            )
+        };
+        let (inline, ahead) = (run(false), run(true));
+        assert!(inline.0.arrived > 1000, "{:?}", inline.0);
+        assert_eq!(inline, ahead, "{sets:?}");
+    }
+}
+
+/// A run drawing its arrivals ahead that stops early (Ctrl-C) returns its
+/// partial results and leaves no thread behind (the scope would hang).
+#[test]
+fn arrivals_drawn_ahead_stop_with_the_run() {
+    let s = scenario(86_400.0, &["arrivals.rate=100"]);
+    let info = s.system_info().unwrap();
+    let mut sched = sim_schedulers::build(&s.scheduler, &info).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let raise = stop.clone();
+    let mut on_epoch = |r: &sim_models::EpochRecord| {
+        if r.epoch == 20 {
+            raise.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    };
+    let opts = sim_models::simulation::RunOptions {
+        on_epoch: Some(&mut on_epoch),
+        stop: Some(stop),
+        arrivals_ahead: true,
+        ..Default::default()
+    };
+    let out = sim_models::simulation::run(&s, sched.as_mut(), opts).unwrap();
+    assert!(out.partial);
+    assert_eq!(out.epochs, 21, "stops at the epoch after the flag");
+}
+
 #[test]
 fn dumped_instances_resolve_to_the_recorded_choice() {
     let s = scenario(30.0, &["arrivals.rate=60"]);

@@ -49,6 +49,11 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Run on one thread. By default the epoch pipeline draws its arrivals on
+    /// a second thread, a few epochs ahead (docs/model.md §1); the results
+    /// are the same either way. Use it when runs are already side by side.
+    #[arg(long)]
+    pub one_thread: bool,
 }
 
 /// What `run` did.
@@ -189,6 +194,8 @@ fn simulate(scenario: &Scenario, origin: &str, dir: &Path, a: &RunArgs) -> anyho
             None
         },
         stop: Some(stop),
+        // A run alone: its arrivals are drawn on a second thread (same results).
+        arrivals_ahead: !a.one_thread,
     };
     let t0 = Instant::now();
     let result = sim_models::run(scenario, scheduler.as_mut(), opts);

@@ -125,29 +125,35 @@ fn epochs_without_solve_ns(dir: &Path) -> String {
     out
 }
 
+/// The golden run of `scheduler`, with its arrivals drawn ahead on a second
+/// thread (the default) and on one thread (`--one-thread`): both must match
+/// the snapshot.
 fn golden_run(scheduler: &str) {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join(scheduler);
-    let out = edgesim()
-        .args(["run", "--quiet", "--set", "horizon=60"])
-        .args(["--set", &format!("scheduler.name=\"{scheduler}\"")])
-        .arg("--out")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    check(
-        &format!("run-{scheduler}/summary.json"),
-        &summary_without_wall(&dir),
-    );
-    check(
-        &format!("run-{scheduler}/epochs.csv"),
-        &epochs_without_solve_ns(&dir),
-    );
+    for one_thread in [false, true] {
+        let dir = tmp.path().join(format!("{scheduler}-{one_thread}"));
+        let out = edgesim()
+            .args(["run", "--quiet", "--set", "horizon=60"])
+            .args(["--set", &format!("scheduler.name=\"{scheduler}\"")])
+            .args(one_thread.then_some("--one-thread"))
+            .arg("--out")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        check(
+            &format!("run-{scheduler}/summary.json"),
+            &summary_without_wall(&dir),
+        );
+        check(
+            &format!("run-{scheduler}/epochs.csv"),
+            &epochs_without_solve_ns(&dir),
+        );
+    }
 }
 
 #[test]
