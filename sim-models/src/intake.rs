@@ -151,6 +151,13 @@ impl<'a> Calendar<'a> {
                     i += 1;
                 }
             }
+            // A drained bucket gives back what it no longer needs: with many
+            // buckets each is used once in a long while, and kept capacity
+            // would grow with the run's length (`Vec` never shrinks by itself).
+            let bucket = &mut self.ring[b];
+            if bucket.capacity() > 4 * bucket.len().max(16) {
+                bucket.shrink_to(2 * bucket.len());
+            }
             w += 1;
         }
         // Window `last` is whole once its closing instant is reached.
