@@ -711,6 +711,32 @@ mod tests {
         }
     }
 
+    /// Memory stays flat: with many streams each bucket is used once in a
+    /// long while, and a drained one gives its capacity back (without that,
+    /// the ring's capacity grew by about a bucket's load per window).
+    #[test]
+    fn calendar_capacity_does_not_grow_with_the_run() {
+        let mut sc = Scenario::default();
+        sc.users.count = 20_000; // 8 192 buckets of ≈ 2.4 streams each
+        sc.arrivals.rate = 250.0;
+        let sys = sc.resolve().unwrap();
+        let t_c = 1_500_000_000;
+        let horizon = 3_000 * t_c; // 3 000 windows: no bucket used twice
+        let src = Box::new(PoissonUsers::new(&sys, &RngStreams::new(3)));
+        let mut cal = Calendar::new(src, t_c, horizon);
+        let capacity = |c: &Calendar| c.ring.iter().map(Vec::capacity).sum::<usize>();
+        let mut out = vec![];
+        let mut peak = 0;
+        for w in 0..=3_000 {
+            out.clear();
+            cal.take_in(w * t_c, &mut out);
+            peak = peak.max(capacity(&cal));
+        }
+        // 20 000 waiting streams, each in one bucket; ≤ 4× slack per bucket
+        // above 16 entries (the shrink rule), not 3 000 windows × 375 arrivals.
+        assert!(peak <= 4 * 20_000 + 16 * 8_192, "peak capacity {peak}");
+    }
+
     proptest! {
         #[test]
         fn order_by_instant_sorts(
