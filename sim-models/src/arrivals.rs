@@ -16,7 +16,7 @@ use rand_distr::{Distribution, Exp};
 use sim_core::{CounterRng, CounterStreams, RngStreams};
 
 use crate::cost::secs_to_ns_saturating;
-use crate::request::{Attributes, Profile};
+use crate::request::{Attributes, Profile, Request};
 use crate::scenario::System;
 
 /// One arrival: the user that sends the request and its attributes.
@@ -26,6 +26,24 @@ pub struct Arrival {
     pub user: u32,
     /// The request's attributes.
     pub attrs: Attributes,
+}
+
+impl Arrival {
+    /// The request this arrival makes at `at_ns`, with id `id`, counted in
+    /// the cohort iff it arrives at or after the warm-up `warmup_ns`
+    /// (MODEL.md §2, §8); its deadline is `at_ns + τ_i` (saturating).
+    pub fn request(&self, id: u64, at_ns: u64, warmup_ns: u64) -> Request {
+        Request {
+            id,
+            user: self.user,
+            arrival_ns: at_ns,
+            prompt: self.attrs.prompt,
+            output: self.attrs.output,
+            deadline_ns: at_ns.saturating_add(self.attrs.latency_ns),
+            counted: at_ns >= warmup_ns,
+            class: self.attrs.class,
+        }
+    }
 }
 
 /// A source of requests made of independent streams (docs/model.md §2).
@@ -303,6 +321,37 @@ mod tests {
                     .collect()
             })
             .collect()
+    }
+
+    #[test]
+    fn an_arrival_makes_its_request() {
+        let a = Arrival {
+            user: 7,
+            attrs: Attributes {
+                prompt: 128,
+                output: 256,
+                latency_ns: 1_500,
+                tolerance: 0.5,
+                class: 1,
+            },
+        };
+        let r = a.request(42, 10_000, 10_000);
+        // Hand-written: deadline 10 000 + 1 500; counted at the warm-up instant itself.
+        assert_eq!(
+            r,
+            Request {
+                id: 42,
+                user: 7,
+                arrival_ns: 10_000,
+                prompt: 128,
+                output: 256,
+                deadline_ns: 11_500,
+                counted: true,
+                class: 1,
+            }
+        );
+        assert!(!a.request(0, 9_999, 10_000).counted);
+        assert_eq!(a.request(0, u64::MAX - 1, 0).deadline_ns, u64::MAX);
     }
 
     #[test]

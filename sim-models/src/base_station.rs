@@ -230,24 +230,12 @@ impl<'a> BaseStation<'a> {
     fn arrival(&mut self, now_ns: u64, a: Arrival) {
         let id = self.next_id;
         self.next_id += 1;
-        let counted = now_ns >= self.sys.warmup_ns;
-        let class = a.attrs.class;
-        self.metrics.arrival(counted, class);
-        let r = Request {
-            id,
-            user: a.user,
-            arrival_ns: now_ns,
-            prompt: a.attrs.prompt,
-            output: a.attrs.output,
-            deadline_ns: now_ns.saturating_add(a.attrs.latency_ns),
-            counted,
-            class,
-        };
-        // (1e), MODEL.md §2: eligible iff ΔPPL ≤ ε_i.
-        if self.sys.accuracy_admission && self.sys.delta_ppl.is_some_and(|d| d > a.attrs.tolerance)
-        {
-            if counted {
-                self.metrics.rejected_accuracy(class);
+        let r = a.request(id, now_ns, self.sys.warmup_ns);
+        self.metrics.arrival(r.counted, r.class);
+        // (1e), MODEL.md §2.
+        if self.sys.rejects_accuracy(a.attrs.tolerance) {
+            if r.counted {
+                self.metrics.rejected_accuracy(r.class);
                 self.log(&r, Outcome::RejectedAccuracy, None, None, None);
             }
             return;

@@ -307,23 +307,13 @@ impl<'a> Station<'a> {
         }
         let id = self.next_id;
         self.next_id += 1;
-        let counted = now_ns >= self.sys.warmup_ns;
-        self.metrics.arrival(counted, a.attrs.class);
-        // (1e), MODEL.md §2: eligible iff ΔPPL ≤ ε_i.
-        let req = Request {
-            id,
-            user: a.user,
-            arrival_ns: now_ns,
-            prompt: a.attrs.prompt,
-            output: a.attrs.output,
-            deadline_ns: now_ns.saturating_add(a.attrs.latency_ns),
-            counted,
-            class: a.attrs.class,
-        };
-        if self.sys.accuracy_admission && self.sys.delta_ppl.is_some_and(|d| d > a.attrs.tolerance)
-        {
+        let req = a.request(id, now_ns, self.sys.warmup_ns);
+        let counted = req.counted;
+        self.metrics.arrival(counted, req.class);
+        // (1e), MODEL.md §2.
+        if self.sys.rejects_accuracy(a.attrs.tolerance) {
             if counted {
-                self.metrics.rejected_accuracy(a.attrs.class);
+                self.metrics.rejected_accuracy(req.class);
                 self.log(
                     &req,
                     Outcome::RejectedAccuracy,

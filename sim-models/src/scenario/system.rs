@@ -134,6 +134,13 @@ pub struct ClassSpec {
 }
 
 impl System {
+    /// Whether admission (1e) refuses a request that tolerates a ΔPPL of
+    /// `tolerance` (MODEL.md §2): eligible iff ΔPPL ≤ ε_i, when accuracy is
+    /// enforced and the ΔPPL is known.
+    pub fn rejects_accuracy(&self, tolerance: f64) -> bool {
+        self.accuracy_admission && self.delta_ppl.is_some_and(|d| d > tolerance)
+    }
+
     /// The epoch's problem with no requests: pooled resources (`C = G·c`, `M = G·m`), model, slots.
     pub fn template(&self) -> Instance {
         Instance {

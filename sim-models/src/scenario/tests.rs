@@ -990,3 +990,20 @@ fn custom_model_takes_the_roofline_fields() {
         "{e}"
     );
 }
+
+#[test]
+fn accuracy_admission_rejects_above_the_tolerance() {
+    // BLOOM-3B with W8A16 by default: a known ΔPPL d > 0 (MODEL.md §6).
+    let mut sys = Scenario::default().resolve().unwrap();
+    let d = sys.delta_ppl.expect("the default pair has a ΔPPL");
+    assert!(sys.rejects_accuracy(d / 2.0));
+    assert!(
+        !sys.rejects_accuracy(d),
+        "eligible iff ΔPPL ≤ ε_i: equality is eligible"
+    );
+    sys.accuracy_admission = false;
+    assert!(!sys.rejects_accuracy(0.0));
+    sys.accuracy_admission = true;
+    sys.delta_ppl = None;
+    assert!(!sys.rejects_accuracy(0.0), "unknown ΔPPL: accuracy ignored");
+}
