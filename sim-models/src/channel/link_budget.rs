@@ -56,6 +56,13 @@ impl LinkBudgetChannel {
         }
     }
 
+    /// User `user`'s total power gain with fading power gain `h2`:
+    /// `G_BS·G_UE·10^(−(PL+S)/10)·h2`.
+    fn gain_with_fading(&self, user: u32, h2: f64) -> f64 {
+        let u = &self.lb.users()[user as usize];
+        self.antenna_gain * db_to_linear(-u.path_loss_db - u.shadowing_db) * h2
+    }
+
     /// The link budget's coherence block for the caller's block `k`.
     fn block(&self, k: u64) -> u64 {
         self.lb.block_at(k.saturating_mul(self.unit_ns))
@@ -68,10 +75,8 @@ impl ChannelModel for LinkBudgetChannel {
     }
 
     fn gain(&self, user: u32, epoch: u64) -> f64 {
-        let u = &self.lb.users()[user as usize];
-        self.antenna_gain
-            * db_to_linear(-u.path_loss_db - u.shadowing_db)
-            * self.lb.fading_power(user as usize, self.block(epoch))
+        let h2 = self.lb.fading_power(user as usize, self.block(epoch));
+        self.gain_with_fading(user, h2)
     }
 
     fn spectral_efficiency(&self, gain: f64) -> (f64, f64) {
@@ -82,9 +87,11 @@ impl ChannelModel for LinkBudgetChannel {
     }
 
     fn link(&self, user: u32, epoch: u64) -> Link {
-        let se = self.lb.se(user as usize, self.block(epoch));
+        // One fading draw for both the gain and the SE.
+        let h2 = self.lb.fading_power(user as usize, self.block(epoch));
+        let se = self.lb.se_with_fading(user as usize, h2);
         Link {
-            gain: self.gain(user, epoch),
+            gain: self.gain_with_fading(user, h2),
             se_up: se.up,
             se_down: se.down,
         }

@@ -211,7 +211,12 @@ impl LinkBudget {
     /// (MODEL.md §14): `SE(SNR·|h|²)` with the scenario's mapping. With epochs
     /// whose length is the coherence time, `block` is the epoch index `k`.
     pub fn se(&self, u: usize, block: u64) -> LinkSe {
-        let h2 = self.fading_power(u, block);
+        self.se_with_fading(u, self.fading_power(u, block))
+    }
+
+    /// User `u`'s spectral efficiency up and down with fading power gain
+    /// `h2` (`|h|²`, dimensionless: [`LinkBudget::fading_power`] of a block).
+    pub fn se_with_fading(&self, u: usize, h2: f64) -> LinkSe {
         let user = &self.users[u];
         LinkSe {
             up: self.se_map.se(user.snr_up * h2),
