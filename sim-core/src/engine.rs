@@ -291,6 +291,24 @@ impl<E> Engine<E> {
         self.run_with(model, limits, &mut NoProgress)
     }
 
+    /// As [`Engine::run_until`], reporting progress to `observer` if there
+    /// is one (see [`Engine::run_with`]; it may stop the run).
+    pub fn run_until_observed<M: Model<Event = E>>(
+        &mut self,
+        model: &mut M,
+        horizon: SimTime,
+        observer: Option<&mut dyn ProgressObserver>,
+    ) -> RunSummary {
+        let limits = Limits {
+            horizon: Some(horizon),
+            max_events: None,
+        };
+        match observer {
+            Some(o) => self.run_with(model, limits, o),
+            None => self.run_with(model, limits, &mut NoProgress),
+        }
+    }
+
     /// Runs at most `max_events` events.
     pub fn run_events<M: Model<Event = E>>(
         &mut self,

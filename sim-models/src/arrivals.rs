@@ -71,33 +71,22 @@ pub trait ArrivalSource: Send {
         until_ns: u64,
         out: &mut Vec<(u64, Arrival)>,
     ) -> Option<u64> {
-        arrive_until_by_one(self, s, now_ns, until_ns, out)
+        // A default method is compiled for each source: `arrive` is a direct call.
+        let mut at = now_ns;
+        loop {
+            let (a, next) = self.arrive(s, at);
+            out.push((at, a));
+            match next {
+                Some(t) if t <= until_ns => at = t,
+                other => return other,
+            }
+        }
     }
 
     /// Why the source stopped before its end (a replayed file that became
     /// unreadable), once; the run then fails with it.
     fn failure(&mut self) -> Option<String> {
         None
-    }
-}
-
-/// [`ArrivalSource::arrive_until`] by calls of [`ArrivalSource::arrive`].
-#[inline]
-fn arrive_until_by_one<A: ArrivalSource + ?Sized>(
-    src: &mut A,
-    s: u32,
-    now_ns: u64,
-    until_ns: u64,
-    out: &mut Vec<(u64, Arrival)>,
-) -> Option<u64> {
-    let mut at = now_ns;
-    loop {
-        let (a, next) = src.arrive(s, at);
-        out.push((at, a));
-        match next {
-            Some(t) if t <= until_ns => at = t,
-            other => return other,
-        }
     }
 }
 
@@ -228,17 +217,6 @@ impl ArrivalSource for PoissonUsers {
             profile.draw(class, r, None)
         });
         (Arrival { user: s, attrs }, self.next_arrival_ns(s))
-    }
-
-    fn arrive_until(
-        &mut self,
-        s: u32,
-        now_ns: u64,
-        until_ns: u64,
-        out: &mut Vec<(u64, Arrival)>,
-    ) -> Option<u64> {
-        // The loop of the default, on the concrete type (inlined).
-        arrive_until_by_one(self, s, now_ns, until_ns, out)
     }
 }
 

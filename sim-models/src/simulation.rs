@@ -11,7 +11,7 @@
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use sim_core::{Engine, Limits, NoProgress, ProgressObserver, RngStreams, SimTime, StopReason};
+use sim_core::{Engine, ProgressObserver, RngStreams, SimTime, StopReason};
 
 use crate::arrivals::ArrivalSource;
 use crate::base_station::{BaseStation, Hooks};
@@ -162,14 +162,8 @@ pub fn run_with<'a>(
         // The engine also reads the flag every few thousand events, so a long epoch stops too.
         engine.set_stop_flag(engine_stop);
         model.prime(&mut engine)?;
-        let limits = Limits {
-            horizon: Some(SimTime::from_nanos(horizon_ns)),
-            max_events: None,
-        };
-        let summary = match progress {
-            Some(p) => engine.run_with(&mut model, limits, p),
-            None => engine.run_with(&mut model, limits, &mut NoProgress),
-        };
+        let summary =
+            engine.run_until_observed(&mut model, SimTime::from_nanos(horizon_ns), progress);
         if let Some(e) = model.error.take() {
             return Err(e);
         }

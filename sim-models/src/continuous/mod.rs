@@ -25,7 +25,7 @@ mod station;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use sim_core::{Engine, Limits, NoProgress, ProgressObserver, SimTime, StopReason};
+use sim_core::{Engine, ProgressObserver, SimTime, StopReason};
 
 pub use station::Event;
 
@@ -97,14 +97,7 @@ pub fn run<'a>(
     let mut engine = Engine::with_capacity(model.arrivals.streams() as usize + 64);
     engine.set_stop_flag(stop);
     model.prime(&mut engine)?;
-    let limits = Limits {
-        horizon: Some(SimTime::from_nanos(horizon_ns)),
-        max_events: None,
-    };
-    let summary = match progress {
-        Some(p) => engine.run_with(&mut model, limits, p),
-        None => engine.run_with(&mut model, limits, &mut NoProgress),
-    };
+    let summary = engine.run_until_observed(&mut model, SimTime::from_nanos(horizon_ns), progress);
     if let Some(e) = model.error.take() {
         return Err(e);
     }
