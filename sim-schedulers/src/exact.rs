@@ -21,7 +21,12 @@
 //! grows, so per-level counts are updated incrementally, and only `best + 1`
 //! is ever tested (the incumbent only climbs). That is the whole algorithm
 //! when the allowed requests' `Σρ` cannot exceed 1 — the paper's setting —
-//! `O(caps · (n + best) · levels)` after one sort.
+//! `O(caps · (n + best) · levels)` after one sort. Once a test of `k` fails
+//! at a cap, the `k` shortest of *all* the cap's requests bound every later
+//! test of `k` there from below, in FLOPs and in tokens ([`Floor`]): while the
+//! limit is below their time, or their tokens overflow, those tests fail
+//! without being summed — most of the sweep's tail after its last success
+//! (≈ 300 of ≈ 340 tests per epoch in `scenarios/long-horizon.ron`).
 //!
 //! When bandwidth can bind, the pair's count above is only an upper bound.
 //! Those pairs are searched in descending order of it, each by a depth-first
@@ -82,13 +87,12 @@
 //! an inclusion is tested on that vector, the level bound finds by bisection
 //! the most shortest-first requests the time still admits, and time leaves
 //! the surrogate (it has no additive weight; the other resources remain a
-//! valid surrogate). Same sweep, same pairs, same bounds otherwise. One
-//! addition, for time only: once a test of `k` fails at a cap, the time of
-//! the `k` shortest of *all* the cap's requests is a floor under every later
-//! test of `k` at that cap ([`Floor`]); while the limit is below it the tests
-//! fail without the model. Under the roofline at λ = 200 this decides most of
+//! valid surrogate). Same sweep, same pairs, same bounds otherwise. The
+//! sweep's [`Floor`] holds here on time (the model's time of the `k` shortest
+//! of all the cap's requests): while the limit is below it the tests fail
+//! without the model. Under the roofline at λ = 200 this decides most of
 //! the sweep's tail after its last success (129 → 81 evaluations per epoch).
-//! Such a test still counts as a leaf, so [`Work`] is what it was.
+//! A test the floor decides still counts as a leaf, so [`Work`] is what it was.
 //!
 //! Tie-break **[ours]**: among equally large sets, the first found — caps
 //! ascending, then budgets descending; within a level the requests with the
@@ -151,6 +155,8 @@ struct Item {
     idx: u32,
     /// Index into `Scratch::levels`.
     level: u32,
+    /// Index into `Scratch::caps` of its prompt: allowed at cap `c` iff `cap ≤ c`.
+    cap: u32,
     /// `s_i`, tokens.
     prompt: u32,
     /// `n_i`, tokens.
@@ -283,6 +289,8 @@ struct Scratch {
     greedy: [GreedyCount; 3],
     /// Per level: all requests of the cap.
     cnt_all: Vec<u32>,
+    /// Per cap index and level (row-major): the requests of exactly that prompt.
+    cnt_cap: Vec<u32>,
 }
 
 /// The general path's clock: the memo of batch times and a count buffer.
@@ -303,8 +311,8 @@ enum Clock<'a> {
     },
 }
 
-/// The general path's floor of one cap's sweep: a lower bound on the time of
-/// every count vector of `k` requests the sweep tests at the cap.
+/// The floor of one cap's sweep: a lower bound on the time of every count
+/// vector of `k` requests the sweep tests at the cap.
 ///
 /// The sweep tests the `k` shortest of the requests admitted so far, `cnt`
 /// per level; the cap's requests all together count `cnt_all ≥ cnt` per
@@ -316,6 +324,11 @@ enum Clock<'a> {
 /// this cap fails without asking the model — the tail of the sweep after its
 /// last success, where the searches spend most of their evaluations. The
 /// answers are those of the tests themselves, so the result is unchanged.
+///
+/// On the FLOP fast path the same holds of FLOPs and of tokens (both grow
+/// with the level, per request), so the bound there also covers (1c): when
+/// the `k` shortest of all the cap's requests overflow the token capacity,
+/// every `k`-vector of the cap does, and the floor is `u64::MAX` ns.
 #[derive(Clone, Copy, Debug, Default)]
 struct Floor {
     /// The count the bound is of (0: none).
@@ -344,6 +357,24 @@ impl Floor {
     ) {
         shortest(cnt_all, k, &mut mc.cnt);
         self.t = mc.memo.time(cost, cap, levels, &mc.cnt);
+        self.k = k;
+    }
+
+    /// As [`Floor::learn`] on the FLOP fast path, from the cap's per-level
+    /// FLOPs `wf` and tokens `wm` and the token capacity `tok`: the time of
+    /// the `k` shortest of `cnt_all`, or `u64::MAX` if they overflow `tok`.
+    #[allow(clippy::too_many_arguments)]
+    fn learn_flops(
+        &mut self,
+        fc: &FlopsCost,
+        k: u32,
+        cnt_all: &[u32],
+        wf: &[u128],
+        wm: &[u64],
+        tok: u64,
+    ) {
+        let (f, m) = shortest_sums(k, cnt_all, wf, wm);
+        self.t = if m > tok { u64::MAX } else { fc.time_ns(f) };
         self.k = k;
     }
 }
@@ -384,6 +415,14 @@ fn shortest_fit(
             return m <= tok && mc.memo.time(cost, cap, levels, &mc.cnt) <= limit_ns;
         }
     };
+    let (f, m) = shortest_sums(k, cnt, wf, wm);
+    m <= tok && fc.time_ns(f) <= limit_ns
+}
+
+/// FLOPs and tokens of the `k` shortest-output requests of per-level counts
+/// `cnt` (`k ≤ Σ cnt`), each level's request weighing `wf`, `wm`.
+#[inline]
+fn shortest_sums(k: u32, cnt: &[u32], wf: &[u128], wm: &[u64]) -> (u128, u64) {
     let (mut rem, mut f, mut m) = (k, 0u128, 0u64);
     for l in 0..cnt.len() {
         let v = cnt[l].min(rem);
@@ -394,7 +433,7 @@ fn shortest_fit(
             break;
         }
     }
-    m <= tok && fc.time_ns(f) <= limit_ns
+    (f, m)
 }
 
 /// The core: fills nothing but scratch, returns the selection (unsorted).
@@ -414,6 +453,7 @@ fn solve_into(
             s.items.push(Item {
                 idx: idx as u32,
                 level: 0,
+                cap: 0,
                 prompt: c.prompt,
                 output: c.output,
                 budget: c.budget_ns,
@@ -431,12 +471,18 @@ fn solve_into(
     sort_by_budget(&mut s.items, &mut s.spare, |it| it.budget, |it| it.idx);
     distinct(&mut s.levels, s.items.iter().map(|it| it.output));
     distinct(&mut s.caps, s.items.iter().map(|it| it.prompt));
+    let k_levels = s.levels.len();
     s.cap_allowed.clear();
     s.cap_allowed.resize(s.caps.len(), 0);
+    // Per cap index, the requests of exactly that prompt per level (row-major).
+    s.cnt_cap.clear();
+    s.cnt_cap.resize(s.caps.len() * k_levels, 0);
     for it in s.items.iter_mut() {
         it.level = s.levels.binary_search(&it.output).expect("level present") as u32;
         let c = s.caps.binary_search(&it.prompt).expect("cap present");
+        it.cap = c as u32;
         s.cap_allowed[c] += 1;
+        s.cnt_cap[c * k_levels + it.level as usize] += 1;
     }
     for c in 1..s.caps.len() {
         s.cap_allowed[c] += s.cap_allowed[c - 1];
@@ -448,7 +494,6 @@ fn solve_into(
     // pays only on long queues; on short ones every pair is searched, which
     // finds the same sets (the bound only skips pairs that cannot beat `best`).
     let filter = !bandwidth_slack && n >= FILTER_MIN_QUEUE;
-    let k_levels = s.levels.len();
 
     let mut best = 0u32;
     let mut best_at: Option<(usize, usize)> = None; // (cap index, pos) of the sweep's best
@@ -461,9 +506,15 @@ fn solve_into(
             levels: &levels,
         },
     };
-    let general = matches!(clock, Clock::Model { .. });
+    s.cnt_all.clear();
+    s.cnt_all.resize(k_levels, 0);
     for ci in 0..s.caps.len() {
         let cap = s.caps[ci];
+        // `cnt_all`: per level, all the requests of this cap.
+        let row = &s.cnt_cap[ci * k_levels..(ci + 1) * k_levels];
+        for (a, &r) in s.cnt_all.iter_mut().zip(row) {
+            *a += r;
+        }
         if s.cap_allowed[ci] <= best {
             continue;
         }
@@ -474,13 +525,6 @@ fn solve_into(
         // its requests, the loosest limit T_C), so greedy counts beyond it never
         // rule a pair out: stop feeding them once all three reach it.
         let mut most = 0;
-        if filter || general {
-            s.cnt_all.clear();
-            s.cnt_all.resize(k_levels, 0);
-            for it in s.items.iter().filter(|it| it.prompt <= cap) {
-                s.cnt_all[it.level as usize] += 1;
-            }
-        }
         if filter {
             let mut fits_all = |k| {
                 shortest_fit(
@@ -511,7 +555,7 @@ fn solve_into(
         }
         let (mut allowed, mut up, mut down) = (0u32, 0u64, 0u64);
         let mut prev_ub = 0;
-        // General path: `(k, t)`, `t` the time of the `k` shortest of all
+        // `(k, t)`, `t` the time of the `k` shortest of all
         // the cap's requests (0 = none yet). Every `k`-vector the sweep tests
         // at this cap takes at least `t` (see [`Floor`]).
         let mut floor = Floor::default();
@@ -550,8 +594,13 @@ fn solve_into(
                 }
                 let ok = shortest_fit(clock, mc, cap, k, &s.cnt, &s.wf, &s.wm, tok, limit);
                 if !ok && learn && floor.k != k {
-                    if let Clock::Model { cost, levels } = clock {
-                        floor.learn(cost, levels, mc, cap, k, &s.cnt_all);
+                    match clock {
+                        Clock::Model { cost, levels } => {
+                            floor.learn(cost, levels, mc, cap, k, &s.cnt_all);
+                        }
+                        Clock::Flops(fc) => {
+                            floor.learn_flops(fc, k, &s.cnt_all, &s.wf, &s.wm, tok);
+                        }
                     }
                 }
                 ok
