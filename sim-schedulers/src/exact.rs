@@ -291,6 +291,8 @@ struct Scratch {
     cnt_all: Vec<u32>,
     /// Per cap index and level (row-major): the requests of exactly that prompt.
     cnt_cap: Vec<u32>,
+    /// Indices into `items` of the current cap's requests (a prefix is used).
+    admitted: Vec<u32>,
 }
 
 /// The general path's clock: the memo of batch times and a count buffer.
@@ -559,29 +561,40 @@ fn solve_into(
         // the cap's requests (0 = none yet). Every `k`-vector the sweep tests
         // at this cap takes at least `t` (see [`Floor`]).
         let mut floor = Floor::default();
-        let mut i = 0;
-        while i < n {
-            let tau = s.items[i].budget;
-            let mut added = false;
-            while i < n && s.items[i].budget == tau {
-                let it = &s.items[i];
-                if it.prompt <= cap {
-                    s.cnt[it.level as usize] += 1;
-                    allowed += 1;
-                    up = up.saturating_add(it.up);
-                    down = down.saturating_add(it.down);
-                    added = true;
-                    if filter && bw(&s.greedy) < most {
-                        // Selectable: ρU, ρD ≤ 1 each, so no sum overflows.
-                        s.greedy[0].insert(it.up);
-                        s.greedy[1].insert(it.down);
-                        s.greedy[2].insert(it.up + it.down);
-                    }
+        // The cap's requests (prompt ≤ cap), in sweep order, listed without a
+        // branch per request (prompts come in random order: a branch on each
+        // mispredicts). A step that admits nothing has a smaller limit and the
+        // same set as the step before, so the sweep visits only these.
+        s.admitted.clear();
+        s.admitted.resize(n, 0);
+        let mut m = 0;
+        for (i, it) in s.items.iter().enumerate() {
+            s.admitted[m] = i as u32; // m ≤ i < n
+            m += (it.cap as usize <= ci) as usize;
+        }
+        let mut j = 0;
+        while j < m {
+            let tau = s.items[s.admitted[j] as usize].budget;
+            while j < m && s.items[s.admitted[j] as usize].budget == tau {
+                let it = &s.items[s.admitted[j] as usize];
+                s.cnt[it.level as usize] += 1;
+                allowed += 1;
+                up = up.saturating_add(it.up);
+                down = down.saturating_add(it.down);
+                if filter && bw(&s.greedy) < most {
+                    // Selectable: ρU, ρD ≤ 1 each, so no sum overflows.
+                    s.greedy[0].insert(it.up);
+                    s.greedy[1].insert(it.down);
+                    s.greedy[2].insert(it.up + it.down);
                 }
+                j += 1;
+            }
+            // `items[..i]`: every request with budget ≥ τ.
+            let mut i = s.admitted[j - 1] as usize + 1;
+            while i < n && s.items[i].budget == tau {
                 i += 1;
             }
-            // A step that admits nothing has a smaller limit and the same set.
-            if !added || allowed <= best {
+            if allowed <= best {
                 continue;
             }
             work.nodes += 1;
