@@ -267,6 +267,8 @@ fn bw(g: &[GreedyCount; 3]) -> u32 {
 struct Scratch {
     items: Vec<Item>,
     spare: Vec<Item>,
+    /// Scratch of [`sort_by_budget`].
+    keys: Vec<u64>,
     levels: Vec<u32>,
     caps: Vec<u32>,
     cap_allowed: Vec<u32>,
@@ -470,7 +472,13 @@ fn solve_into(
         return vec![];
     }
     // Sweep order: budget descending, ties by index (unique keys: deterministic).
-    sort_by_budget(&mut s.items, &mut s.spare, |it| it.budget, |it| it.idx);
+    sort_by_budget(
+        &mut s.items,
+        &mut s.spare,
+        &mut s.keys,
+        |it| it.budget,
+        |it| it.idx,
+    );
     distinct(&mut s.levels, s.items.iter().map(|it| it.output));
     distinct(&mut s.caps, s.items.iter().map(|it| it.prompt));
     let k_levels = s.levels.len();
