@@ -26,7 +26,10 @@
 //! test of `k` there from below, in FLOPs and in tokens ([`Floor`]): while the
 //! limit is below their time, or their tokens overflow, those tests fail
 //! without being summed — most of the sweep's tail after its last success
-//! (≈ 300 of ≈ 340 tests per epoch in `scenarios/long-horizon.ron`).
+//! (≈ 300 of ≈ 340 tests per epoch in `scenarios/long-horizon.ron`). When
+//! bandwidth is slack and the floor rules out `best + 1`, it does so at every
+//! later step of the cap, so the rest of the cap's sweep is only counted (one
+//! node and one leaf per remaining step), not run.
 //!
 //! When bandwidth can bind, the pair's count above is only an upper bound.
 //! Those pairs are searched in descending order of it, each by a depth-first
@@ -631,6 +634,21 @@ fn solve_into(
                 while best < allowed && fits(best + 1, work, true) {
                     best += 1;
                     best_at = Some((ci, i));
+                }
+                if bandwidth_slack && best < allowed && floor.rules_out(best + 1, limit) {
+                    // The floor rules `best + 1` out at every later step of
+                    // this cap too (the limit only falls, `best` stays): each
+                    // is one node and one failed test, nothing else changes.
+                    let mut rest = 0;
+                    let mut prev = tau;
+                    for &a in &s.admitted[j..m] {
+                        let b = s.items[a as usize].budget;
+                        rest += u64::from(b != prev);
+                        prev = b;
+                    }
+                    work.nodes += rest;
+                    work.leaves += rest;
+                    break;
                 }
             } else if (!filter || bw(&s.greedy) > best) && fits(best + 1, work, true) {
                 // (Otherwise (1a)/(1b) alone keep every set of this pair at
