@@ -109,8 +109,10 @@ impl BaseStation<'_> {
         // Links only for the users with a candidate request (docs/model.md §3).
         self.channel.begin_epoch(k);
         self.instance.requests.clear();
-        for r in &self.pending {
-            let link = self.channel.link(r.user);
+        let rhos = self
+            .channel
+            .rhos_of(self.pending.iter().map(|r| (r.user, r.prompt, r.output)));
+        for (r, &(rho_up, rho_down)) in self.pending.iter().zip(rhos) {
             // Deadlines and t_k are below 2^63 ns (the scenario's bounds), so
             // the budget cannot wrap.
             let budget = r.deadline_ns as i128 - t_k as i128;
@@ -119,8 +121,8 @@ impl BaseStation<'_> {
                 r.prompt,
                 r.output,
                 budget.clamp(i64::MIN as i128, i64::MAX as i128) as i64,
-                self.channel.rho_up(&link, r.prompt),
-                self.channel.rho_down(&link, r.output),
+                rho_up,
+                rho_down,
             ));
         }
         rec.queue_len = self.pending.len() as u64;
