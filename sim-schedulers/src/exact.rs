@@ -110,7 +110,7 @@ use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 
 use crate::batch::{flop_limit, time_limit_ns};
-use crate::search::{distinct, sort_by_budget};
+use crate::search::{sort_by_budget, ValueIndex};
 
 /// Fixed-point capacity of each normalised resource in the surrogate bound.
 const UNIT: u64 = 1 << 32;
@@ -272,6 +272,9 @@ struct Scratch {
     spare: Vec<Item>,
     /// Scratch of [`sort_by_budget`].
     keys: Vec<u64>,
+    /// The distinct output lengths (levels) and prompt lengths (caps).
+    out_index: ValueIndex,
+    prompt_index: ValueIndex,
     levels: Vec<u32>,
     caps: Vec<u32>,
     cap_allowed: Vec<u32>,
@@ -455,8 +458,12 @@ fn solve_into(
     };
     s.items.clear();
     let (mut tot_up, mut tot_down) = (0u64, 0u64);
+    s.out_index.start();
+    s.prompt_index.start();
     for (idx, c) in inst.requests.iter().enumerate() {
         if inst.selectable(c) {
+            s.out_index.mark(c.output);
+            s.prompt_index.mark(c.prompt);
             s.items.push(Item {
                 idx: idx as u32,
                 level: 0,
@@ -482,8 +489,12 @@ fn solve_into(
         |it| it.budget,
         |it| it.idx,
     );
-    distinct(&mut s.levels, s.items.iter().map(|it| it.output));
-    distinct(&mut s.caps, s.items.iter().map(|it| it.prompt));
+    s.out_index.finish(s.items.iter().map(|it| it.output));
+    s.prompt_index.finish(s.items.iter().map(|it| it.prompt));
+    s.levels.clear();
+    s.levels.extend_from_slice(&s.out_index.values);
+    s.caps.clear();
+    s.caps.extend_from_slice(&s.prompt_index.values);
     let k_levels = s.levels.len();
     s.cap_allowed.clear();
     s.cap_allowed.resize(s.caps.len(), 0);
@@ -491,8 +502,8 @@ fn solve_into(
     s.cnt_cap.clear();
     s.cnt_cap.resize(s.caps.len() * k_levels, 0);
     for it in s.items.iter_mut() {
-        it.level = s.levels.binary_search(&it.output).expect("level present") as u32;
-        let c = s.caps.binary_search(&it.prompt).expect("cap present");
+        it.level = s.out_index.index(it.output);
+        let c = s.prompt_index.index(it.prompt) as usize;
         it.cap = c as u32;
         s.cap_allowed[c] += 1;
         s.cnt_cap[c * k_levels + it.level as usize] += 1;

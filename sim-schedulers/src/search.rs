@@ -918,9 +918,9 @@ pub(crate) fn sort_by_budget<T: Copy>(
 /// 2^16 (prompt and output lengths), else a sorted list and binary searches.
 /// The table stays allocated, and all-absent, between calls.
 #[derive(Clone, Debug, Default)]
-struct ValueIndex {
+pub(crate) struct ValueIndex {
     /// The distinct values, ascending (after [`ValueIndex::finish`]).
-    values: Vec<u32>,
+    pub(crate) values: Vec<u32>,
     table: Vec<u16>,
     small: bool,
 }
@@ -929,7 +929,7 @@ impl ValueIndex {
     const ABSENT: u16 = u16::MAX;
 
     /// Starts a new stream.
-    fn start(&mut self) {
+    pub(crate) fn start(&mut self) {
         for &v in &self.values {
             if let Some(t) = self.table.get_mut(v as usize) {
                 *t = Self::ABSENT;
@@ -944,7 +944,7 @@ impl ValueIndex {
 
     /// Notes value `v`.
     #[inline]
-    fn mark(&mut self, v: u32) {
+    pub(crate) fn mark(&mut self, v: u32) {
         match self.table.get_mut(v as usize) {
             Some(t) if *t == Self::ABSENT => {
                 *t = 0;
@@ -956,7 +956,7 @@ impl ValueIndex {
     }
 
     /// Ends the stream `all` (every value marked, again).
-    fn finish(&mut self, all: impl Iterator<Item = u32> + Clone) {
+    pub(crate) fn finish(&mut self, all: impl Iterator<Item = u32> + Clone) {
         // (65 536 distinct values would make an index equal to ABSENT.)
         self.small &= self.values.len() < Self::ABSENT as usize;
         if self.small {
@@ -972,7 +972,7 @@ impl ValueIndex {
 
     /// The index of a marked value among the distinct ones.
     #[inline]
-    fn index(&self, v: u32) -> u32 {
+    pub(crate) fn index(&self, v: u32) -> u32 {
         if self.small {
             self.table[v as usize] as u32
         } else {
