@@ -297,8 +297,9 @@ struct Scratch {
     greedy: [GreedyCount; 3],
     /// Per level: all requests of the cap.
     cnt_all: Vec<u32>,
-    /// Per cap index and level (row-major): the requests of exactly that prompt.
-    cnt_cap: Vec<u32>,
+    /// The levels of the requests, grouped by cap index: those of prompt
+    /// exactly `caps[c]` are `by_cap[cap_allowed[c − 1]..cap_allowed[c]]`.
+    by_cap: Vec<u32>,
     /// Indices into `items` of the current cap's requests (a prefix is used).
     admitted: Vec<u32>,
 }
@@ -498,18 +499,27 @@ fn solve_into(
     let k_levels = s.levels.len();
     s.cap_allowed.clear();
     s.cap_allowed.resize(s.caps.len(), 0);
-    // Per cap index, the requests of exactly that prompt per level (row-major).
-    s.cnt_cap.clear();
-    s.cnt_cap.resize(s.caps.len() * k_levels, 0);
     for it in s.items.iter_mut() {
         it.level = s.out_index.index(it.output);
         let c = s.prompt_index.index(it.prompt) as usize;
         it.cap = c as u32;
         s.cap_allowed[c] += 1;
-        s.cnt_cap[c * k_levels + it.level as usize] += 1;
     }
     for c in 1..s.caps.len() {
         s.cap_allowed[c] += s.cap_allowed[c - 1];
+    }
+    // Levels grouped by cap (a counting sort; `admitted` is the cursor of each
+    // group here): O(n + caps) however many caps and levels there are.
+    s.admitted.clear();
+    s.admitted.push(0);
+    s.admitted
+        .extend_from_slice(&s.cap_allowed[..s.caps.len() - 1]);
+    s.by_cap.clear();
+    s.by_cap.resize(s.items.len(), 0);
+    for it in &s.items {
+        let at = &mut s.admitted[it.cap as usize];
+        s.by_cap[*at as usize] = it.level;
+        *at += 1;
     }
     // With Σρ ≤ 1 over every selectable request no subset can break (1a)/(1b).
     let bandwidth_slack = tot_up <= RHO_ONE && tot_down <= RHO_ONE;
@@ -535,9 +545,13 @@ fn solve_into(
     for ci in 0..s.caps.len() {
         let cap = s.caps[ci];
         // `cnt_all`: per level, all the requests of this cap.
-        let row = &s.cnt_cap[ci * k_levels..(ci + 1) * k_levels];
-        for (a, &r) in s.cnt_all.iter_mut().zip(row) {
-            *a += r;
+        let from = if ci == 0 {
+            0
+        } else {
+            s.cap_allowed[ci - 1] as usize
+        };
+        for &l in &s.by_cap[from..s.cap_allowed[ci] as usize] {
+            s.cnt_all[l as usize] += 1;
         }
         if s.cap_allowed[ci] <= best {
             continue;
