@@ -85,7 +85,9 @@ impl BaseStation<'_> {
         // Deadlines come in random order, so a branch per request on
         // expiry mispredicts about as often as not: the expired are listed,
         // and the queue compacted, without one (the same requests settled in
-        // the same order as a `retain`; about twice as fast on the 24-hour run's queue).
+        // the same order as a `retain`; 1.05 µs per epoch against 1.84 µs
+        // on a synthetic queue shaped like the 24-hour run's, ≈ 375 arrivals
+        // and ≈ 320 expiries per epoch).
         let mut pending = std::mem::take(&mut self.pending);
         let n = pending.len();
         let mut gone = vec![0u32; n];
