@@ -21,7 +21,15 @@
 //! grows, so per-level counts are updated incrementally, and only `best + 1`
 //! is ever tested (the incumbent only climbs). That is the whole algorithm
 //! when the allowed requests' `Σρ` cannot exceed 1 — the paper's setting —
-//! `O(caps · (n + best) · levels)` after one sort.
+//! `O(caps · (n + best) · levels)` after one sort. Once a test of `k` fails
+//! at a cap, the `k` shortest of *all* the cap's requests bound every later
+//! test of `k` there from below, in FLOPs and in tokens ([`Floor`]): while the
+//! limit is below their time, or their tokens overflow, those tests fail
+//! without being summed — most of the sweep's tail after its last success
+//! (≈ 300 of ≈ 340 tests per epoch in `scenarios/long-horizon.ron`). When
+//! bandwidth is slack and the floor rules out `best + 1`, it does so at every
+//! later step of the cap, so the rest of the cap's sweep is only counted (one
+//! node and one leaf per remaining step), not run.
 //!
 //! When bandwidth can bind, the pair's count above is only an upper bound.
 //! Those pairs are searched in descending order of it, each by a depth-first
@@ -82,13 +90,12 @@
 //! an inclusion is tested on that vector, the level bound finds by bisection
 //! the most shortest-first requests the time still admits, and time leaves
 //! the surrogate (it has no additive weight; the other resources remain a
-//! valid surrogate). Same sweep, same pairs, same bounds otherwise. One
-//! addition, for time only: once a test of `k` fails at a cap, the time of
-//! the `k` shortest of *all* the cap's requests is a floor under every later
-//! test of `k` at that cap ([`Floor`]); while the limit is below it the tests
-//! fail without the model. Under the roofline at λ = 200 this decides most of
+//! valid surrogate). Same sweep, same pairs, same bounds otherwise. The
+//! sweep's [`Floor`] holds here on time (the model's time of the `k` shortest
+//! of all the cap's requests): while the limit is below it the tests fail
+//! without the model. Under the roofline at λ = 200 this decides most of
 //! the sweep's tail after its last success (129 → 81 evaluations per epoch).
-//! Such a test still counts as a leaf, so [`Work`] is what it was.
+//! A test the floor decides still counts as a leaf, so [`Work`] is what it was.
 //!
 //! Tie-break **[ours]**: among equally large sets, the first found — caps
 //! ascending, then budgets descending; within a level the requests with the
@@ -103,7 +110,7 @@ use sim_models::instance::{Instance, RHO_ONE};
 use sim_models::scheduler::{EpochView, Plan, Scheduler, SchedulerError, Work};
 
 use crate::batch::{flop_limit, time_limit_ns};
-use crate::search::{distinct, sort_by_budget};
+use crate::search::{sort_by_budget, ValueIndex};
 
 /// Fixed-point capacity of each normalised resource in the surrogate bound.
 const UNIT: u64 = 1 << 32;
@@ -151,6 +158,8 @@ struct Item {
     idx: u32,
     /// Index into `Scratch::levels`.
     level: u32,
+    /// Index into `Scratch::caps` of its prompt: allowed at cap `c` iff `cap ≤ c`.
+    cap: u32,
     /// `s_i`, tokens.
     prompt: u32,
     /// `n_i`, tokens.
@@ -261,6 +270,11 @@ fn bw(g: &[GreedyCount; 3]) -> u32 {
 struct Scratch {
     items: Vec<Item>,
     spare: Vec<Item>,
+    /// Scratch of [`sort_by_budget`].
+    keys: Vec<u64>,
+    /// The distinct output lengths (levels) and prompt lengths (caps).
+    out_index: ValueIndex,
+    prompt_index: ValueIndex,
     levels: Vec<u32>,
     caps: Vec<u32>,
     cap_allowed: Vec<u32>,
@@ -283,6 +297,11 @@ struct Scratch {
     greedy: [GreedyCount; 3],
     /// Per level: all requests of the cap.
     cnt_all: Vec<u32>,
+    /// The levels of the requests, grouped by cap index: those of prompt
+    /// exactly `caps[c]` are `by_cap[cap_allowed[c − 1]..cap_allowed[c]]`.
+    by_cap: Vec<u32>,
+    /// Indices into `items` of the current cap's requests (a prefix is used).
+    admitted: Vec<u32>,
 }
 
 /// The general path's clock: the memo of batch times and a count buffer.
@@ -303,8 +322,8 @@ enum Clock<'a> {
     },
 }
 
-/// The general path's floor of one cap's sweep: a lower bound on the time of
-/// every count vector of `k` requests the sweep tests at the cap.
+/// The floor of one cap's sweep: a lower bound on the time of every count
+/// vector of `k` requests the sweep tests at the cap.
 ///
 /// The sweep tests the `k` shortest of the requests admitted so far, `cnt`
 /// per level; the cap's requests all together count `cnt_all ≥ cnt` per
@@ -316,6 +335,11 @@ enum Clock<'a> {
 /// this cap fails without asking the model — the tail of the sweep after its
 /// last success, where the searches spend most of their evaluations. The
 /// answers are those of the tests themselves, so the result is unchanged.
+///
+/// On the FLOP fast path the same holds of FLOPs and of tokens (both grow
+/// with the level, per request), so the bound there also covers (1c): when
+/// the `k` shortest of all the cap's requests overflow the token capacity,
+/// every `k`-vector of the cap does, and the floor is `u64::MAX` ns.
 #[derive(Clone, Copy, Debug, Default)]
 struct Floor {
     /// The count the bound is of (0: none).
@@ -344,6 +368,24 @@ impl Floor {
     ) {
         shortest(cnt_all, k, &mut mc.cnt);
         self.t = mc.memo.time(cost, cap, levels, &mc.cnt);
+        self.k = k;
+    }
+
+    /// As [`Floor::learn`] on the FLOP fast path, from the cap's per-level
+    /// FLOPs `wf` and tokens `wm` and the token capacity `tok`: the time of
+    /// the `k` shortest of `cnt_all`, or `u64::MAX` if they overflow `tok`.
+    #[allow(clippy::too_many_arguments)]
+    fn learn_flops(
+        &mut self,
+        fc: &FlopsCost,
+        k: u32,
+        cnt_all: &[u32],
+        wf: &[u128],
+        wm: &[u64],
+        tok: u64,
+    ) {
+        let (f, m) = shortest_sums(k, cnt_all, wf, wm);
+        self.t = if m > tok { u64::MAX } else { fc.time_ns(f) };
         self.k = k;
     }
 }
@@ -384,6 +426,14 @@ fn shortest_fit(
             return m <= tok && mc.memo.time(cost, cap, levels, &mc.cnt) <= limit_ns;
         }
     };
+    let (f, m) = shortest_sums(k, cnt, wf, wm);
+    m <= tok && fc.time_ns(f) <= limit_ns
+}
+
+/// FLOPs and tokens of the `k` shortest-output requests of per-level counts
+/// `cnt` (`k ≤ Σ cnt`), each level's request weighing `wf`, `wm`.
+#[inline]
+fn shortest_sums(k: u32, cnt: &[u32], wf: &[u128], wm: &[u64]) -> (u128, u64) {
     let (mut rem, mut f, mut m) = (k, 0u128, 0u64);
     for l in 0..cnt.len() {
         let v = cnt[l].min(rem);
@@ -394,7 +444,7 @@ fn shortest_fit(
             break;
         }
     }
-    m <= tok && fc.time_ns(f) <= limit_ns
+    (f, m)
 }
 
 /// The core: fills nothing but scratch, returns the selection (unsorted).
@@ -409,11 +459,16 @@ fn solve_into(
     };
     s.items.clear();
     let (mut tot_up, mut tot_down) = (0u64, 0u64);
+    s.out_index.start();
+    s.prompt_index.start();
     for (idx, c) in inst.requests.iter().enumerate() {
         if inst.selectable(c) {
+            s.out_index.mark(c.output);
+            s.prompt_index.mark(c.prompt);
             s.items.push(Item {
                 idx: idx as u32,
                 level: 0,
+                cap: 0,
                 prompt: c.prompt,
                 output: c.output,
                 budget: c.budget_ns,
@@ -428,18 +483,43 @@ fn solve_into(
         return vec![];
     }
     // Sweep order: budget descending, ties by index (unique keys: deterministic).
-    sort_by_budget(&mut s.items, &mut s.spare, |it| it.budget, |it| it.idx);
-    distinct(&mut s.levels, s.items.iter().map(|it| it.output));
-    distinct(&mut s.caps, s.items.iter().map(|it| it.prompt));
+    sort_by_budget(
+        &mut s.items,
+        &mut s.spare,
+        &mut s.keys,
+        |it| it.budget,
+        |it| it.idx,
+    );
+    s.out_index.finish(s.items.iter().map(|it| it.output));
+    s.prompt_index.finish(s.items.iter().map(|it| it.prompt));
+    s.levels.clear();
+    s.levels.extend_from_slice(&s.out_index.values);
+    s.caps.clear();
+    s.caps.extend_from_slice(&s.prompt_index.values);
+    let k_levels = s.levels.len();
     s.cap_allowed.clear();
     s.cap_allowed.resize(s.caps.len(), 0);
     for it in s.items.iter_mut() {
-        it.level = s.levels.binary_search(&it.output).expect("level present") as u32;
-        let c = s.caps.binary_search(&it.prompt).expect("cap present");
+        it.level = s.out_index.index(it.output);
+        let c = s.prompt_index.index(it.prompt) as usize;
+        it.cap = c as u32;
         s.cap_allowed[c] += 1;
     }
     for c in 1..s.caps.len() {
         s.cap_allowed[c] += s.cap_allowed[c - 1];
+    }
+    // Levels grouped by cap (a counting sort; `admitted` is the cursor of each
+    // group here): O(n + caps) however many caps and levels there are.
+    s.admitted.clear();
+    s.admitted.push(0);
+    s.admitted
+        .extend_from_slice(&s.cap_allowed[..s.caps.len() - 1]);
+    s.by_cap.clear();
+    s.by_cap.resize(s.items.len(), 0);
+    for it in &s.items {
+        let at = &mut s.admitted[it.cap as usize];
+        s.by_cap[*at as usize] = it.level;
+        *at += 1;
     }
     // With Σρ ≤ 1 over every selectable request no subset can break (1a)/(1b).
     let bandwidth_slack = tot_up <= RHO_ONE && tot_down <= RHO_ONE;
@@ -448,7 +528,6 @@ fn solve_into(
     // pays only on long queues; on short ones every pair is searched, which
     // finds the same sets (the bound only skips pairs that cannot beat `best`).
     let filter = !bandwidth_slack && n >= FILTER_MIN_QUEUE;
-    let k_levels = s.levels.len();
 
     let mut best = 0u32;
     let mut best_at: Option<(usize, usize)> = None; // (cap index, pos) of the sweep's best
@@ -461,9 +540,19 @@ fn solve_into(
             levels: &levels,
         },
     };
-    let general = matches!(clock, Clock::Model { .. });
+    s.cnt_all.clear();
+    s.cnt_all.resize(k_levels, 0);
     for ci in 0..s.caps.len() {
         let cap = s.caps[ci];
+        // `cnt_all`: per level, all the requests of this cap.
+        let from = if ci == 0 {
+            0
+        } else {
+            s.cap_allowed[ci - 1] as usize
+        };
+        for &l in &s.by_cap[from..s.cap_allowed[ci] as usize] {
+            s.cnt_all[l as usize] += 1;
+        }
         if s.cap_allowed[ci] <= best {
             continue;
         }
@@ -474,13 +563,6 @@ fn solve_into(
         // its requests, the loosest limit T_C), so greedy counts beyond it never
         // rule a pair out: stop feeding them once all three reach it.
         let mut most = 0;
-        if filter || general {
-            s.cnt_all.clear();
-            s.cnt_all.resize(k_levels, 0);
-            for it in s.items.iter().filter(|it| it.prompt <= cap) {
-                s.cnt_all[it.level as usize] += 1;
-            }
-        }
         if filter {
             let mut fits_all = |k| {
                 shortest_fit(
@@ -511,33 +593,44 @@ fn solve_into(
         }
         let (mut allowed, mut up, mut down) = (0u32, 0u64, 0u64);
         let mut prev_ub = 0;
-        // General path: `(k, t)`, `t` the time of the `k` shortest of all
+        // `(k, t)`, `t` the time of the `k` shortest of all
         // the cap's requests (0 = none yet). Every `k`-vector the sweep tests
         // at this cap takes at least `t` (see [`Floor`]).
         let mut floor = Floor::default();
-        let mut i = 0;
-        while i < n {
-            let tau = s.items[i].budget;
-            let mut added = false;
-            while i < n && s.items[i].budget == tau {
-                let it = &s.items[i];
-                if it.prompt <= cap {
-                    s.cnt[it.level as usize] += 1;
-                    allowed += 1;
-                    up = up.saturating_add(it.up);
-                    down = down.saturating_add(it.down);
-                    added = true;
-                    if filter && bw(&s.greedy) < most {
-                        // Selectable: ρU, ρD ≤ 1 each, so no sum overflows.
-                        s.greedy[0].insert(it.up);
-                        s.greedy[1].insert(it.down);
-                        s.greedy[2].insert(it.up + it.down);
-                    }
+        // The cap's requests (prompt ≤ cap), in sweep order, listed without a
+        // branch per request (prompts come in random order: a branch on each
+        // mispredicts). A step that admits nothing has a smaller limit and the
+        // same set as the step before, so the sweep visits only these.
+        s.admitted.clear();
+        s.admitted.resize(n, 0);
+        let mut m = 0;
+        for (i, it) in s.items.iter().enumerate() {
+            s.admitted[m] = i as u32; // m ≤ i < n
+            m += (it.cap as usize <= ci) as usize;
+        }
+        let mut j = 0;
+        while j < m {
+            let tau = s.items[s.admitted[j] as usize].budget;
+            while j < m && s.items[s.admitted[j] as usize].budget == tau {
+                let it = &s.items[s.admitted[j] as usize];
+                s.cnt[it.level as usize] += 1;
+                allowed += 1;
+                up = up.saturating_add(it.up);
+                down = down.saturating_add(it.down);
+                if filter && bw(&s.greedy) < most {
+                    // Selectable: ρU, ρD ≤ 1 each, so no sum overflows.
+                    s.greedy[0].insert(it.up);
+                    s.greedy[1].insert(it.down);
+                    s.greedy[2].insert(it.up + it.down);
                 }
+                j += 1;
+            }
+            // `items[..i]`: every request with budget ≥ τ.
+            let mut i = s.admitted[j - 1] as usize + 1;
+            while i < n && s.items[i].budget == tau {
                 i += 1;
             }
-            // A step that admits nothing has a smaller limit and the same set.
-            if !added || allowed <= best {
+            if allowed <= best {
                 continue;
             }
             work.nodes += 1;
@@ -550,8 +643,13 @@ fn solve_into(
                 }
                 let ok = shortest_fit(clock, mc, cap, k, &s.cnt, &s.wf, &s.wm, tok, limit);
                 if !ok && learn && floor.k != k {
-                    if let Clock::Model { cost, levels } = clock {
-                        floor.learn(cost, levels, mc, cap, k, &s.cnt_all);
+                    match clock {
+                        Clock::Model { cost, levels } => {
+                            floor.learn(cost, levels, mc, cap, k, &s.cnt_all);
+                        }
+                        Clock::Flops(fc) => {
+                            floor.learn_flops(fc, k, &s.cnt_all, &s.wf, &s.wm, tok);
+                        }
                     }
                 }
                 ok
@@ -561,6 +659,21 @@ fn solve_into(
                 while best < allowed && fits(best + 1, work, true) {
                     best += 1;
                     best_at = Some((ci, i));
+                }
+                if bandwidth_slack && best < allowed && floor.rules_out(best + 1, limit) {
+                    // The floor rules `best + 1` out at every later step of
+                    // this cap too (the limit only falls, `best` stays): each
+                    // is one node and one failed test, nothing else changes.
+                    let mut rest = 0;
+                    let mut prev = tau;
+                    for &a in &s.admitted[j..m] {
+                        let b = s.items[a as usize].budget;
+                        rest += u64::from(b != prev);
+                        prev = b;
+                    }
+                    work.nodes += rest;
+                    work.leaves += rest;
+                    break;
                 }
             } else if (!filter || bw(&s.greedy) > best) && fits(best + 1, work, true) {
                 // (Otherwise (1a)/(1b) alone keep every set of this pair at

@@ -126,6 +126,8 @@ pub(crate) struct SearchCore {
     /// The selectable requests, budget descending, ties by index.
     order: Vec<Rank>,
     spare: Vec<Rank>,
+    /// Scratch of [`sort_by_budget`].
+    sort_keys: Vec<u64>,
     /// Distinct prompt lengths (the caps) and output lengths.
     prompt_index: ValueIndex,
     out_index: ValueIndex,
@@ -181,6 +183,7 @@ impl SearchCore {
             method: Method::Auto,
             order: vec![],
             spare: vec![],
+            sort_keys: vec![],
             prompt_index: ValueIndex::default(),
             out_index: ValueIndex::default(),
             groups: vec![],
@@ -273,7 +276,13 @@ impl SearchCore {
         }
         // Budget descending, ties by ascending id (= index); a cap's ranking
         // is this order restricted to its candidates.
-        sort_by_budget(&mut self.order, &mut self.spare, |r| r.budget, |r| r.idx);
+        sort_by_budget(
+            &mut self.order,
+            &mut self.spare,
+            &mut self.sort_keys,
+            |r| r.budget,
+            |r| r.idx,
+        );
 
         let mut best: (u32, Vec<usize>) = (0, vec![]);
         for ci in 0..self.prompt_index.values.len() {
@@ -841,22 +850,41 @@ struct Rank {
 /// Sorts `v`, given in ascending index order, by budget descending, ties by
 /// ascending index (the ranking of MODEL.md §7, also exact's sweep order): a
 /// stable least-significant-digit radix sort on the budget (11-bit digits;
-/// budgets of one epoch span about 2^31 ns, three passes), or a comparison
-/// sort for short or widely spread queues. `spare` is scratch.
+/// budgets of one epoch span about 2^31 ns, three passes); for short queues
+/// a sort of packed `u64` keys `(max − budget, position)` followed by one
+/// gather (ties by position are ties by index, `v` being in index order);
+/// a comparison sort when the keys do not fit 64 bits. `spare` is scratch.
 pub(crate) fn sort_by_budget<T: Copy>(
     v: &mut Vec<T>,
     spare: &mut Vec<T>,
+    keys: &mut Vec<u64>,
     budget: impl Fn(&T) -> i64,
     index: impl Fn(&T) -> u32,
 ) {
     const DIGIT: u32 = 11;
+    debug_assert!(v.windows(2).all(|w| index(&w[0]) < index(&w[1])));
     let max = v.iter().map(&budget).max().unwrap_or(0);
     let min = v.iter().map(&budget).min().unwrap_or(0);
     // Key max − budget: ascending key = descending budget.
     let span = (max as i128 - min as i128) as u128 as u64;
-    let passes = (64 - span.leading_zeros()).div_ceil(DIGIT);
+    let span_bits = 64 - span.leading_zeros();
+    let passes = span_bits.div_ceil(DIGIT);
     if v.len() < 512 || passes > 4 {
-        v.sort_unstable_by_key(|r| (Reverse(budget(r)), index(r)));
+        let pos_bits = usize::BITS - v.len().leading_zeros();
+        if span_bits + pos_bits > 64 {
+            v.sort_unstable_by_key(|r| (Reverse(budget(r)), index(r)));
+            return;
+        }
+        keys.clear();
+        keys.extend(v.iter().enumerate().map(|(p, r)| {
+            let k = (max as i128 - budget(r) as i128) as u64;
+            (k << pos_bits) | p as u64
+        }));
+        keys.sort_unstable();
+        let mask = (1u64 << pos_bits) - 1;
+        spare.clear();
+        spare.extend(keys.iter().map(|&k| v[(k & mask) as usize]));
+        std::mem::swap(v, spare);
         return;
     }
     let key = |r: &T| (max as i128 - budget(r) as i128) as u64;
@@ -890,9 +918,9 @@ pub(crate) fn sort_by_budget<T: Copy>(
 /// 2^16 (prompt and output lengths), else a sorted list and binary searches.
 /// The table stays allocated, and all-absent, between calls.
 #[derive(Clone, Debug, Default)]
-struct ValueIndex {
+pub(crate) struct ValueIndex {
     /// The distinct values, ascending (after [`ValueIndex::finish`]).
-    values: Vec<u32>,
+    pub(crate) values: Vec<u32>,
     table: Vec<u16>,
     small: bool,
 }
@@ -901,7 +929,7 @@ impl ValueIndex {
     const ABSENT: u16 = u16::MAX;
 
     /// Starts a new stream.
-    fn start(&mut self) {
+    pub(crate) fn start(&mut self) {
         for &v in &self.values {
             if let Some(t) = self.table.get_mut(v as usize) {
                 *t = Self::ABSENT;
@@ -916,7 +944,7 @@ impl ValueIndex {
 
     /// Notes value `v`.
     #[inline]
-    fn mark(&mut self, v: u32) {
+    pub(crate) fn mark(&mut self, v: u32) {
         match self.table.get_mut(v as usize) {
             Some(t) if *t == Self::ABSENT => {
                 *t = 0;
@@ -928,7 +956,7 @@ impl ValueIndex {
     }
 
     /// Ends the stream `all` (every value marked, again).
-    fn finish(&mut self, all: impl Iterator<Item = u32> + Clone) {
+    pub(crate) fn finish(&mut self, all: impl Iterator<Item = u32> + Clone) {
         // (65 536 distinct values would make an index equal to ABSENT.)
         self.small &= self.values.len() < Self::ABSENT as usize;
         if self.small {
@@ -944,7 +972,7 @@ impl ValueIndex {
 
     /// The index of a marked value among the distinct ones.
     #[inline]
-    fn index(&self, v: u32) -> u32 {
+    pub(crate) fn index(&self, v: u32) -> u32 {
         if self.small {
             self.table[v as usize] as u32
         } else {
@@ -1781,9 +1809,43 @@ mod tests {
                 .collect();
             let mut want = v.clone();
             want.sort_by_key(|&(b, i)| (Reverse(b), i));
-            let (mut got, mut spare) = (v, vec![]);
-            sort_by_budget(&mut got, &mut spare, |r| r.0, |r| r.1);
+            let (mut got, mut spare, mut keys) = (v, vec![], vec![]);
+            sort_by_budget(&mut got, &mut spare, &mut keys, |r| r.0, |r| r.1);
             assert_eq!(got, want, "n {n} spread {spread}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Every path of `sort_by_budget` (packed keys, radix, comparison)
+        /// against the comparison sort on `(Reverse(budget), index)`, on
+        /// queues in index order with gaps between indices, repeated budgets
+        /// and spans from 0 to the whole `i64` range, with scratch reused.
+        #[test]
+        fn sort_by_budget_is_the_comparison_ranking(
+            n in 0usize..1200,
+            span_log in 0u32..64,
+            ties in 1u64..4,
+            low in proptest::num::i64::ANY,
+            seed in proptest::num::u64::ANY,
+        ) {
+            let mut g = SplitMix::new(seed);
+            let span = if span_log == 63 { u64::MAX } else { (1u64 << span_log) - 1 };
+            let mut idx = 0u32;
+            let v: Vec<(i64, u32)> = (0..n)
+                .map(|_| {
+                    idx += 1 + (g.next_u64() % 3) as u32;
+                    // Coarse budgets (a multiple of `ties`) repeat often.
+                    let off = (g.next_u64() & span) / ties * ties;
+                    (low.wrapping_add(off as i64), idx)
+                })
+                .collect();
+            let mut want = v.clone();
+            want.sort_by_key(|&(b, i)| (Reverse(b), i));
+            let mut spare = vec![(7, 7); 5];
+            let mut keys = vec![3; 9];
+            let mut got = v;
+            sort_by_budget(&mut got, &mut spare, &mut keys, |r| r.0, |r| r.1);
+            proptest::prop_assert_eq!(got, want);
         }
     }
 

@@ -103,6 +103,9 @@ pub struct Channel {
     /// `slot[u]`: where user `u`'s link is in `links`, valid only if the
     /// entry there is `u`'s (so nothing needs clearing between epochs).
     slot: Vec<u32>,
+    /// The links of the last [`Channel::rhos_of`], and its answer.
+    batch: Vec<Link>,
+    rhos: Vec<(f64, f64)>,
 }
 
 impl Channel {
@@ -127,6 +130,8 @@ impl Channel {
             epoch: 0,
             links: Vec::new(),
             slot: Vec::new(),
+            batch: Vec::new(),
+            rhos: Vec::new(),
         }
     }
 
@@ -178,6 +183,32 @@ impl Channel {
         self.slot[u as usize] = self.links.len() as u32;
         self.links.push((u, link));
         link
+    }
+
+    /// `(ρU, ρD)` of each request `(user, prompt, output)` of `requests` in
+    /// the current epoch, in order: [`Channel::rho_up`] and
+    /// [`Channel::rho_down`] on the user's [`Channel::link`] (the same draws,
+    /// in the same order), in a buffer the channel keeps. All the look-ups
+    /// first, then the arithmetic: interleaved, the same work took 4.4 µs
+    /// per epoch against 3.0 µs (184 requests of 50 users, the 24-hour run's
+    /// queue; a scratch timing loop on the 2-core development machine).
+    pub fn rhos_of(
+        &mut self,
+        requests: impl Iterator<Item = (u32, u32, u32)> + Clone,
+    ) -> &[(f64, f64)] {
+        let mut batch = std::mem::take(&mut self.batch);
+        batch.clear();
+        batch.extend(requests.clone().map(|(u, _, _)| self.link(u)));
+        let mut rhos = std::mem::take(&mut self.rhos);
+        rhos.clear();
+        rhos.extend(
+            requests
+                .zip(&batch)
+                .map(|((_, s, n), link)| (self.rho_up(link, s), self.rho_down(link, n))),
+        );
+        self.batch = batch;
+        self.rhos = rhos;
+        &self.rhos
     }
 
     /// Users asked for in the current epoch whose uplink has no rate
@@ -256,6 +287,35 @@ mod tests {
         ch.begin_epoch(3);
         let link = ch.link(7);
         assert!(ch.rho_up(&link, 1).is_infinite());
+    }
+
+    #[test]
+    fn rhos_of_is_rho_up_and_rho_down_of_each_requests_link() {
+        let sys = Scenario::default().resolve().unwrap();
+        let streams = RngStreams::new(9);
+        let (mut batched, mut single) =
+            (Channel::new(&sys, &streams), Channel::new(&sys, &streams));
+        // Repeated users, users first seen mid-list, varied lengths.
+        let reqs: Vec<(u32, u32, u32)> = (0..40u32)
+            .map(|i| ((i * 7) % 13, 64 + (i * 37) % 500, 1 + (i * 53) % 700))
+            .collect();
+        for k in [0u64, 3, 4] {
+            batched.begin_epoch(k);
+            single.begin_epoch(k);
+            let got = batched.rhos_of(reqs.iter().copied()).to_vec();
+            let want: Vec<(f64, f64)> = reqs
+                .iter()
+                .map(|&(u, s, n)| {
+                    let link = single.link(u);
+                    (single.rho_up(&link, s), single.rho_down(&link, n))
+                })
+                .collect();
+            assert_eq!(got, want, "epoch {k}");
+            // The same links drawn, in the same order.
+            assert_eq!(batched.links, single.links);
+        }
+        // Nothing asked: nothing answered.
+        assert!(batched.rhos_of(std::iter::empty()).is_empty());
     }
 
     #[test]
