@@ -84,16 +84,22 @@ pub fn gpu_of(hardware: &str) -> Option<&'static str> {
 pub fn read_measurements(path: &Path) -> anyhow::Result<Vec<Measurement>> {
     let bytes = crate::files::read_input_bytes(path)?;
     let mut rd = csv::Reader::from_reader(bytes.as_slice());
+    let csv_err = |e: csv::Error| {
+        let at = e
+            .position()
+            .map(|p| format!(":{}", p.line()))
+            .unwrap_or_default();
+        bad_input(format!("{}{at}: {e}", path.display()))
+    };
+    let headers = rd.headers().map_err(csv_err)?.clone();
     let mut out = Vec::new();
-    for rec in rd.deserialize::<Row>() {
-        let r = rec.map_err(|e| {
-            let at = e
-                .position()
-                .map(|p| format!(":{}", p.line()))
-                .unwrap_or_default();
-            bad_input(format!("{}{at}: {e}", path.display()))
-        })?;
-        let line = out.len() + 2;
+    let mut record = csv::StringRecord::new();
+    while rd.read_record(&mut record).map_err(csv_err)? {
+        // The record's own first line (a quoted field may span lines).
+        let line = record.position().map_or(0, |p| p.line());
+        let r: Row = record
+            .deserialize(Some(&headers))
+            .map_err(|e| bad_input(format!("{}:{line}: {e}", path.display())))?;
         let bad = |col: &str, why: String| {
             bad_input(format!("{}:{line}: column `{col}`: {why}", path.display()))
         };

@@ -193,6 +193,40 @@ fn calibrate_bad_input_names_the_field() {
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains(":2: column `token_size`"), "{err}");
+    // A quoted field spanning two lines: the bad row starts on line 4, not
+    // at header + 2 records = 3.
+    std::fs::write(
+        &bad,
+        "model,hardware,prompt_size,batch_size,token_size,prompt_time,token_time,tensor_parallel\n\
+         llama2-70b,\"a100-80gb\nrack 2\",512,1,8,100.0,40.0,2\n\
+         llama2-70b,a100-80gb,512,1,1,100.0,40.0,2\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&[
+        "calibrate",
+        "--data",
+        bad.to_str().unwrap(),
+        "--hardware",
+        "a100-80gb",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(":4: column `token_size`"), "{err}");
+    // A value that is not a number names its line too.
+    std::fs::write(
+        &bad,
+        "model,hardware,prompt_size,batch_size,token_size,prompt_time,token_time,tensor_parallel\n\
+         llama2-70b,a100-80gb,512,1,8,fast,40.0,2\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&[
+        "calibrate",
+        "--data",
+        bad.to_str().unwrap(),
+        "--hardware",
+        "a100-80gb",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("m.csv:2:"), "{err}");
     let (code, _, err) = run(&[
         "calibrate",
         "--data",
