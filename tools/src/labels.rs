@@ -6,6 +6,7 @@
 //! is read as its column name (`arrivals_rate`). An unknown column falls back
 //! to its own name with `_` as spaces, its unit guessed from a suffix
 //! (`_s` seconds, `_ms` milliseconds, `_ns` nanoseconds, `_bytes` bytes).
+//! A service class's column `M__C` reads as `M`'s meaning for class `C`.
 
 use crate::sweep_grid::column_name;
 
@@ -134,6 +135,18 @@ const KNOWN: &[(&str, &str, &str)] = &[
 
 /// The meaning of column `col` (see the module documentation).
 pub fn describe(col: &str) -> Meaning {
+    // A service class's column, `M__C` (results.csv; docs/cli.md): the
+    // total's meaning, for class `C`.
+    if let Some((total, class)) = col
+        .rsplit_once("__")
+        .filter(|(t, c)| !t.is_empty() && !c.is_empty())
+    {
+        let m = describe(total);
+        return Meaning {
+            name: format!("{}, class {class}", m.name),
+            unit: m.unit,
+        };
+    }
     let key = column_name(col);
     let stem = ["_mean", "_ci_lo", "_ci_hi"]
         .iter()
@@ -164,6 +177,20 @@ pub fn describe(col: &str) -> Meaning {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn class_columns_read_as_the_total_for_the_class() {
+        assert_eq!(
+            describe("throughput_per_epoch_mean__interactive").label(),
+            "throughput, class interactive (req/epoch)"
+        );
+        assert_eq!(
+            describe("latency_p99_hdr_s_ci_hi__batch_jobs").label(),
+            "p99 latency, class batch_jobs (s)"
+        );
+        // Not a class column: a name with no text on one side of `__`.
+        assert_eq!(describe("__x").label(), "  x");
+    }
 
     #[test]
     fn known_columns_statistics_and_fallbacks() {
