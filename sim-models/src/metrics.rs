@@ -381,6 +381,38 @@ pub struct ClassOutput {
     pub hist: Histograms,
 }
 
+impl ClassOutput {
+    /// Class `name` (arrival share `share`) from its measurements `c` over a
+    /// measured window of `window_s` s (≤ 0: no window, rates 0) with epochs
+    /// of `t_c_ns` ns (MODEL.md §8, §12): `throughput_rps = on_time /
+    /// window`, `throughput_per_epoch` that times `T_C`. `mean_batch_size`
+    /// is 0 and `kv_block_utilisation` `None`: the pipeline that has them
+    /// sets them.
+    pub fn from_measures(
+        name: String,
+        share: f64,
+        c: ClassMeasures,
+        window_s: f64,
+        t_c_ns: u64,
+    ) -> ClassOutput {
+        let rps = if window_s > 0.0 {
+            c.counts.on_time as f64 / window_s
+        } else {
+            0.0
+        };
+        ClassOutput {
+            name,
+            share,
+            counts: c.counts,
+            throughput_rps: rps,
+            throughput_per_epoch: rps * t_c_ns as f64 / 1e9,
+            mean_batch_size: 0.0,
+            kv_block_utilisation: None,
+            hist: c.hist,
+        }
+    }
+}
+
 /// The running measurements of one base station (MODEL.md §8): the pipeline
 /// reports what happens, this accumulates it.
 #[derive(Debug, Default)]

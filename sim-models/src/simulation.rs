@@ -191,16 +191,10 @@ pub fn run_with<'a>(
             .into_iter()
             .zip(std::mem::take(&mut m.classes))
             .map(|((name, share), c)| {
-                let rps = per_window(c.counts.on_time as f64);
+                let batch_sum = c.batch_sum;
                 ClassOutput {
-                    name,
-                    share,
-                    counts: c.counts,
-                    throughput_rps: rps,
-                    throughput_per_epoch: rps * t_c_ns as f64 / 1e9,
-                    kv_block_utilisation: None,
-                    mean_batch_size: per_epoch(c.batch_sum as f64),
-                    hist: c.hist,
+                    mean_batch_size: per_epoch(batch_sum as f64),
+                    ..ClassOutput::from_measures(name, share, c, window_s, t_c_ns)
                 }
             })
             .collect();

@@ -150,23 +150,10 @@ pub fn run<'a>(
         .into_iter()
         .zip(std::mem::take(&mut m.classes))
         .zip(class_block_ns)
-        .map(|(((name, share), c), block_ns)| {
-            let rps = if window_s > 0.0 {
-                c.counts.on_time as f64 / window_s
-            } else {
-                0.0
-            };
-            ClassOutput {
-                name,
-                share,
-                counts: c.counts,
-                throughput_rps: rps,
-                throughput_per_epoch: rps * t_c_ns as f64 / 1e9,
-                mean_batch_size: 0.0,
-                // Over the total's denominator: the classes add up to it.
-                kv_block_utilisation: (pool_block_ns > 0.0).then(|| block_ns / pool_block_ns),
-                hist: c.hist,
-            }
+        .map(|(((name, share), c), block_ns)| ClassOutput {
+            // Over the total's denominator: the classes add up to it.
+            kv_block_utilisation: (pool_block_ns > 0.0).then(|| block_ns / pool_block_ns),
+            ..ClassOutput::from_measures(name, share, c, window_s, t_c_ns)
         })
         .collect();
     Ok(RunOutput {
