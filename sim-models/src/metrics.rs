@@ -462,6 +462,15 @@ impl Metrics {
         self.classes.get_mut(class as usize)
     }
 
+    /// Books `f` in the total and, if classes are measured, in class `class`:
+    /// every per-class measure is also the total's (MODEL.md §12).
+    fn book(&mut self, class: u16, f: impl Fn(&mut Counts, &mut Histograms)) {
+        f(&mut self.counts, &mut self.hist);
+        if let Some(c) = self.classes.get_mut(class as usize) {
+            f(&mut c.counts, &mut c.hist);
+        }
+    }
+
     /// A request of class `class` arrived; `counted` if it belongs to the cohort.
     pub fn arrival(&mut self, counted: bool, class: u16) {
         self.arrived_total += 1;
@@ -473,18 +482,12 @@ impl Metrics {
 
     /// A cohort request of class `class` was rejected at arrival (1e).
     pub fn rejected_accuracy(&mut self, class: u16) {
-        self.counts.rejected_accuracy += 1;
-        if let Some(c) = self.class(class) {
-            c.counts.rejected_accuracy += 1;
-        }
+        self.book(class, |c, _| c.rejected_accuracy += 1);
     }
 
     /// A cohort request of class `class` expired or was dropped unscheduled.
     pub fn expired(&mut self, class: u16) {
-        self.counts.expired += 1;
-        if let Some(c) = self.class(class) {
-            c.counts.expired += 1;
-        }
+        self.book(class, |c, _| c.expired += 1);
     }
 
     /// An idle instance spent `us` µs of `[W, end]` at 0 KV blocks in use:
@@ -498,18 +501,12 @@ impl Metrics {
 
     /// A cohort request of class `class` was still pending at the end.
     pub fn pending(&mut self, class: u16) {
-        self.counts.pending += 1;
-        if let Some(c) = self.class(class) {
-            c.counts.pending += 1;
-        }
+        self.book(class, |c, _| c.pending += 1);
     }
 
     /// A cohort request of class `class` was in flight at the end.
     pub fn in_flight(&mut self, class: u16) {
-        self.counts.in_flight += 1;
-        if let Some(c) = self.class(class) {
-            c.counts.in_flight += 1;
-        }
+        self.book(class, |c, _| c.in_flight += 1);
     }
 
     /// A request of class `class` (cohort or not) was started in the current epoch.
@@ -521,10 +518,7 @@ impl Metrics {
 
     /// A cohort request of class `class` was scheduled after waiting `ns`.
     pub fn waiting(&mut self, ns: u64, class: u16) {
-        record(&mut self.hist.waiting, ns);
-        if let Some(c) = self.class(class) {
-            record(&mut c.hist.waiting, ns);
-        }
+        self.book(class, |_, h| record(&mut h.waiting, ns));
     }
 
     /// A job's KV occupancy, bytes (for the run's peak).
@@ -534,28 +528,19 @@ impl Metrics {
 
     /// A cohort request of class `class` had its first token `ns` after its arrival.
     pub fn first_token(&mut self, ns: u64, class: u16) {
-        record(&mut self.hist.first_token, ns);
-        if let Some(c) = self.class(class) {
-            record(&mut c.hist.first_token, ns);
-        }
+        self.book(class, |_, h| record(&mut h.first_token, ns));
     }
 
     /// A cohort request of class `class` was rejected at upload: it needs
     /// more KV blocks than an instance has (MODEL.md §13).
     pub fn rejected_capacity(&mut self, class: u16) {
-        self.counts.rejected_capacity += 1;
-        if let Some(c) = self.class(class) {
-            c.counts.rejected_capacity += 1;
-        }
+        self.book(class, |c, _| c.rejected_capacity += 1);
     }
 
     /// A cohort request of class `class` had its first output token at the
     /// user `ns` after its arrival (TTFT).
     pub fn ttft(&mut self, ns: u64, class: u16) {
-        record(&mut self.hist.ttft, ns);
-        if let Some(c) = self.class(class) {
-            record(&mut c.hist.ttft, ns);
-        }
+        self.book(class, |_, h| record(&mut h.ttft, ns));
     }
 
     /// A delivered cohort request of class `class` with `n` output tokens got
@@ -564,10 +549,7 @@ impl Metrics {
     pub fn tpot(&mut self, first_ns: u64, last_ns: u64, n: u32, class: u16) {
         if n > 1 {
             let v = (last_ns - first_ns) / (n as u64 - 1);
-            record(&mut self.hist.tpot, v);
-            if let Some(c) = self.class(class) {
-                record(&mut c.hist.tpot, v);
-            }
+            self.book(class, |_, h| record(&mut h.tpot, v));
         }
     }
 
@@ -592,10 +574,7 @@ impl Metrics {
                 record(&mut hist.lateness, t_ns - deadline_ns);
             }
         };
-        add(&mut self.counts, &mut self.hist);
-        if let Some(c) = self.classes.get_mut(class as usize) {
-            add(&mut c.counts, &mut c.hist);
-        }
+        self.book(class, add);
         if on_time {
             Outcome::OnTime
         } else {
