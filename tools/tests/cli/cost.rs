@@ -178,55 +178,29 @@ fn calibration_reproduces_from_one_command() {
 fn calibrate_bad_input_names_the_field() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("m.csv");
-    std::fs::write(
-        &bad,
-        "model,hardware,prompt_size,batch_size,token_size,prompt_time,token_time,tensor_parallel\n\
-         llama2-70b,a100-80gb,512,1,1,100.0,40.0,2\n",
-    )
-    .unwrap();
-    let (code, _, err) = run(&[
-        "calibrate",
-        "--data",
-        bad.to_str().unwrap(),
-        "--hardware",
-        "a100-80gb",
-    ]);
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains(":2: column `token_size`"), "{err}");
+    const HEADER: &str =
+        "model,hardware,prompt_size,batch_size,token_size,prompt_time,token_time,tensor_parallel\n";
+    // Rows after the header; the error must contain `want`.
+    let refused = |rows: &str, want: &str| {
+        std::fs::write(&bad, format!("{HEADER}{rows}")).unwrap();
+        let path = bad.to_str().unwrap();
+        let (code, _, err) = run(&["calibrate", "--data", path, "--hardware", "a100-80gb"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(want), "want {want:?} in {err}");
+    };
+    refused(
+        "llama2-70b,a100-80gb,512,1,1,100.0,40.0,2\n",
+        ":2: column `token_size`",
+    );
     // A quoted field spanning two lines: the bad row starts on line 4, not
     // at header + 2 records = 3.
-    std::fs::write(
-        &bad,
-        "model,hardware,prompt_size,batch_size,token_size,prompt_time,token_time,tensor_parallel\n\
-         llama2-70b,\"a100-80gb\nrack 2\",512,1,8,100.0,40.0,2\n\
+    refused(
+        "llama2-70b,\"a100-80gb\nrack 2\",512,1,8,100.0,40.0,2\n\
          llama2-70b,a100-80gb,512,1,1,100.0,40.0,2\n",
-    )
-    .unwrap();
-    let (code, _, err) = run(&[
-        "calibrate",
-        "--data",
-        bad.to_str().unwrap(),
-        "--hardware",
-        "a100-80gb",
-    ]);
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains(":4: column `token_size`"), "{err}");
+        ":4: column `token_size`",
+    );
     // A value that is not a number names its line too.
-    std::fs::write(
-        &bad,
-        "model,hardware,prompt_size,batch_size,token_size,prompt_time,token_time,tensor_parallel\n\
-         llama2-70b,a100-80gb,512,1,8,fast,40.0,2\n",
-    )
-    .unwrap();
-    let (code, _, err) = run(&[
-        "calibrate",
-        "--data",
-        bad.to_str().unwrap(),
-        "--hardware",
-        "a100-80gb",
-    ]);
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains("m.csv:2:"), "{err}");
+    refused("llama2-70b,a100-80gb,512,1,8,fast,40.0,2\n", "m.csv:2:");
     let (code, _, err) = run(&[
         "calibrate",
         "--data",
