@@ -226,3 +226,72 @@ fn the_loosest_deadline_schedules_what_a_loose_one_does() {
         assert_eq!(a.counts, b.counts, "{name}");
     }
 }
+
+/// Poisson users whose stream 0 stops after its `after`-th arrival and then
+/// reports a failure (a replayed trace that became unreadable). The other
+/// streams go on: what a stream returns depends on its own calls only (the
+/// `ArrivalSource` contract the intake relies on).
+struct FailingStream {
+    inner: sim_models::arrivals::PoissonUsers,
+    after: u32,
+    failed: bool,
+}
+
+impl sim_models::arrivals::ArrivalSource for FailingStream {
+    fn streams(&self) -> u32 {
+        self.inner.streams()
+    }
+    fn first_ns(&mut self, s: u32) -> Option<u64> {
+        self.inner.first_ns(s)
+    }
+    fn arrive(&mut self, s: u32, now_ns: u64) -> (sim_models::arrivals::Arrival, Option<u64>) {
+        let (a, next) = self.inner.arrive(s, now_ns);
+        if s == 0 {
+            self.after = self.after.saturating_sub(1);
+            if self.after == 0 {
+                self.failed = true;
+                return (a, None);
+            }
+        }
+        (a, next)
+    }
+    fn failure(&mut self) -> Option<String> {
+        std::mem::take(&mut self.failed).then(|| "trace.csv: unreadable".to_string())
+    }
+}
+
+/// An arrival source that fails mid-run fails the epoch pipeline's run, its
+/// arrivals drawn ahead on a second thread or not (the run would otherwise
+/// end as if the trace had ended); one that fails on its very last arrival,
+/// drawn in the horizon's window, too.
+#[test]
+fn a_failing_arrival_source_fails_the_run_in_both_modes() {
+    use sim_models::simulation::{run_with as run_source, RunOptions, SimError};
+    // 5 users at 10 req/s over 30 s: user 0 sends about 60 requests.
+    let s = scenario(30.0, &["arrivals.rate=10", "users.count=5"]);
+    let info = s.system_info().unwrap();
+    for after in [3, 40, u32::MAX] {
+        for ahead in [false, true] {
+            let sys = s.resolve().unwrap();
+            let streams = sim_core::RngStreams::new(sys.seed);
+            let source = Box::new(FailingStream {
+                inner: sim_models::arrivals::PoissonUsers::new(&sys, &streams),
+                after,
+                failed: false,
+            });
+            let channel = sim_models::channel::Channel::new(&sys, &streams);
+            let mut sched = sim_schedulers::build(&s.scheduler, &info).unwrap();
+            let opts = RunOptions {
+                arrivals_ahead: ahead,
+                ..Default::default()
+            };
+            let r = run_source("t", sys, source, channel, sched.as_mut(), opts);
+            match (after, r) {
+                (u32::MAX, Ok(o)) => assert!(o.counts.arrived > 200, "{:?}", o.counts),
+                (u32::MAX, Err(e)) => panic!("after {after}, ahead {ahead}: {e}"),
+                (_, Err(SimError::Arrivals(m))) => assert_eq!(m, "trace.csv: unreadable"),
+                (_, other) => panic!("after {after}, ahead {ahead}: {:?}", other.err()),
+            }
+        }
+    }
+}
