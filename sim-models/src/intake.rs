@@ -673,32 +673,27 @@ mod tests {
     }
 
     /// A burst of zero gaps (a trace whose rows share one timestamp, or a
-    /// bursty `Gamma` whose tiny gaps round to 0 ns) is ordered in time
-    /// linear in its size: finding a popped arrival's waiting successor
-    /// used to scan the waiting list, quadratic in the burst (a 400 000-row
-    /// burst took 10 s against 0.7 s before the intake).
+    /// bursty `Gamma` whose tiny gaps round to 0 ns) keeps the event queue's
+    /// order. (Its cost is linear in the burst: finding a popped arrival's
+    /// waiting successor used to scan the waiting list, quadratic — a
+    /// 400 000-row burst took 10.4 s against 0.73 s before the intake, now
+    /// 0.75 s; measured, not asserted: a test does not time.)
     #[test]
-    fn a_long_burst_of_zero_gaps_is_ordered_in_linear_time() {
-        // Two users, 2^19 arrivals each, all at 5 ns. The queue alternates:
+    fn a_long_burst_of_zero_gaps_keeps_the_queues_order() {
+        // Two users, 2^12 arrivals each, all at 5 ns. The queue alternates:
         // u0's first (seq 0), u1's first (1); u0's runs and schedules its
         // next (2), u1's (3), … so user 0's i-th is 2i-th, user 1's (2i+1)-th.
-        let k = 1usize << 19;
+        let k = 1usize << 12;
         let script: Vec<ScriptedArrival> =
             (0..2 * k).map(|j| scripted(j, (j % 2) as u32, 5)).collect();
+        let want = by_event_queue(&mut Scripted::new(2, &script), 100);
+        assert!(want
+            .iter()
+            .enumerate()
+            .all(|(p, a)| a.1.attrs.prompt == p as u32));
         for ahead in [false, true] {
-            let t0 = std::time::Instant::now();
             let got = by_intake(Box::new(Scripted::new(2, &script)), 10, 100, &[], ahead);
-            let took = t0.elapsed();
-            assert!(
-                got.iter()
-                    .enumerate()
-                    .all(|(p, a)| a.1.attrs.prompt == p as u32),
-                "not alternating (ahead {ahead})"
-            );
-            assert_eq!(got.len(), 2 * k);
-            // Linear: 0.36 s for both modes here (release build); the quadratic scan took
-            // 14 s at half this size, so about a minute at this one.
-            assert!(took.as_secs() < 10, "{took:?} (ahead {ahead})");
+            assert_eq!(got, want, "ahead {ahead}");
         }
     }
 
