@@ -741,17 +741,17 @@ mod tests {
             ControlFlow::Break(())
         };
         let s = engine.run_with(&mut Forever, Limits::default(), &mut observer);
-        // The first check comes after CHECK_EVERY_EVENTS = 4096 events; with
+        // The first check comes after CHECK_EVERY_EVENTS = 256 events; with
         // a zero interval it reports and is told to stop.
         assert_eq!(s.reason, StopReason::Interrupted);
-        assert_eq!(s.processed_in_run, 4096);
-        // Events at 0, 1, …, 4095 ns ran; the successor at 4096 ns is pending.
-        assert_eq!(s.now, t(4095));
+        assert_eq!(s.processed_in_run, 256);
+        // Events at 0, 1, …, 255 ns ran; the successor at 256 ns is pending.
+        assert_eq!(s.now, t(255));
         assert_eq!(s.counters.pending, 1);
         // One report during the run, one final.
         assert_eq!(reports.len(), 2);
         assert!(!reports[0].finished && reports[1].finished);
-        assert_eq!(reports[1].processed, 4096);
+        assert_eq!(reports[1].processed, 256);
     }
 
     #[test]
@@ -808,10 +808,10 @@ mod tests {
             flag: flag.clone(),
         };
         // No horizon, no observer, a model that never stops: only the flag ends it,
-        // at the first check after event 10 000, i.e. event 3·4096 = 12 288.
+        // at the first check after event 10 000, i.e. event 40·256 = 10 240.
         let s = engine.run_with(&mut m, Limits::default(), &mut NoProgress);
         assert_eq!(s.reason, StopReason::Interrupted);
-        assert_eq!(s.processed_in_run, 3 * CHECK_EVERY_EVENTS);
+        assert_eq!(s.processed_in_run, 40 * CHECK_EVERY_EVENTS);
         // Raised before a run starts: the run handles nothing.
         let s = engine.run_with(&mut m, Limits::default(), &mut NoProgress);
         assert_eq!((s.reason, s.processed_in_run), (StopReason::Interrupted, 0));

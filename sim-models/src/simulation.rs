@@ -52,7 +52,7 @@ pub struct RunOptions<'a> {
     /// Progress observer (the CLI's progress bar); it may stop the run.
     pub progress: Option<&'a mut dyn ProgressObserver>,
     /// Set to `true` (e.g. on Ctrl-C) to stop the run at the next epoch, or
-    /// within a few thousand events if that comes first; the run then
+    /// within a few hundred events if that comes first; the run then
     /// returns its results so far with `partial = true`.
     pub stop: Option<Arc<AtomicBool>>,
     /// Epoch pipeline: draw the arrivals on a second thread, a few epochs
@@ -159,7 +159,7 @@ pub fn run_with<'a>(
         let mut model =
             BaseStation::new(sys, intake, channel, scheduler, hooks, keep_epoch_records);
         let mut engine = Engine::with_capacity(64);
-        // The engine also reads the flag every few thousand events, so a long epoch stops too.
+        // The engine also reads the flag every few hundred events, so a long epoch stops too.
         engine.set_stop_flag(engine_stop);
         model.prime(&mut engine)?;
         let summary =
