@@ -81,8 +81,9 @@ struct Calendar<'a> {
     /// This take-in's arrivals, stream by stream.
     drawn: Vec<(u64, Arrival)>,
     runs: Vec<Run>,
-    /// Indices into `drawn`, in event order.
+    /// Indices into `drawn`, in event order, and their instants.
     order: Vec<u32>,
+    order_at: Vec<u64>,
     /// Per index into `drawn`, its place in event order (from 0 in this take-in).
     place: Vec<u32>,
     /// Scratch of the sorts.
@@ -116,6 +117,7 @@ impl<'a> Calendar<'a> {
             drawn: Vec::new(),
             runs: Vec::new(),
             order: Vec::new(),
+            order_at: Vec::new(),
             place: Vec::new(),
             sort: SortScratch::default(),
             group: Vec::new(),
@@ -206,15 +208,19 @@ impl<'a> Calendar<'a> {
     /// `drawn`) ran, that is, by the predecessor's place.
     fn put_in_order(&mut self) {
         let n = self.drawn.len();
-        order_by_instant(&self.drawn, |d| d.0, &mut self.order, &mut self.sort);
+        order_by_instant(
+            &self.drawn,
+            |d| d.0,
+            &mut self.order,
+            &mut self.order_at,
+            &mut self.sort,
+        );
         self.place.clear();
         self.place.resize(n, 0);
-        let mut tied = false;
-        for p in 0..n {
-            let i = self.order[p] as usize;
-            self.place[i] = p as u32;
-            tied |= p > 0 && self.drawn[self.order[p - 1] as usize].0 == self.drawn[i].0;
+        for (p, &i) in self.order.iter().enumerate() {
+            self.place[i as usize] = p as u32;
         }
+        let tied = self.order_at.windows(2).any(|w| w[0] == w[1]);
         if tied {
             self.order_ties();
         }
@@ -227,18 +233,19 @@ impl<'a> Calendar<'a> {
     /// then: after every arrival of the group scheduled before, so it joins
     /// the end of the group's queue.
     fn order_ties(&mut self) {
-        let mut first_stamp = vec![None; self.drawn.len()];
-        for r in &self.runs {
-            first_stamp[r.first as usize] = Some(r.stamp);
-        }
+        // The stamp of a stream's first arrival here (runs are in `drawn` order).
+        let runs = &self.runs;
+        let first_stamp = |idx: u32| {
+            let r = runs.partition_point(|r| r.first <= idx) - 1;
+            (runs[r].first == idx).then_some(runs[r].stamp)
+        };
         let base = self.primed + self.taken;
         let n = self.order.len();
-        let at_of = |drawn: &[(u64, Arrival)], i: u32| drawn[i as usize].0;
         let mut i = 0;
         while i < n {
-            let at = at_of(&self.drawn, self.order[i]);
+            let at = self.order_at[i];
             let mut j = i + 1;
-            while j < n && at_of(&self.drawn, self.order[j]) == at {
+            while j < n && self.order_at[j] == at {
                 j += 1;
             }
             if j > i + 1 {
@@ -249,7 +256,7 @@ impl<'a> Calendar<'a> {
                 self.group.clear();
                 let mut waiting = 0usize;
                 for &idx in &self.order[i..j] {
-                    let stamp = match first_stamp[idx as usize] {
+                    let stamp = match first_stamp(idx) {
                         Some(s) => Some(s),
                         None => {
                             let pred = idx as usize - 1;
@@ -264,7 +271,7 @@ impl<'a> Calendar<'a> {
                 }
                 self.group.sort_unstable();
                 let zero_gap = |drawn: &[(u64, Arrival)], x: usize| {
-                    x < drawn.len() && first_stamp[x].is_none() && drawn[x].0 == at
+                    x < drawn.len() && first_stamp(x as u32).is_none() && drawn[x].0 == at
                 };
                 let mut q = 0;
                 while q < self.group.len() {
@@ -494,7 +501,7 @@ struct SortScratch {
 const INDEX_BITS: u32 = 24;
 
 /// The indices of `items` in ascending `(instant, index)` order, into
-/// `order`, in expected linear time. Each item becomes one `u64` key,
+/// `order`, and their instants, into `order_at`, in expected linear time. Each item becomes one `u64` key,
 /// `(instant − min) << 24 | index`; a bucket pass on the key's top bits (the
 /// instants of a take-in are spread over about an epoch window), then an
 /// insertion pass puts each bucket's few keys in order. Short inputs go to
@@ -504,10 +511,12 @@ fn order_by_instant<T>(
     items: &[T],
     at: impl Fn(&T) -> u64,
     order: &mut Vec<u32>,
+    order_at: &mut Vec<u64>,
     s: &mut SortScratch,
 ) {
     let n = items.len();
     order.clear();
+    order_at.clear();
     let (Some(min), Some(max)) = (items.iter().map(&at).min(), items.iter().map(&at).max()) else {
         return;
     };
@@ -518,6 +527,7 @@ fn order_by_instant<T>(
             .extend(items.iter().enumerate().map(|(i, x)| (at(x), i as u32)));
         s.pairs.sort_unstable();
         order.extend(s.pairs.iter().map(|p| p.1));
+        order_at.extend(s.pairs.iter().map(|p| p.0));
         return;
     }
     let keys = &mut s.keys;
@@ -566,6 +576,7 @@ fn order_by_instant<T>(
     }
     let mask = (1u64 << INDEX_BITS) - 1;
     order.extend(keys.iter().map(|&k| (k & mask) as u32));
+    order_at.extend(keys.iter().map(|&k| min + (k >> INDEX_BITS)));
 }
 
 #[cfg(test)]
@@ -782,9 +793,11 @@ mod tests {
             let instants: Vec<u64> = instants.iter().map(|&t| if far { t << 41 } else { t }).collect();
             let mut want: Vec<u32> = (0..instants.len() as u32).collect();
             want.sort_by_key(|&i| (instants[i as usize], i));
-            let mut got = vec![];
-            order_by_instant(&instants, |&t| t, &mut got, &mut SortScratch::default());
+            let (mut got, mut got_at) = (vec![], vec![]);
+            order_by_instant(&instants, |&t| t, &mut got, &mut got_at, &mut SortScratch::default());
+            let want_at: Vec<u64> = want.iter().map(|&i| instants[i as usize]).collect();
             prop_assert_eq!(got, want);
+            prop_assert_eq!(got_at, want_at);
         }
     }
 }
