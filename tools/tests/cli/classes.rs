@@ -5,7 +5,7 @@
 //! histograms), a scenario without classes keeps its outputs, and bad class
 //! specs are refused naming the field.
 
-use super::common::edgesim;
+use super::common::{edgesim, succeed};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -451,14 +451,13 @@ fn a_continuous_sweep_has_per_class_kv_columns() {
     )
     .unwrap();
     let out = tmp.path().join("o");
-    let o = edgesim()
-        .args(["sweep", "-q", "--jobs", "2"])
-        .arg(&f)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    succeed(
+        edgesim()
+            .args(["sweep", "-q", "--jobs", "2"])
+            .arg(&f)
+            .arg("--out")
+            .arg(&out),
+    );
     let table =
         tools::table::Table::parse(&std::fs::read_to_string(out.join("results.csv")).unwrap())
             .unwrap();
@@ -578,14 +577,13 @@ fn sweep_results_have_per_class_columns() {
     )
     .unwrap();
     let out = tmp.path().join("o");
-    let o = edgesim()
-        .args(["sweep", "-q", "--jobs", "2"])
-        .arg(&f)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    succeed(
+        edgesim()
+            .args(["sweep", "-q", "--jobs", "2"])
+            .arg(&f)
+            .arg("--out")
+            .arg(&out),
+    );
     let table =
         tools::table::Table::parse(&std::fs::read_to_string(out.join("results.csv")).unwrap())
             .unwrap();

@@ -6,6 +6,18 @@ use std::process::{Child, Command, Output};
 pub fn edgesim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_edgesim"))
 }
+
+/// Runs `cmd` to its end and returns its output, failing the test with its
+/// stderr if it did not succeed.
+pub fn succeed(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
 use std::time::{Duration, Instant};
 
 /// Sends SIGINT to a running `edgesim` and waits for it to exit, failing the

@@ -16,7 +16,7 @@
 //! test binary: `cargo test --release -p tools --test cli golden`
 //! (`EDGESIM_BLESS=1 cargo test --release -p tools --test cli golden` to bless).
 
-use super::common::edgesim;
+use super::common::{edgesim, succeed};
 use std::path::{Path, PathBuf};
 
 fn snapshots() -> PathBuf {
@@ -73,16 +73,15 @@ fn golden_plots() {
     let tmp = tempfile::tempdir().unwrap();
     for (ext, extra) in [("svg", &[][..]), ("png", &["--log-x"][..])] {
         let out = tmp.path().join(format!("small.{ext}"));
-        let o = edgesim()
-            .arg("plot")
-            .arg(&csv)
-            .args(["--x", "arrivals_rate", "--y", "throughput_per_epoch_mean"])
-            .args(["--series", "scheduler_name", "--size", "640x400", "-o"])
-            .arg(&out)
-            .args(extra)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        succeed(
+            edgesim()
+                .arg("plot")
+                .arg(&csv)
+                .args(["--x", "arrivals_rate", "--y", "throughput_per_epoch_mean"])
+                .args(["--series", "scheduler_name", "--size", "640x400", "-o"])
+                .arg(&out)
+                .args(extra),
+        );
         let bytes = std::fs::read(&out).unwrap();
         if ext == "svg" {
             let text = String::from_utf8(bytes.clone()).unwrap();
@@ -132,18 +131,13 @@ fn golden_run(scheduler: &str) {
     let tmp = tempfile::tempdir().unwrap();
     for one_thread in [false, true] {
         let dir = tmp.path().join(format!("{scheduler}-{one_thread}"));
-        let out = edgesim()
-            .args(["run", "--quiet", "--set", "horizon=60"])
-            .args(["--set", &format!("scheduler.name=\"{scheduler}\"")])
-            .args(one_thread.then_some("--one-thread"))
-            .arg("--out")
-            .arg(&dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        succeed(
+            edgesim()
+                .args(["run", "--quiet", "--set", "horizon=60"])
+                .args(["--set", &format!("scheduler.name=\"{scheduler}\"")])
+                .args(one_thread.then_some("--one-thread"))
+                .arg("--out")
+                .arg(&dir),
         );
         check(
             &format!("run-{scheduler}/summary.json"),
@@ -186,17 +180,12 @@ fn golden_small_sweep() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("sweep");
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/small-sweep.ron");
-    let out = edgesim()
-        .args(["sweep", "--quiet"])
-        .arg(&scenario)
-        .arg("--out")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        edgesim()
+            .args(["sweep", "--quiet"])
+            .arg(&scenario)
+            .arg("--out")
+            .arg(&dir),
     );
     let results = std::fs::read_to_string(dir.join("results.csv")).unwrap();
     check("small-sweep/results.csv", &results);

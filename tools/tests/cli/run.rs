@@ -1,7 +1,7 @@
 //! `edgesim run` end to end: the default scenario, `--set`, determinism,
 //! dumped instances re-solved by `edgesim solve`, and Ctrl-C.
 
-use super::common::{self, edgesim};
+use super::common::{self, edgesim, succeed};
 
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
@@ -210,15 +210,8 @@ fn dumped_instances_resolve_to_the_batch_the_run_chose() {
         let k: u64 = r[epoch].parse().unwrap();
         let inst = dir.join("instances").join(format!("epoch-{k:06}.ron"));
         assert!(inst.exists(), "{}", inst.display());
-        let out = edgesim()
-            .args(["solve", inst.to_str().unwrap(), "--scheduler", "dftsp"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out =
+            succeed(edgesim().args(["solve", inst.to_str().unwrap(), "--scheduler", "dftsp"]));
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let chosen: Vec<u64> = r[selected]
             .split_whitespace()
@@ -379,13 +372,7 @@ fn plot_of_a_run_directory_draws_its_cdfs_and_course() {
     let dir = tmp.path().join("r");
     run(&dir, &["--set", "horizon=60", "-q"]);
     for fmt in ["svg", "png"] {
-        let o = edgesim()
-            .arg("plot")
-            .arg(&dir)
-            .args(["--format", fmt])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        succeed(edgesim().arg("plot").arg(&dir).args(["--format", fmt]));
         for name in ["cdf", "over-time"] {
             let f = dir.join(format!("plots/{name}.{fmt}"));
             let bytes = std::fs::read(&f).unwrap();

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::common::edgesim;
+use crate::common::{edgesim, succeed};
 
 fn root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
@@ -11,21 +11,13 @@ fn root() -> &'static Path {
 #[test]
 fn the_conversation_trace_as_data_stats_py_sees_it() {
     let trace = root().join("data/traces/AzureLLMInferenceTrace_conv.csv");
-    let out = edgesim()
-        .args([
-            "workload",
-            trace.to_str().unwrap(),
-            "--json",
-            "--bin",
-            "600",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeed(edgesim().args([
+        "workload",
+        trace.to_str().unwrap(),
+        "--json",
+        "--bin",
+        "600",
+    ]));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // Expected values: `python3 data/stats.py` (standard library, nearest-rank
     // percentiles, CV = pstdev/mean of the gaps), quoted in data/README.md.
@@ -66,47 +58,30 @@ fn a_scenario_replaying_a_trace_from_another_directory() {
     // the test runs from tools/, not the repository root.
     let tmp = tempfile::tempdir().unwrap();
     let f = root().join("scenarios/workloads/azure-conv.ron");
-    let out = edgesim()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "run",
-            f.to_str().unwrap(),
-            "--quiet",
-            "--set",
-            "horizon=30",
-            "--set",
-            "scheduler.name=exact",
-            "--out",
-            tmp.path().to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeed(edgesim().current_dir(env!("CARGO_MANIFEST_DIR")).args([
+        "run",
+        f.to_str().unwrap(),
+        "--quiet",
+        "--set",
+        "horizon=30",
+        "--set",
+        "scheduler.name=exact",
+        "--out",
+        tmp.path().to_str().unwrap(),
+    ]));
     let s: serde_json::Value =
         serde_json::from_slice(&std::fs::read(tmp.path().join("summary.json")).unwrap()).unwrap();
     // 30 s at time_scale 0.0553 is 542.5 s of trace time: about 5.53·542.5 ≈ 3 000 requests.
     let n = s["arrived_total"].as_u64().unwrap();
     assert!((2_500..3_500).contains(&n), "{n}");
     // The same count from `workload` on the same scenario (the same source, the same seed).
-    let out = edgesim()
-        .args([
-            "workload",
-            f.to_str().unwrap(),
-            "--json",
-            "--set",
-            "horizon=30",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeed(edgesim().args([
+        "workload",
+        f.to_str().unwrap(),
+        "--json",
+        "--set",
+        "horizon=30",
+    ]));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["requests"].as_u64(), Some(n));
 }
