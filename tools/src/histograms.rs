@@ -304,27 +304,12 @@ pub struct Interval<'a> {
 /// A tag that an interval log cannot hold (a `,`, space or newline), or a
 /// histogram that does not serialize.
 pub fn hlog(title: &str, unit: Unit, intervals: &[Interval<'_>]) -> anyhow::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut serializer = V2DeflateSerializer::new();
-    {
-        let mut writer = IntervalLogWriterBuilder::new()
-            .add_comment(&format!("[{title}; values recorded in ns (counts for batch sizes); timestamps in simulated seconds]"))
-            .add_comment("[Histogram log format version 1.3]")
-            .with_start_time(UNIX_EPOCH)
-            .with_base_time(UNIX_EPOCH)
-            .with_max_value_divisor(unit.divisor)
-            .begin_log_with(&mut out, &mut serializer)?;
+    write_log(title, unit, |put| {
         for iv in intervals {
-            let tag = match iv.tag {
-                None => None,
-                Some(t) => Some(Tag::new(t).ok_or_else(|| anyhow!("invalid hlog tag {t:?}"))?),
-            };
-            writer
-                .write_histogram(iv.histogram, iv.start, iv.length, tag)
-                .map_err(|e| anyhow!("serializing histogram {title}: {e}"))?;
+            put(iv.histogram, iv.start, iv.length, iv.tag)?;
         }
-    }
-    Ok(out)
+        Ok(())
+    })
 }
 
 /// An interval log, as [`hlog`] writes it, of untagged intervals produced
@@ -340,6 +325,23 @@ pub fn hlog_each(
     unit: Unit,
     mut next: impl FnMut() -> anyhow::Result<Option<(Duration, Duration, Histogram<u64>)>>,
 ) -> anyhow::Result<Vec<u8>> {
+    write_log(title, unit, |put| {
+        while let Some((start, length, h)) = next()? {
+            put(&h, start, length, None)?;
+        }
+        Ok(())
+    })
+}
+
+/// The interval log [`hlog`] and [`hlog_each`] write: its header, then each
+/// interval `body` hands to `put` (histogram, start, length, tag).
+fn write_log(
+    title: &str,
+    unit: Unit,
+    body: impl FnOnce(
+        &mut dyn FnMut(&Histogram<u64>, Duration, Duration, Option<&str>) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()>,
+) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut serializer = V2DeflateSerializer::new();
     {
@@ -350,11 +352,16 @@ pub fn hlog_each(
             .with_base_time(UNIX_EPOCH)
             .with_max_value_divisor(unit.divisor)
             .begin_log_with(&mut out, &mut serializer)?;
-        while let Some((start, length, h)) = next()? {
+        body(&mut |h, start, length, tag| {
+            let tag = match tag {
+                None => None,
+                Some(t) => Some(Tag::new(t).ok_or_else(|| anyhow!("invalid hlog tag {t:?}"))?),
+            };
             writer
-                .write_histogram(&h, start, length, None)
+                .write_histogram(h, start, length, tag)
                 .map_err(|e| anyhow!("serializing histogram {title}: {e}"))?;
-        }
+            Ok(())
+        })?;
     }
     Ok(out)
 }
