@@ -154,6 +154,8 @@ pub(crate) struct BaseStation<'a> {
     pub metrics: Metrics,
     /// Scratch: which pending requests the current epoch's jobs took.
     pub taken: Vec<bool>,
+    /// Scratch: the pending requests the current epoch expires (indices).
+    pub expiring: Vec<u32>,
 }
 
 impl<'a> BaseStation<'a> {
@@ -183,6 +185,7 @@ impl<'a> BaseStation<'a> {
             stopped: false,
             metrics: Metrics::new(keep_epoch_records, sys.classes.len()),
             taken: Vec::new(),
+            expiring: Vec::new(),
             sys,
         }
     }

@@ -90,7 +90,9 @@ impl BaseStation<'_> {
         // and ≈ 320 expiries per epoch).
         let mut pending = std::mem::take(&mut self.pending);
         let n = pending.len();
-        let mut gone = vec![0u32; n];
+        let mut gone = std::mem::take(&mut self.expiring);
+        gone.clear();
+        gone.resize(n, 0);
         let mut d = 0;
         for (i, r) in pending.iter().enumerate() {
             gone[d] = i as u32; // d ≤ i < n
@@ -108,6 +110,7 @@ impl BaseStation<'_> {
         }
         pending.truncate(kept);
         self.pending = pending;
+        self.expiring = gone;
     }
 
     /// Counts cohort request `r`, dropped at an epoch, as expired and logs its `outcome`.
