@@ -257,21 +257,10 @@ impl<'a> BaseStation<'a> {
     ) {
         if let Some(f) = self.hooks.on_request.as_mut() {
             f(&RequestRecord {
-                id: r.id,
-                arrival_ns: r.arrival_ns,
-                user: r.user,
-                class: r.class,
-                prompt: r.prompt,
-                output: r.output,
-                deadline_ns: r.deadline_ns,
-                outcome,
                 epoch,
                 first_token_ns,
                 delivery_ns,
-                uploaded_ns: None,
-                admitted_ns: None,
-                user_first_token_ns: None,
-                preemptions: 0,
+                ..RequestRecord::of(r, outcome)
             });
         }
     }

@@ -24,6 +24,8 @@
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
+use crate::request::Request;
+
 pub use crate::hist::{record, HIST_SIGFIG};
 
 /// The cohort counts of MODEL.md §8.
@@ -327,6 +329,31 @@ pub struct RequestRecord {
     pub user_first_token_ns: Option<u64>,
     /// Continuous serving: times it was preempted (0 in the epoch pipeline).
     pub preemptions: u32,
+}
+
+impl RequestRecord {
+    /// The row of request `r` with fate `outcome`: its own fields copied,
+    /// every instant of its fate `None`, no preemption (each pipeline sets
+    /// what it has).
+    pub fn of(r: &Request, outcome: Outcome) -> RequestRecord {
+        RequestRecord {
+            id: r.id,
+            arrival_ns: r.arrival_ns,
+            user: r.user,
+            class: r.class,
+            prompt: r.prompt,
+            output: r.output,
+            deadline_ns: r.deadline_ns,
+            outcome,
+            epoch: None,
+            first_token_ns: None,
+            delivery_ns: None,
+            uploaded_ns: None,
+            admitted_ns: None,
+            user_first_token_ns: None,
+            preemptions: 0,
+        }
+    }
 }
 
 /// The per-request callback: called once per cohort request, when its fate is settled.

@@ -257,21 +257,13 @@ impl<'a> Station<'a> {
     ) {
         if let Some(f) = self.on_request.as_mut() {
             f(&RequestRecord {
-                id: r.id,
-                arrival_ns: r.arrival_ns,
-                user: r.user,
-                class: r.class,
-                prompt: r.prompt,
-                output: r.output,
-                deadline_ns: r.deadline_ns,
-                outcome,
-                epoch: None,
                 first_token_ns: trail.first_token_ns,
                 delivery_ns: delivery,
                 uploaded_ns: trail.uploaded_ns,
                 admitted_ns: trail.admitted_ns,
                 user_first_token_ns: user_first,
                 preemptions: trail.preemptions,
+                ..RequestRecord::of(r, outcome)
             });
         }
     }
